@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// Entry point of the streambed CLI: checks the Node.js version, then runs the TypeScript sources directly.
+const [major, minor] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 18)) {
+  process.stderr.write(`streambed: Node.js ${process.versions.node} is too old; install Node.js 22.18 or later (24 LTS recommended)\n`);
+  process.exit(2);
+}
+await import('../agent/cli/main.ts');

@@ -1,0 +1,58 @@
+// The storage interface every caller (agent, Lambdas, CLI) uses to reach a replica, whatever its backend.
+import type { Readable } from 'node:stream';
+import type { TXID } from '../ltx/types.ts';
+
+/** Identifies one LTX file in a replica. */
+export interface LtxFileRef {
+  level: number;
+  minTXID: TXID;
+  maxTXID: TXID;
+}
+
+export interface LtxFileInfo extends LtxFileRef {
+  /** Size in bytes. */
+  size: number;
+  /** When the object was written (S3 LastModified, file mtime). */
+  createdAt: Date;
+}
+
+export interface ByteRange {
+  offset: number;
+  /** Omitted: to the end of the file. */
+  length?: number;
+}
+
+export type WriteBody = Uint8Array | Readable | AsyncIterable<Uint8Array>;
+
+export interface ReplicaClient {
+  /** 's3' or 'file'. */
+  readonly type: string;
+  /** A human-readable location for messages, e.g. `s3://bucket/path` or `file:///backups/db`. No secrets. */
+  readonly location: string;
+
+  /** Every parseable LTX file of a level, in TXID order, paging through the listing. Names that do not parse are skipped. */
+  listLtxFiles(level: number, options?: { minTXID?: TXID }): AsyncIterable<LtxFileInfo>;
+
+  /** Streams a file, or a byte range of it. Rejects with a NotFoundError when it does not exist. */
+  openLtxFile(ref: LtxFileRef, range?: ByteRange): Promise<Readable>;
+
+  /** The timestamp written with the file (`litestream-timestamp` metadata, or the file's mtime). */
+  statLtxFile(ref: LtxFileRef): Promise<{ size: number; timestamp: Date }>;
+
+  /** Writes a whole file atomically: readers see all of it or nothing. */
+  writeLtxFile(ref: LtxFileRef, body: WriteBody, timestamp: Date): Promise<LtxFileInfo>;
+
+  /** Deletes files, in batches (1000 per request on S3). Missing files are not an error. */
+  deleteLtxFiles(refs: readonly LtxFileRef[]): Promise<void>;
+}
+
+/** Raised by openLtxFile/statLtxFile when the file does not exist. */
+export class NotFoundError extends Error {
+  readonly code = 'NotFound';
+  readonly location: string;
+  constructor(location: string) {
+    super(`not found: ${location}`);
+    this.name = 'NotFoundError';
+    this.location = location;
+  }
+}
