@@ -1,0 +1,48 @@
+// streambed command line: loads every subcommand from ./commands and maps errors to exit codes (0 ok, 1 run-time, 2 usage).
+import { readdirSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { exitCodeOf } from '../../core/errors.ts';
+
+export interface CommandModule {
+  register(program: Command): void;
+}
+
+export async function buildProgram(): Promise<Command> {
+  const program = new Command('streambed')
+    .description('Continuous point-in-time backup of SQLite databases to S3, compatible with Litestream v0.5')
+    .exitOverride()
+    .showHelpAfterError();
+  const dir = new URL('./commands/', import.meta.url);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+  for (const file of files) {
+    const mod = (await import(new URL(file, dir).href)) as CommandModule;
+    mod.register(program);
+  }
+  return program;
+}
+
+/** Litestream flags are single-dash words (`-config`); commander wants `--config`. */
+export function normalizeArgs(argv: string[]): string[] {
+  return argv.map((a) => (/^-[a-z][a-z0-9-]+(=.*)?$/.test(a) ? `-${a}` : a));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = await buildProgram();
+  try {
+    await program.parseAsync(normalizeArgs(argv), { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`streambed: ${message}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+const isEntry = process.argv[1] !== undefined && /streambed(\.mjs)?$|main\.ts$/.test(process.argv[1]);
+if (isEntry) {
+  process.exitCode = await main(process.argv.slice(2));
+}

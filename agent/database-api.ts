@@ -1,0 +1,53 @@
+// The contract between a database's WAL syncer (agent/database.ts) and the upload loop (agent/replicator.ts).
+import type { TXID } from '../core/ltx/types.ts';
+
+export interface DatabaseSettings {
+  /** Absolute path of the SQLite database. */
+  path: string;
+  /** Local staging directory, default `<dir>/.<file>-streambed`. L0 files live in `<metaPath>/ltx/0/`. */
+  metaPath: string;
+  busyTimeout: number;
+  minCheckpointPageCount: number;
+  truncatePageN: number;
+  /** Milliseconds. */
+  checkpointInterval: number;
+  maxSyncWalBytes: number;
+}
+
+export interface SyncResult {
+  /** TXID of the newest local L0 file after this sync. */
+  txid: TXID;
+  /** True when this sync wrote a new L0 file. */
+  wrote: boolean;
+  /** True when the file written was a full snapshot (continuity lost, first start, forced). */
+  snapshot: boolean;
+  /** Milliseconds since the epoch at which the changes in the new file were first seen in the WAL. */
+  observedAt?: number;
+  bytes?: number;
+}
+
+export interface DatabaseStats {
+  txid: TXID;
+  dbSize: number;
+  walSize: number;
+  checkpoints: number;
+}
+
+/** What the upload loop needs from a replicated database. */
+export interface ReplicationSource {
+  readonly settings: DatabaseSettings;
+  /** Opens the agent's connection and recovers the local position from staging. */
+  open(): Promise<void>;
+  /** Turns the committed WAL frames since the last position into at most one new L0 file; may checkpoint. */
+  sync(options?: { forceSnapshot?: boolean }): Promise<SyncResult>;
+  /** Newest local TXID (0 when nothing was written yet). */
+  txid(): TXID;
+  /** Path of the local L0 file for a TXID (it may have been removed already). */
+  localL0Path(txid: TXID): string;
+  /** The replica is ahead (e.g. after a restore): continue TXIDs after `remoteMax` with a snapshot next. */
+  continueAfter(remoteMax: TXID): Promise<void>;
+  /** Removes local L0 files with TXID ≤ uploaded that are older than retentionMs, keeping the newest. */
+  pruneLocalL0(uploaded: TXID, retentionMs: number): Promise<number>;
+  stats(): DatabaseStats;
+  close(): Promise<void>;
+}
