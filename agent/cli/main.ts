@@ -7,14 +7,19 @@ export interface CommandModule {
   register(program: Command): void;
 }
 
-export async function buildProgram(): Promise<Command> {
+/**
+ * Each command lives in commands/<name>.ts. Loading them all pulls in the AWS SDK and SQLite, which costs
+ * seconds on a busy host, so when the first argument names a command only that module is loaded.
+ */
+export async function buildProgram(commandName?: string): Promise<Command> {
   const program = new Command('streambed')
     .description('Continuous point-in-time backup of SQLite databases to S3, compatible with Litestream v0.5')
     .exitOverride()
     .showHelpAfterError();
   const dir = new URL('./commands/', import.meta.url);
-  const files = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
-  for (const file of files) {
+  const all = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
+  const only = commandName !== undefined && all.includes(`${commandName}.ts`) ? [`${commandName}.ts`] : undefined;
+  for (const file of only ?? all) {
     const mod = (await import(new URL(file, dir).href)) as CommandModule;
     mod.register(program);
   }
@@ -27,7 +32,7 @@ export function normalizeArgs(argv: string[]): string[] {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = await buildProgram();
+  const program = await buildProgram(argv[0]);
   try {
     await program.parseAsync(normalizeArgs(argv), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -31,12 +31,16 @@ export interface LoggingConfig {
   level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   type: 'text' | 'json';
   stderr: boolean;
+  /** Add the source file and line to log records (Litestream `logging.source`). */
+  source?: boolean;
 }
 
 export interface StreambedConfig {
   /** The file it was read from, if any. */
   source?: string;
   addr?: string;
+  /** Litestream's MCP server address; accepted, not served by streambed. */
+  mcpAddr?: string;
   exec?: string;
   logging: LoggingConfig;
   dbs: DbConfig[];
@@ -52,6 +56,11 @@ export interface StreambedConfig {
   verifyCompaction: boolean;
   shutdownSyncTimeout: number;
   shutdownSyncInterval: number;
+  /** Heartbeat URL pinged after successful syncs, and its interval (default 5 min, minimum 1 min). */
+  heartbeatUrl?: string;
+  heartbeatInterval?: number;
+  /** Things the loader accepted but mapped or ignored (v0.3 keys, unsupported features); for debug output. */
+  notes?: string[];
 }
 
 export const DEFAULT_LEVEL_INTERVALS = [30_000, 5 * 60_000, 60 * 60_000];

@@ -44,6 +44,9 @@ export interface ReplicaClient {
 
   /** Deletes files, in batches (1000 per request on S3). Missing files are not an error. */
   deleteLtxFiles(refs: readonly LtxFileRef[]): Promise<void>;
+
+  /** Releases pooled connections (S3); optional. The client must not be used afterwards. */
+  close?(): Promise<void>;
 }
 
 /** Raised by openLtxFile/statLtxFile when the file does not exist. */

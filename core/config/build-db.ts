@@ -1,0 +1,95 @@
+// One `dbs[]` entry → DbConfig: path normalisation, per-database settings and its single replica.
+import {
+  DEFAULT_BUSY_TIMEOUT, DEFAULT_CHECKPOINT_INTERVAL, DEFAULT_MAX_SYNC_WAL_BYTES, DEFAULT_MIN_CHECKPOINT_PAGE_COUNT,
+  DEFAULT_MONITOR_INTERVAL, DEFAULT_TRUNCATE_PAGE_N,
+} from './defaults.ts';
+import { buildReplica } from './build-replica.ts';
+import type { LegacyReplicaSettings } from './build-replica.ts';
+import { checkKeys, fail, fieldsOf, isSet, readBool, readDuration, readInt, readMap, readSize, readString } from './fields.ts';
+import type { Field, Fields, ReadContext } from './fields.ts';
+import { DB_KEYS, SNAPSHOT_KEYS } from './keys.ts';
+import { defaultMetaPath, expandPath } from './paths.ts';
+import type { DbConfig } from './types.ts';
+import type { MapNode } from './yaml-tree.ts';
+
+/** A per-database `snapshot:` section (HEAD): must agree across databases, checked by the caller. */
+export interface DbSnapshot {
+  interval?: number;
+  retention?: number;
+  field: Field;
+}
+
+export interface BuiltDb {
+  db: DbConfig;
+  snapshot?: DbSnapshot;
+  legacy: LegacyReplicaSettings;
+}
+
+function readSnapshot(field: Field | undefined, file: string | undefined): DbSnapshot | undefined {
+  const map = readMap(field);
+  if (!map || !field) return undefined;
+  const f = fieldsOf(map, field.path, file);
+  checkKeys(f, SNAPSHOT_KEYS, 'snapshot');
+  return {
+    interval: readDuration(f.get('interval'), { positive: true }),
+    retention: readDuration(f.get('retention'), { positive: true }),
+    field,
+  };
+}
+
+/** The replica section: `replica:` or a v0.3 `replicas:` list with exactly one entry. */
+function replicaField(f: Fields, where: Field): Field {
+  const one = f.get('replica');
+  const many = f.get('replicas');
+  if (one && isSet(one) && many && isSet(many)) fail(many, 'cannot be used together with `replica`; keep only `replica:`');
+  if (one && isSet(one)) return one;
+  if (many && isSet(many)) {
+    if (many.node.kind !== 'seq') fail(many, 'must be a list (v0.3 style) with one replica; or use `replica:` with a mapping');
+    if (many.node.items.length > 1) {
+      fail(many, `lists ${many.node.items.length} replicas, but only one replica per database is supported (single remote authority, as in Litestream v0.5); keep one entry`);
+    }
+    return { ...many, path: `${many.path}[0]`, node: many.node.items[0], line: many.node.items[0].line };
+  }
+  return fail(where, 'the database has no replica; add a `replica:` section (e.g. `url: s3://bucket/path`)');
+}
+
+function noteLegacy(f: Fields, ctx: ReadContext): void {
+  for (const key of ['max-checkpoint-page-count', 'monitor-delay-interval', 'shadow-retention-count', 'heartbeat-url', 'heartbeat-interval', 'recursive', 'watch', 'meta-dir']) {
+    const field = f.get(key);
+    if (field) ctx.notes.push(`${field.path} (line ${field.line}): not used by streambed; ignored`);
+  }
+}
+
+/** Builds dbs[index]; `globals` are the top-level replica settings. */
+export function buildDb(node: MapNode, index: number, globals: Fields, ctx: ReadContext): BuiltDb {
+  const prefix = `dbs[${index}]`;
+  const where: Field = { name: prefix, path: prefix, line: node.line, node, file: ctx.file };
+  const f = fieldsOf(node, prefix, ctx.file);
+  checkKeys(f, DB_KEYS, 'a database entry');
+  const dir = f.get('dir');
+  if (dir && isSet(dir)) fail(dir, 'directory replication (`dir` + `pattern`) is not supported by streambed yet; list each database under `dbs:` with its own `path`');
+  const pathText = readString(f.get('path'));
+  if (!pathText) fail(f.get('path') ?? where, 'each database needs `path` (the SQLite file to replicate)');
+  noteLegacy(f, ctx);
+  const path = expandPath(pathText);
+  const metaPath = readString(f.get('meta-path'));
+  const rf = replicaField(f, where);
+  const replicaMap = readMap(rf);
+  if (!replicaMap) return fail(rf, 'must be a mapping of replica settings');
+  const { replica, legacy } = buildReplica({ own: fieldsOf(replicaMap, rf.path, ctx.file), globals, where: rf }, ctx);
+  const maxSyncWalBytes = readSize(f.get('max-sync-wal-bytes'));
+  if (maxSyncWalBytes !== undefined && maxSyncWalBytes <= 0) fail(f.get('max-sync-wal-bytes')!, 'must be greater than 0');
+  const db: DbConfig = {
+    path,
+    metaPath: metaPath ? expandPath(metaPath) : defaultMetaPath(path),
+    monitorInterval: readDuration(f.get('monitor-interval'), { positive: true }) ?? DEFAULT_MONITOR_INTERVAL,
+    checkpointInterval: readDuration(f.get('checkpoint-interval')) ?? DEFAULT_CHECKPOINT_INTERVAL,
+    busyTimeout: readDuration(f.get('busy-timeout')) ?? DEFAULT_BUSY_TIMEOUT,
+    minCheckpointPageCount: readInt(f.get('min-checkpoint-page-count'), 0) ?? DEFAULT_MIN_CHECKPOINT_PAGE_COUNT,
+    truncatePageN: readInt(f.get('truncate-page-n'), 0) ?? DEFAULT_TRUNCATE_PAGE_N,
+    maxSyncWalBytes: maxSyncWalBytes ?? DEFAULT_MAX_SYNC_WAL_BYTES,
+    restoreIfDbNotExists: readBool(f.get('restore-if-db-not-exists')) ?? false,
+    replica,
+  };
+  return { db, snapshot: readSnapshot(f.get('snapshot'), ctx.file), legacy };
+}

@@ -1,0 +1,136 @@
+// Effective S3 replica options from replica keys, URL settings, global defaults, provider rules and env fallbacks.
+import type { S3ReplicaOptions } from '../replica/options.ts';
+import {
+  DEFAULT_CONCURRENCY, DEFAULT_ENDPOINT_REGION, DEFAULT_PART_SIZE, MIN_PART_SIZE, R2_CONCURRENCY,
+} from './defaults.ts';
+import { ensureEndpointScheme, PATH_STYLE_PROVIDERS, providerOf } from './endpoint.ts';
+import { fail, readBool, readInt, readSize, readString } from './fields.ts';
+import type { Field, Fields, ReadContext } from './fields.ts';
+import { cleanKeyPath } from './replica-url.ts';
+import type { S3UrlSettings } from './replica-url.ts';
+
+export interface S3Sources {
+  /** Keys written in the replica section. */
+  own: Fields;
+  /** Replica settings written at the top level: defaults for every replica. */
+  globals: Fields;
+  url?: S3UrlSettings;
+  urlField?: Field;
+  /** Location of the replica section, for errors about missing keys. */
+  where: Pick<Field, 'path' | 'line' | 'file'>;
+}
+
+interface Picked<T> {
+  value?: T;
+  /** The field the value came from (the URL field for URL settings); undefined for defaults. */
+  field?: Field;
+}
+
+/** Precedence: the replica's own key, then the URL, then the global default (see docs in load.ts). */
+function pick<T>(src: S3Sources, name: string, read: (f: Field) => T | undefined, fromUrl?: T): Picked<T> {
+  const own = src.own.get(name);
+  const ownValue = own ? read(own) : undefined;
+  if (ownValue !== undefined) return { value: ownValue, field: own };
+  if (fromUrl !== undefined) return { value: fromUrl, field: src.urlField };
+  const global = src.globals.get(name);
+  const globalValue = global ? read(global) : undefined;
+  return globalValue !== undefined ? { value: globalValue, field: global } : {};
+}
+
+function credentials(src: S3Sources, ctx: ReadContext): Pick<S3ReplicaOptions, 'accessKeyId' | 'secretAccessKey'> {
+  const id = pick(src, 'access-key-id', readString);
+  const secret = pick(src, 'secret-access-key', readString);
+  if (id.value && !secret.value && id.field) fail(id.field, 'is set but secret-access-key is not; set both or neither');
+  if (secret.value && !id.value && secret.field) fail(secret.field, 'is set but access-key-id is not; set both or neither');
+  if (id.value && secret.value) return { accessKeyId: id.value, secretAccessKey: secret.value };
+  // Litestream copies LITESTREAM_* to AWS_* when those are unset; the AWS default chain then reads AWS_*.
+  const env = ctx.env;
+  const envId = env.AWS_ACCESS_KEY_ID === undefined ? env.LITESTREAM_ACCESS_KEY_ID : undefined;
+  const envSecret = env.AWS_SECRET_ACCESS_KEY === undefined ? env.LITESTREAM_SECRET_ACCESS_KEY : undefined;
+  return { accessKeyId: envId || undefined, secretAccessKey: envSecret || undefined };
+}
+
+function encryption(src: S3Sources): Partial<S3ReplicaOptions> {
+  const u = src.url;
+  const alg = pick(src, 'sse-customer-algorithm', readString, u?.sseCustomerAlgorithm);
+  const key = pick(src, 'sse-customer-key', readString, u?.sseCustomerKey);
+  const keyPath = pick(src, 'sse-customer-key-path', readString);
+  const kms = pick(src, 'sse-kms-key-id', readString, u?.sseKmsKeyId);
+  if (key.value && keyPath.value && keyPath.field) fail(keyPath.field, 'cannot be combined with sse-customer-key; use one of them');
+  const customer = Boolean(key.value || keyPath.value);
+  if (alg.value && alg.value !== 'AES256' && alg.field) fail(alg.field, `must be AES256 (the only SSE-C algorithm S3 supports), not ${JSON.stringify(alg.value)}`);
+  if (alg.value && !customer && alg.field) fail(alg.field, 'is set but neither sse-customer-key nor sse-customer-key-path is');
+  if (key.value && key.field && Buffer.from(key.value, 'base64').length !== 32) {
+    fail(key.field, 'must be the base64 encoding of exactly 32 bytes (e.g. `openssl rand -base64 32`)');
+  }
+  if (customer && kms.value && kms.field) fail(kms.field, 'cannot be combined with SSE-C (sse-customer-key); choose one kind of server-side encryption');
+  return {
+    sseCustomerAlgorithm: customer ? 'AES256' : undefined,
+    sseCustomerKey: key.value,
+    sseCustomerKeyPath: keyPath.value,
+    sseKmsKeyId: kms.value,
+  };
+}
+
+function partSize(src: S3Sources): number {
+  const p = pick(src, 'part-size', readSize, src.url?.partSize);
+  const value = p.value ?? DEFAULT_PART_SIZE;
+  if (value < MIN_PART_SIZE) {
+    fail(p.field ?? src.where, `part-size must be at least ${MIN_PART_SIZE} bytes (5 MiB, the S3 multipart minimum), not ${value}; raise part-size to 5242880 or more`);
+  }
+  return value;
+}
+
+function chooseEndpoint(src: S3Sources, fallback: string | undefined): { raw?: string; fromKey: boolean } {
+  const own = readString(src.own.get('endpoint'));
+  if (own) return { raw: own, fromKey: true };
+  if (src.url?.endpoint) return { raw: src.url.endpoint, fromKey: false };
+  const global = readString(src.globals.get('endpoint'));
+  if (global) return { raw: global, fromKey: true };
+  return { raw: fallback || undefined, fromKey: Boolean(fallback) };
+}
+
+function addressing(src: S3Sources, ctx: ReadContext): Pick<S3ReplicaOptions, 'endpoint' | 'forcePathStyle' | 'region'> {
+  const u = src.url;
+  const chosen = chooseEndpoint(src, ctx.endpointFallback);
+  const endpoint = chosen.raw ? ensureEndpointScheme(chosen.raw) : undefined;
+  const explicit = pick(src, 'force-path-style', readBool, u?.forcePathStyleExplicit ? u.forcePathStyle : undefined);
+  let forcePathStyle = explicit.value;
+  if (forcePathStyle === undefined) {
+    // An `endpoint` key implies path-style; virtual-host provider URLs (DigitalOcean, Scaleway) do not.
+    forcePathStyle = chosen.fromKey || (u?.forcePathStyle ?? false);
+    if (PATH_STYLE_PROVIDERS.has(providerOf(endpoint))) forcePathStyle = true;
+  }
+  const region = pick(src, 'region', readString, u?.region).value || (endpoint ? DEFAULT_ENDPOINT_REGION : undefined);
+  return { endpoint, forcePathStyle, region };
+}
+
+/** Builds the options of one S3 replica; every error names the key, line and fix. */
+export function buildS3Options(src: S3Sources, ctx: ReadContext): S3ReplicaOptions {
+  const u = src.url;
+  const bucket = readString(src.own.get('bucket')) || u?.bucket || readString(src.globals.get('bucket'));
+  if (!bucket) fail(src.where, 'an s3 replica needs a bucket: set `bucket` (with `path`) or `url: s3://BUCKET/PATH`');
+  const { endpoint, forcePathStyle, region } = addressing(src, ctx);
+  const provider = providerOf(endpoint);
+  const concurrency = pick(src, 'concurrency', (f) => readInt(f, 1), u?.concurrency).value
+    ?? (provider === 'r2' ? R2_CONCURRENCY : DEFAULT_CONCURRENCY);
+  const options: S3ReplicaOptions = {
+    type: 's3',
+    bucket,
+    path: cleanKeyPath(readString(src.own.get('path')) ?? u?.path ?? ''),
+    region,
+    endpoint,
+    forcePathStyle,
+    skipVerify: pick(src, 'skip-verify', readBool, u?.skipVerify).value ?? false,
+    signPayload: pick(src, 'sign-payload', readBool, u?.signPayload).value ?? true,
+    requireContentMD5: pick(src, 'require-content-md5', readBool, u?.requireContentMD5).value ?? provider !== 'tigris',
+    storageClass: pick(src, 'storage-class', readString, u?.storageClass).value,
+    partSize: partSize(src),
+    concurrency,
+    ...credentials(src, ctx),
+    ...encryption(src),
+  };
+  if (provider === 'tigris') options.extraHeaders = { 'X-Tigris-Consistent': 'true' };
+  for (const k of Object.keys(options) as (keyof S3ReplicaOptions)[]) if (options[k] === undefined) delete options[k];
+  return options;
+}

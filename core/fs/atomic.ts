@@ -1,0 +1,78 @@
+// Crash-safe file writes: temporary file in the same directory, fsync, rename, fsync the directory.
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import type { WriteBody } from '../replica/client.ts';
+
+/** The temporary name used while writing `path`: `<path>.tmp-<random>` in the same directory. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `${basename(path)}.tmp-${randomBytes(6).toString('hex')}`);
+}
+
+/** Flushes a directory entry to disk so a rename inside it survives a crash. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch (err) {
+    // Some filesystems refuse fsync on directories (EINVAL/EISDIR); nothing more can be done there.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM') throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+async function writeBody(handle: FileHandle, body: WriteBody): Promise<number> {
+  if (body instanceof Uint8Array) {
+    let written = 0;
+    while (written < body.byteLength) {
+      const { bytesWritten } = await handle.write(body, written, body.byteLength - written, written);
+      written += bytesWritten;
+    }
+    return written;
+  }
+  let position = 0;
+  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    let off = 0;
+    while (off < bytes.byteLength) {
+      const { bytesWritten } = await handle.write(bytes, off, bytes.byteLength - off, position);
+      off += bytesWritten;
+      position += bytesWritten;
+    }
+  }
+  return position;
+}
+
+export interface AtomicWriteOptions {
+  /** Set the file's access and modification times before it becomes visible. */
+  mtime?: Date;
+  /** File mode for a new file (default 0o644 minus umask). */
+  mode?: number;
+}
+
+/**
+ * Writes `body` to `path` so readers see the old file or the whole new one, never a part. Returns the byte
+ * count. The temporary file is removed if anything fails.
+ */
+export async function writeFileAtomic(path: string, body: WriteBody, options: AtomicWriteOptions = {}): Promise<number> {
+  const tmp = tempPathFor(path);
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(tmp, 'wx', options.mode ?? 0o644);
+    const size = await writeBody(handle, body);
+    if (options.mtime) await handle.utimes(options.mtime, options.mtime);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(tmp, path);
+    await fsyncDir(dirname(path));
+    return size;
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}

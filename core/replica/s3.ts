@@ -1,0 +1,186 @@
+// Replica client for S3 and S3-compatible stores, in Litestream's layout `<path>/<%04x level>/<name>.ltx`.
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { Readable } from 'node:stream';
+import type { TXID } from '../ltx/types.ts';
+import { formatLtxFileName, s3LevelPrefix, s3LtxKey, tryParseLtxFileName } from '../layout/names.ts';
+import { NotFoundError } from './client.ts';
+import type { ByteRange, LtxFileInfo, LtxFileRef, ReplicaClient, WriteBody } from './client.ts';
+import type { S3ReplicaOptions } from './options.ts';
+import { S3_DELETE_BATCH, partSizeFor, resolvedS3Settings, s3Location } from './s3-config.ts';
+import type { ResolvedS3Settings } from './s3-config.ts';
+import { S3OperationError, isS3NotFound } from './s3-errors.ts';
+import { contentMd5Middleware, createS3Client } from './s3-sdk.ts';
+import { encryptionReadParams, encryptionWriteParams } from './s3-sse.ts';
+import { formatRfc3339Nano, parseRfc3339 } from './timestamp.ts';
+
+export const TIMESTAMP_METADATA_KEY = 'litestream-timestamp';
+
+/** Counts bytes flowing through an upload body of unknown length. */
+async function* counted(body: AsyncIterable<Uint8Array | string>, counter: { bytes: number }): AsyncGenerator<Buffer> {
+  for await (const chunk of body) {
+    const buf = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    counter.bytes += buf.byteLength;
+    yield buf;
+  }
+}
+
+function rangeHeader(range: ByteRange): string {
+  return range.length === undefined ? `bytes=${range.offset}-` : `bytes=${range.offset}-${range.offset + range.length - 1}`;
+}
+
+export class S3ReplicaClient implements ReplicaClient {
+  readonly type = 's3';
+  readonly location: string;
+  readonly settings: ResolvedS3Settings;
+  /** The SDK client, exposed so tests and diagnostics can read its resolved configuration. */
+  readonly s3: S3Client;
+
+  constructor(options: S3ReplicaOptions) {
+    this.settings = resolvedS3Settings(options);
+    this.location = s3Location(this.settings);
+    this.s3 = createS3Client(this.settings, options);
+  }
+
+  private where(key: string): string {
+    return s3Location(this.settings, key);
+  }
+
+  async *listLtxFiles(level: number, options: { minTXID?: TXID } = {}): AsyncIterable<LtxFileInfo> {
+    const prefix = s3LevelPrefix(this.settings.path, level);
+    const minTXID = options.minTXID ?? 0;
+    // Fixed-width hex names sort in TXID order, so the listing can start right before the first wanted file.
+    let startAfter = minTXID > 0 ? prefix + formatLtxFileName(minTXID, 0) : undefined;
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.s3.send(
+          new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token, StartAfter: token ? undefined : startAfter }),
+        );
+      } catch (err) {
+        throw new S3OperationError('ListObjectsV2', this.where(prefix), err);
+      }
+      for (const obj of page.Contents ?? []) {
+        const name = obj.Key?.slice(prefix.length) ?? '';
+        if (name.includes('/')) continue;
+        const parsed = tryParseLtxFileName(name);
+        if (!parsed || parsed.minTXID < minTXID) continue;
+        yield { level, ...parsed, size: obj.Size ?? 0, createdAt: obj.LastModified ?? new Date(0) };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      startAfter = undefined;
+    } while (token);
+  }
+
+  async openLtxFile(ref: LtxFileRef, range?: ByteRange): Promise<Readable> {
+    const key = s3LtxKey(this.settings.path, ref);
+    if (range?.length === 0) return Readable.from([]);
+    try {
+      const out = await this.s3.send(
+        new GetObjectCommand({
+          Bucket: this.settings.bucket,
+          Key: key,
+          Range: range ? rangeHeader(range) : undefined,
+          ...encryptionReadParams(this.settings.encryption),
+        }),
+      );
+      if (!out.Body) throw new Error('response has no body');
+      return out.Body as Readable;
+    } catch (err) {
+      if (isS3NotFound(err)) throw new NotFoundError(this.where(key));
+      throw new S3OperationError('GetObject', this.where(key), err);
+    }
+  }
+
+  async statLtxFile(ref: LtxFileRef): Promise<{ size: number; timestamp: Date }> {
+    const key = s3LtxKey(this.settings.path, ref);
+    try {
+      const out = await this.s3.send(
+        new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key, ...encryptionReadParams(this.settings.encryption) }),
+      );
+      const meta = out.Metadata?.[TIMESTAMP_METADATA_KEY];
+      const timestamp = (meta ? parseRfc3339(meta) : null) ?? out.LastModified ?? new Date(0);
+      return { size: out.ContentLength ?? 0, timestamp };
+    } catch (err) {
+      if (isS3NotFound(err)) throw new NotFoundError(this.where(key));
+      throw new S3OperationError('HeadObject', this.where(key), err);
+    }
+  }
+
+  async writeLtxFile(ref: LtxFileRef, body: WriteBody, timestamp: Date): Promise<LtxFileInfo> {
+    const key = s3LtxKey(this.settings.path, ref);
+    const startedAt = new Date();
+    const params: PutObjectCommandInput = {
+      Bucket: this.settings.bucket,
+      Key: key,
+      Metadata: { [TIMESTAMP_METADATA_KEY]: formatRfc3339Nano(timestamp) },
+      ...(this.settings.storageClass ? { StorageClass: this.settings.storageClass as PutObjectCommandInput['StorageClass'] } : {}),
+      ...encryptionWriteParams(this.settings.encryption),
+    };
+    let size: number;
+    let etag: string | undefined;
+    try {
+      if (body instanceof Uint8Array && body.byteLength < this.settings.partSize) {
+        const out = await this.s3.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.byteLength }));
+        size = body.byteLength;
+        etag = out.ETag;
+      } else if (body instanceof Uint8Array) {
+        etag = (await this.upload({ ...params, Body: body, ContentLength: body.byteLength }, partSizeFor(this.settings, body.byteLength))).ETag;
+        size = body.byteLength;
+      } else {
+        const counter = { bytes: 0 };
+        const stream = Readable.from(counted(body as AsyncIterable<Uint8Array | string>, counter), { objectMode: false });
+        etag = (await this.upload({ ...params, Body: stream }, this.settings.partSize)).ETag;
+        size = counter.bytes;
+      }
+    } catch (err) {
+      throw new S3OperationError('upload', this.where(key), err);
+    }
+    if (!etag) throw new S3OperationError('upload', this.where(key), new Error('the server returned no ETag, so the write is not confirmed'));
+    return { ...ref, size, createdAt: startedAt };
+  }
+
+  private async upload(params: PutObjectCommandInput, partSize: number): Promise<{ ETag?: string }> {
+    const upload = new Upload({ client: this.s3, params, partSize, queueSize: this.settings.concurrency, leavePartsOnError: false });
+    return upload.done();
+  }
+
+  async deleteLtxFiles(refs: readonly LtxFileRef[]): Promise<void> {
+    const failures: string[] = [];
+    let failed = 0;
+    for (let i = 0; i < refs.length; i += S3_DELETE_BATCH) {
+      const keys = refs.slice(i, i + S3_DELETE_BATCH).map((r) => s3LtxKey(this.settings.path, r));
+      const command = new DeleteObjectsCommand({ Bucket: this.settings.bucket, Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: true } });
+      if (this.settings.requireContentMD5) {
+        command.middlewareStack.addRelativeTo(contentMd5Middleware(), { name: 'streambedContentMd5', relation: 'before', toMiddleware: 'httpSigningMiddleware' });
+      }
+      let out;
+      try {
+        out = await this.s3.send(command);
+      } catch (err) {
+        throw new S3OperationError('DeleteObjects', `${this.where(keys[0])} (+${keys.length - 1} more)`, err);
+      }
+      for (const e of out.Errors ?? []) {
+        if (e.Code === 'NoSuchKey') continue;
+        failed += 1;
+        if (failures.length < 5) failures.push(`${e.Key}: ${e.Code ?? 'Error'} ${e.Message ?? ''}`.trim());
+      }
+    }
+    if (failed > 0) {
+      throw new Error(`S3 DeleteObjects in ${this.location} failed for ${failed} key(s): ${failures.join('; ')}${failed > failures.length ? '; …' : ''}`);
+    }
+  }
+
+  /** Closes pooled sockets; the client must not be used afterwards. */
+  async close(): Promise<void> {
+    this.s3.destroy();
+  }
+}
