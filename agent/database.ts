@@ -1,0 +1,362 @@
+// The per-database WAL syncer: turns committed WAL frames into L0 LTX files and runs the checkpoint policy.
+import { statSync } from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
+import { newHeader } from '../core/ltx/header.ts';
+import type { TXID } from '../core/ltx/types.ts';
+import { localLtxPath } from '../core/layout/names.ts';
+import type { Logger } from './logger.ts';
+import { silentLogger } from './logger.ts';
+import type { DatabaseSettings, DatabaseStats, ReplicationSource, SyncResult } from './database-api.ts';
+import { chooseCheckpoint, runCheckpoint } from './checkpoint.ts';
+import type { CheckpointHost, OwnCheckpointMode } from './checkpoint.ts';
+import { incrementalPages, snapshotPages, writeL0File } from './db-l0-writer.ts';
+import { planSync } from './db-verify.ts';
+import type { SyncPlan } from './db-verify.ts';
+import { l0Dir, listLocalL0, positionFromHeader, pruneL0, quarantine, readLocalL0, removeTempFiles } from './local-position.ts';
+import type { WalPosition } from './local-position.ts';
+import { SqliteConnections } from './sqlite-connections.ts';
+import { WAL_HEADER_SIZE, readWalHeader } from './wal-reader.ts';
+import { committedEndAfter, fileSize, openSyncFiles, readWalHeaderAt } from './db-wal-files.ts';
+import type { OpenFiles } from './db-wal-files.ts';
+import type { ByteSource, WalHeader } from './wal-reader.ts';
+import { collectWalSegment } from './wal-segment.ts';
+
+/** The WAL was restarted while we read it (possible only when our read lock sits on read-mark 0). */
+class WalChangedError extends Error {}
+
+interface StepResult {
+  result: SyncResult;
+  /** More committed frames may follow (max-sync-wal-bytes reached). */
+  limited: boolean;
+  /** A snapshot is needed but was not written (not allowed in this step). */
+  needsSnapshot: boolean;
+}
+
+/**
+ * One replicated database (spec §2). Each sync verifies the last L0 position against the WAL, then writes at
+ * most one L0 file: the committed frames since the position, or a full snapshot when continuity is lost.
+ * Snapshots are never encoded under SQLite's write lock; the only write-locked work is the short "seal"
+ * sync plus a `_litestream_seq` bump inside our own checkpoint (see checkpoint.ts). A checkpoint can add a
+ * second, small L0 file in the same call.
+ */
+export class Database implements ReplicationSource {
+  readonly settings: DatabaseSettings;
+  private readonly logger: Logger;
+  private readonly conns: SqliteConnections;
+  private readonly walPath: string;
+  private opened = false;
+  private pageSize = 0;
+  private pos: WalPosition | null = null;
+  private lastTxid: TXID = 0;
+  private snapshotReason: string | null = null;
+  private checkpointCount = 0;
+  private lastCheckpointAt = Date.now();
+  private syncedSinceCheckpoint = false;
+  /** End of the WAL right after our own checkpoint's bump: syncing up to here is not new data. */
+  private quietEnd: { salt1: number; salt2: number; offset: number } | null = null;
+  private pendingSince: number | null = null;
+  /** Longest time our checkpoint held the write lock (for tests and diagnostics). */
+  maxBarrierMs = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(settings: DatabaseSettings, logger: Logger = silentLogger()) {
+    this.settings = settings;
+    this.logger = logger;
+    this.conns = new SqliteConnections(settings.path, settings.busyTimeout);
+    this.walPath = `${settings.path}-wal`;
+  }
+
+  /** Runs operations one at a time (sync, checkpoint, continueAfter, close share the connections). */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  open(): Promise<void> {
+    return this.exclusive(async () => {
+      if (this.opened) return;
+      this.conns.open();
+      try {
+        this.pageSize = this.conns.pageSize();
+        await mkdir(l0Dir(this.settings.metaPath), { recursive: true });
+        await removeTempFiles(this.settings.metaPath);
+        await this.recoverPosition();
+        this.conns.acquireReadLock();
+        this.lastCheckpointAt = Date.now();
+        this.opened = true;
+      } catch (err) {
+        this.conns.close();
+        throw err;
+      }
+    });
+  }
+
+  /** The newest local L0 file, fully decoded, is the position; anything unreadable means a snapshot next. */
+  private async recoverPosition(): Promise<void> {
+    const files = await listLocalL0(this.settings.metaPath);
+    const newest = files.at(-1);
+    if (!newest) {
+      this.pos = null;
+      this.lastTxid = 0;
+      this.snapshotReason = 'no local L0 files (first start)';
+      return;
+    }
+    this.lastTxid = newest.txid;
+    try {
+      const { header } = await readLocalL0(newest.path);
+      this.pos = positionFromHeader(newest.txid, header);
+    } catch (err) {
+      const moved = await quarantine(newest.path);
+      this.logger.warn({ file: newest.path, movedTo: moved, err: (err as Error).message }, 'newest local L0 file is corrupt; the next file is a snapshot');
+      this.pos = null;
+      this.snapshotReason = `newest local L0 file ${newest.path} is corrupt`;
+    }
+  }
+
+  private requireOpen(): void {
+    if (!this.opened) throw new Error(`database ${this.settings.path}: open() must succeed before sync`);
+  }
+
+  sync(options: { forceSnapshot?: boolean } = {}): Promise<SyncResult> {
+    return this.exclusive(async () => {
+      this.requireOpen();
+      if (options.forceSnapshot) this.snapshotReason ??= 'snapshot requested';
+      const step = await this.syncStep({ maxBytes: this.settings.maxSyncWalBytes, allowSnapshot: true });
+      if (step.limited || this.snapshotReason) return step.result;
+      const mode = this.checkpointDue();
+      if (!mode) return step.result;
+      const sealed = await this.checkpoint(mode);
+      return sealed ? mergeResults(step.result, sealed) : step.result;
+    });
+  }
+
+  /** One L0 file at most; retried when the WAL restarts under the read (then the plan changes). */
+  private async syncStep(opts: { maxBytes: number; allowSnapshot: boolean }): Promise<StepResult> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.syncAttempt(opts);
+      } catch (err) {
+        if (!(err instanceof WalChangedError) || attempt >= 2) throw err;
+        this.logger.debug({ attempt }, 'WAL restarted during sync; retrying');
+      }
+    }
+  }
+
+  private async syncAttempt(opts: { maxBytes: number; allowSnapshot: boolean }): Promise<StepResult> {
+    if (opts.allowSnapshot) this.ensureWalHeader();
+    const io = openSyncFiles(this.walPath, this.settings.path);
+    try {
+      const header = readWalHeader(io.wal);
+      if (!header) {
+        if (!opts.allowSnapshot) return this.noWrite(true);
+        throw new Error(`${this.walPath}: no valid WAL header even after a write to _litestream_seq`);
+      }
+      const plan: SyncPlan = this.snapshotReason
+        ? { kind: 'snapshot', reason: this.snapshotReason }
+        : await planSync({ pos: this.pos, wal: io.wal, header, lastL0Path: this.localL0Path(this.lastTxid) });
+      if (plan.kind === 'snapshot') {
+        if (!opts.allowSnapshot) {
+          this.snapshotReason = plan.reason;
+          return this.noWrite(true);
+        }
+        return await this.writeSnapshot(io, header, plan.reason);
+      }
+      return await this.writeIncremental(io, header, plan, opts.maxBytes);
+    } finally {
+      io.close();
+    }
+  }
+
+  private noWrite(needsSnapshot = false): StepResult {
+    return { result: { txid: this.lastTxid, wrote: false, snapshot: false }, limited: false, needsSnapshot };
+  }
+
+  /** SQLite writes the WAL header lazily; a write to _litestream_seq makes sure there is one to read. */
+  private ensureWalHeader(): void {
+    if (!readWalHeaderAt(this.walPath)) this.conns.bumpSeq();
+  }
+
+  private walUnchangedCheck(wal: ByteSource, header: WalHeader): () => void {
+    return () => {
+      const now = readWalHeader(wal);
+      if (!now || now.salt1 !== header.salt1 || now.salt2 !== header.salt2 || now.checksum1 !== header.checksum1) {
+        throw new WalChangedError(`${this.walPath} was restarted while it was being read`);
+      }
+    };
+  }
+
+  /**
+   * Every page 1..commit from the whole WAL (latest committed frame) or the database file. Written without
+   * the write lock: our read transaction keeps other connections from copying frames past it into the
+   * database file, and every frame they could copy is read from the WAL instead.
+   */
+  private async writeSnapshot(io: OpenFiles, header: WalHeader, reason: string): Promise<StepResult> {
+    const seg = collectWalSegment(io.wal, header);
+    const commit = seg.transactions > 0 ? seg.commit : Math.floor(io.db.size() / this.pageSize);
+    const txid = this.lastTxid + 1;
+    const ltx = newHeader({
+      pageSize: this.pageSize,
+      commit,
+      minTXID: txid,
+      maxTXID: txid,
+      timestamp: Date.now(),
+      walOffset: WAL_HEADER_SIZE,
+      walSize: seg.endOffset - WAL_HEADER_SIZE,
+      walSalt1: header.salt1,
+      walSalt2: header.salt2,
+    });
+    const src = { wal: io.wal, db: io.db, pageSize: this.pageSize, walPages: seg.pages };
+    const path = this.localL0Path(txid);
+    const bytes = await writeL0File(path, ltx, snapshotPages(src, commit), this.walUnchangedCheck(io.wal, header));
+    this.logger.info({ txid, commit, reason, bytes }, 'wrote snapshot L0 file');
+    this.lastTxid = txid;
+    this.snapshotReason = null;
+    this.pos = { txid, offset: seg.endOffset, salt1: header.salt1, salt2: header.salt2, commit, pageSize: this.pageSize, lastFrameHeader: seg.lastFrameHeader };
+    this.noteSynced(header.salt1, header.salt2, seg.endOffset);
+    const observedAt = this.pendingSince ?? Date.now();
+    this.pendingSince = null;
+    return { result: { txid, wrote: true, snapshot: true, observedAt, bytes }, limited: false, needsSnapshot: false };
+  }
+
+  private async writeIncremental(io: OpenFiles, header: WalHeader, plan: Extract<SyncPlan, { kind: 'incremental' }>, maxBytes: number): Promise<StepResult> {
+    const seenAt = Date.now();
+    const seg = collectWalSegment(io.wal, header, { offset: plan.offset, seed: plan.seed, salt1: plan.salt1, salt2: plan.salt2, maxBytes });
+    if (this.pos && !this.pos.lastFrameHeader && plan.verifiedLastFrame) this.pos.lastFrameHeader = plan.verifiedLastFrame;
+    if (seg.transactions === 0 || !this.pos) return this.noWrite();
+    const txid = this.lastTxid + 1;
+    const ltx = newHeader({
+      pageSize: this.pageSize,
+      commit: seg.commit,
+      minTXID: txid,
+      maxTXID: txid,
+      timestamp: Date.now(),
+      walOffset: plan.offset,
+      walSize: seg.endOffset - plan.offset,
+      walSalt1: plan.salt1,
+      walSalt2: plan.salt2,
+    });
+    const src = { wal: io.wal, db: io.db, pageSize: this.pageSize, walPages: seg.pages };
+    const path = this.localL0Path(txid);
+    const pages = incrementalPages(src, seg.commit, this.pos.commit);
+    const bytes = await writeL0File(path, ltx, pages, this.walUnchangedCheck(io.wal, header));
+    if (plan.restarted) this.logger.debug({ txid }, 'continuing in the restarted WAL');
+    this.lastTxid = txid;
+    this.pos = { txid, offset: seg.endOffset, salt1: plan.salt1, salt2: plan.salt2, commit: seg.commit, pageSize: this.pageSize, lastFrameHeader: seg.lastFrameHeader };
+    this.noteSynced(plan.salt1, plan.salt2, seg.endOffset);
+    const observedAt = this.pendingSince ?? seenAt;
+    const limited = seg.stopReason === 'limit';
+    this.pendingSince = limited ? seenAt : null;
+    return { result: { txid, wrote: true, snapshot: false, observedAt, bytes }, limited, needsSnapshot: false };
+  }
+
+  /** Data counts for the interval checkpoint unless it is only the bump of our own last checkpoint. */
+  private noteSynced(salt1: number, salt2: number, end: number): void {
+    const q = this.quietEnd;
+    if (q && q.salt1 === salt1 && q.salt2 === salt2 && end <= q.offset) return;
+    this.syncedSinceCheckpoint = true;
+  }
+
+  private checkpointDue(): OwnCheckpointMode | null {
+    if (!this.pos) return null;
+    let dbMtime = 0;
+    try {
+      dbMtime = statSync(this.settings.path).mtimeMs;
+    } catch {
+      // a missing file cannot be checkpointed into anyway
+    }
+    return chooseCheckpoint(this.settings, {
+      pageSize: this.pageSize,
+      walBytes: this.pos.offset,
+      syncedSinceCheckpoint: this.syncedSinceCheckpoint,
+      lastCheckpointAt: Math.max(this.lastCheckpointAt, dbMtime),
+      now: Date.now(),
+    });
+  }
+
+  /** Runs our own checkpoint; returns the result of the sync made under the write barrier, if any. */
+  private async checkpoint(mode: OwnCheckpointMode): Promise<SyncResult | null> {
+    let sealed: SyncResult | null = null;
+    const host: CheckpointHost = {
+      conns: this.conns,
+      sealUnderBarrier: async () => {
+        const step = await this.syncStep({ maxBytes: Number.POSITIVE_INFINITY, allowSnapshot: false });
+        if (step.result.wrote) sealed = step.result;
+        return !step.needsSnapshot;
+      },
+      markWalEndsAtPosition: () => {
+        if (this.pos) this.pos = { ...this.pos, walEndsHere: true };
+      },
+      requireSnapshot: (reason) => {
+        this.snapshotReason = reason;
+      },
+    };
+    const walBefore = this.pos?.offset ?? 0;
+    const outcome = await runCheckpoint(host, mode);
+    if (outcome.result) this.checkpointCount++;
+    this.lastCheckpointAt = Date.now();
+    this.syncedSinceCheckpoint = false;
+    this.quietEnd = this.pos ? committedEndAfter(this.walPath, this.pos) : null;
+    this.logger.debug({ mode, result: outcome.result, sealedComplete: outcome.sealedComplete, barrierMs: outcome.barrierMs, walBefore }, 'checkpoint');
+    this.maxBarrierMs = Math.max(this.maxBarrierMs, outcome.barrierMs);
+    return sealed;
+  }
+
+  txid(): TXID {
+    return this.lastTxid;
+  }
+
+  localL0Path(txid: TXID): string {
+    return localLtxPath(this.settings.metaPath, { level: 0, minTXID: txid, maxTXID: txid });
+  }
+
+  /**
+   * Continues numbering after the replica's newest TXID with a snapshot. Local L0 files up to remoteMax are
+   * removed: their names collide with different remote files. A replica behind us is left alone.
+   */
+  continueAfter(remoteMax: TXID): Promise<void> {
+    return this.exclusive(async () => {
+      if (remoteMax < this.lastTxid) {
+        this.logger.warn({ remoteMax, local: this.lastTxid }, 'continueAfter: replica is behind the local position; nothing to do');
+        return;
+      }
+      for (const file of await listLocalL0(this.settings.metaPath)) {
+        if (file.txid <= remoteMax) await rm(file.path, { force: true });
+      }
+      this.lastTxid = remoteMax;
+      this.pos = null;
+      this.snapshotReason = `replica is ahead (TXID ${remoteMax}); continuing after it`;
+    });
+  }
+
+  pruneLocalL0(uploaded: TXID, retentionMs: number): Promise<number> {
+    return this.exclusive(() => pruneL0(this.settings.metaPath, uploaded, retentionMs));
+  }
+
+  stats(): DatabaseStats {
+    return {
+      txid: this.lastTxid,
+      dbSize: fileSize(this.settings.path),
+      walSize: fileSize(this.walPath),
+      checkpoints: this.checkpointCount,
+    };
+  }
+
+  /** Releases the read lock and closes the connections (read-only one last, so the WAL file stays). */
+  close(): Promise<void> {
+    return this.exclusive(async () => {
+      this.conns.close();
+      this.opened = false;
+    });
+  }
+}
+
+function mergeResults(first: SyncResult, second: SyncResult): SyncResult {
+  return {
+    txid: second.txid,
+    wrote: first.wrote || second.wrote,
+    snapshot: first.snapshot || second.snapshot,
+    observedAt: first.observedAt ?? second.observedAt,
+    bytes: (first.bytes ?? 0) + (second.bytes ?? 0),
+  };
+}

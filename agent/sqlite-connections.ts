@@ -1,0 +1,179 @@
+// The agent's own SQLite connections: set-up, the long-lived read lock, the write barrier and checkpoints.
+import { existsSync } from 'node:fs';
+import BetterSqlite3 from 'better-sqlite3';
+
+type Connection = BetterSqlite3.Database;
+
+export type CheckpointMode = 'PASSIVE' | 'FULL' | 'RESTART' | 'TRUNCATE';
+
+export interface CheckpointResult {
+  /** 1 when the checkpoint could not run to completion (SQLITE_BUSY). */
+  busy: number;
+  /** Frames in the WAL, or -1. */
+  log: number;
+  /** Frames copied into the database file, or -1. */
+  checkpointed: number;
+}
+
+const BUMP_SQL = 'INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET seq = seq + 1';
+
+export function isBusyError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
+}
+
+/**
+ * Three connections, because SQLite ties each role to connection state:
+ * - `control` (read-write) takes the write barrier and commits the `_litestream_seq` bumps;
+ * - `checkpointer` (read-write) runs `PRAGMA wal_checkpoint`, which needs a connection with no open
+ *   transaction while the barrier is held;
+ * - `reader` (read-only) holds the long-lived read transaction. It is closed last: SQLite checkpoints and
+ *   deletes the WAL when the last connection closes, but a read-only connection cannot checkpoint, so the
+ *   WAL survives our shutdown (better-sqlite3 offers no SQLITE_FCNTL_PERSIST_WAL).
+ */
+export class SqliteConnections {
+  readonly path: string;
+  private readonly busyTimeout: number;
+  private control: Connection | null = null;
+  private checkpointer: Connection | null = null;
+  private reader: Connection | null = null;
+  private readLocked = false;
+  private barrier = false;
+
+  constructor(path: string, busyTimeout: number) {
+    this.path = path;
+    this.busyTimeout = busyTimeout;
+  }
+
+  open(): void {
+    if (!existsSync(this.path)) throw new Error(`database ${this.path} does not exist; it is replicated once the application creates it`);
+    try {
+      const control = this.openWritable();
+      this.control = control;
+      const mode = control.pragma('journal_mode = wal', { simple: true });
+      if (String(mode).toLowerCase() !== 'wal') {
+        throw new Error(`database ${this.path}: could not switch to WAL mode (journal_mode is ${String(mode)}); is another process holding it in exclusive mode?`);
+      }
+      control.exec('CREATE TABLE IF NOT EXISTS _litestream_seq (id INTEGER PRIMARY KEY, seq INTEGER)');
+      control.exec('CREATE TABLE IF NOT EXISTS _litestream_lock (id INTEGER)');
+      this.checkpointer = this.openWritable();
+      this.reader = new BetterSqlite3(this.path, { readonly: true, fileMustExist: true });
+      this.reader.pragma(`busy_timeout = ${this.busyTimeout}`);
+    } catch (err) {
+      this.close();
+      throw err;
+    }
+  }
+
+  private openWritable(): Connection {
+    const conn = new BetterSqlite3(this.path, { fileMustExist: true });
+    conn.pragma(`busy_timeout = ${this.busyTimeout}`);
+    // Our commits must never checkpoint on their own: only the policy decides when frames may go.
+    conn.pragma('wal_autocheckpoint = 0');
+    return conn;
+  }
+
+  private need(conn: Connection | null): Connection {
+    if (!conn) throw new Error(`database ${this.path}: the agent's connection is not open`);
+    return conn;
+  }
+
+  pageSize(): number {
+    return Number(this.need(this.control).pragma('page_size', { simple: true }));
+  }
+
+  get isReadLocked(): boolean {
+    return this.readLocked;
+  }
+
+  /** Starts the read transaction that stops other connections from checkpointing past it. */
+  acquireReadLock(): void {
+    if (this.readLocked) return;
+    const reader = this.need(this.reader);
+    reader.exec('BEGIN');
+    try {
+      reader.prepare('SELECT COUNT(1) FROM _litestream_seq').get();
+    } catch (err) {
+      reader.exec('ROLLBACK');
+      throw err;
+    }
+    this.readLocked = true;
+  }
+
+  releaseReadLock(): void {
+    if (!this.readLocked) return;
+    this.readLocked = false;
+    const reader = this.need(this.reader);
+    if (reader.inTransaction) reader.exec('ROLLBACK');
+  }
+
+  /** Writes a row so the WAL gets a header and a frame (and restarts when fully checkpointed). */
+  bumpSeq(): void {
+    this.need(this.control).prepare(BUMP_SQL).run();
+  }
+
+  /** Takes SQLite's write lock (BEGIN IMMEDIATE); false when another writer kept it past busy_timeout. */
+  tryBeginBarrier(): boolean {
+    if (this.barrier) return true;
+    try {
+      this.need(this.control).exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      if (isBusyError(err)) return false;
+      throw err;
+    }
+    this.barrier = true;
+    return true;
+  }
+
+  get hasBarrier(): boolean {
+    return this.barrier;
+  }
+
+  /** Ends the barrier, committing a seq bump in the same transaction (so a restarted WAL gets its header). */
+  commitBarrierWithBump(): void {
+    if (!this.barrier) return;
+    const control = this.need(this.control);
+    try {
+      control.prepare(BUMP_SQL).run();
+      control.exec('COMMIT');
+    } finally {
+      this.barrier = false;
+      if (control.inTransaction) control.exec('ROLLBACK');
+    }
+  }
+
+  rollbackBarrier(): void {
+    if (!this.barrier) return;
+    this.barrier = false;
+    const control = this.need(this.control);
+    if (control.inTransaction) control.exec('ROLLBACK');
+  }
+
+  /** Bytes kept when the control connection restarts the WAL (-1: never truncate, SQLite's default). */
+  setJournalSizeLimit(bytes: number): void {
+    this.need(this.control).pragma(`journal_size_limit = ${Math.trunc(bytes)}`);
+  }
+
+  checkpoint(mode: CheckpointMode): CheckpointResult {
+    const rows = this.need(this.checkpointer).pragma(`wal_checkpoint(${mode})`) as CheckpointResult[];
+    const row = rows[0];
+    return { busy: Number(row.busy), log: Number(row.log), checkpointed: Number(row.checkpointed) };
+  }
+
+  /** Closes writers first and the read-only connection last so the WAL file is kept. */
+  close(): void {
+    this.readLocked = false;
+    this.barrier = false;
+    for (const conn of [this.control, this.checkpointer, this.reader]) {
+      try {
+        if (conn?.inTransaction) conn.exec('ROLLBACK');
+      } catch {
+        // closing anyway
+      }
+    }
+    this.control?.close();
+    this.checkpointer?.close();
+    this.reader?.close();
+    this.control = this.checkpointer = this.reader = null;
+  }
+}
