@@ -1,0 +1,215 @@
+// Runs every configured database: one Replicator each, local compaction/retention on a timer, graceful shutdown.
+import type { DbConfig, StreambedConfig } from '../core/config/types.ts';
+import { defaultMetaPath } from '../core/layout/names.ts';
+import type { ReplicaClient } from '../core/replica/client.ts';
+import type { ReplicaOptions } from '../core/replica/options.ts';
+import { openReplicaClient } from '../core/replica/open.ts';
+import { existsSync } from 'node:fs';
+import { maintenanceSettingsFromConfig, runMaintenance } from '../core/compact/index.ts';
+import { NoBackupsError, restoreDatabase } from '../core/restore/index.ts';
+import type { DatabaseSettings, ReplicationSource } from './database-api.ts';
+import { Database } from './database.ts';
+import { MaintenanceWorker } from './maintenance-worker.ts';
+import { silentLogger, type Logger } from './logger.ts';
+import { AgentMetrics, serveMetrics, type MetricsServer } from './metrics.ts';
+import { Replicator, type ReplicatorSettings, type UploadEvent } from './replicator.ts';
+
+export interface AgentOptions {
+  logger?: Logger;
+  metrics?: AgentMetrics;
+  onUpload?: (event: UploadEvent) => void;
+  /** How often local maintenance (compaction, snapshots, retention) is checked; default from the config. */
+  maintenanceInterval?: number;
+  /** Overrides how replica clients are made (tests put a fault proxy in between). */
+  openClient?: (options: ReplicaOptions) => ReplicaClient;
+  /**
+   * Run maintenance in a worker thread (default: yes, unless openClient is overridden, since the worker makes its
+   * own clients from the replica options).
+   */
+  maintenanceInWorker?: boolean;
+  /** Overrides how databases are made. */
+  openDatabase?: (settings: DatabaseSettings, logger: Logger) => ReplicationSource;
+  /** Restore every database that does not exist yet from its replica before replicating (`-restore-if-db-not-exists`). */
+  restoreIfDbNotExists?: boolean;
+  /** Backoff bounds for every replicator (tests shorten them). */
+  minBackoff?: number;
+  maxBackoff?: number;
+}
+
+interface RunningDb {
+  config: DbConfig;
+  replicator: Replicator;
+  maintenanceTimer?: NodeJS.Timeout;
+  maintenanceRun?: Promise<void>;
+}
+
+export function databaseSettings(db: DbConfig): DatabaseSettings {
+  return {
+    path: db.path,
+    metaPath: db.metaPath ?? defaultMetaPath(db.path),
+    busyTimeout: db.busyTimeout,
+    minCheckpointPageCount: db.minCheckpointPageCount,
+    truncatePageN: db.truncatePageN,
+    checkpointInterval: db.checkpointInterval,
+    maxSyncWalBytes: db.maxSyncWalBytes,
+  };
+}
+
+export function replicatorSettings(db: DbConfig, config: StreambedConfig): ReplicatorSettings {
+  return {
+    syncInterval: db.replica.syncInterval,
+    monitorInterval: db.monitorInterval,
+    maxSyncLtxFiles: db.replica.maxSyncLtxFiles,
+    l0Retention: config.l0Retention,
+    l0RetentionCheckInterval: config.l0RetentionCheckInterval,
+  };
+}
+
+/** Local maintenance is checked often enough to honour the shortest level interval and the L0 retention check. */
+export function defaultMaintenanceInterval(config: StreambedConfig): number {
+  const candidates = [config.levels[0] ?? 30_000, config.l0RetentionCheckInterval || 15_000, 10_000];
+  return Math.max(1000, Math.min(...candidates));
+}
+
+export class Agent {
+  readonly config: StreambedConfig;
+  readonly metrics: AgentMetrics;
+  private readonly logger: Logger;
+  private readonly options: AgentOptions;
+  private readonly dbs: RunningDb[];
+  private metricsServer: MetricsServer | undefined;
+  private readonly maintenanceWorker: MaintenanceWorker | undefined;
+  private started = false;
+
+  constructor(config: StreambedConfig, options: AgentOptions = {}) {
+    this.config = config;
+    this.options = options;
+    this.logger = options.logger ?? silentLogger();
+    this.metrics = options.metrics ?? new AgentMetrics({ defaultMetrics: true });
+    const openClient = options.openClient ?? openReplicaClient;
+    if (options.maintenanceInWorker ?? options.openClient === undefined) this.maintenanceWorker = new MaintenanceWorker();
+    const openDatabase = options.openDatabase ?? ((s: DatabaseSettings, l: Logger) => new Database(s, l));
+    this.dbs = config.dbs.map((dbConfig) => {
+      const db = openDatabase(databaseSettings(dbConfig), this.logger.child({ db: dbConfig.path }));
+      const settings = { ...replicatorSettings(dbConfig, config), minBackoff: options.minBackoff, maxBackoff: options.maxBackoff };
+      const replicator = new Replicator({
+        db, client: openClient(dbConfig.replica.options), settings, logger: this.logger, metrics: this.metrics, onUpload: options.onUpload,
+      });
+      return { config: dbConfig, replicator };
+    });
+  }
+
+  get replicators(): readonly Replicator[] {
+    return this.dbs.map((d) => d.replicator);
+  }
+
+  /** The metrics endpoint, when `addr` is configured and the agent started. */
+  get metricsUrl(): string | undefined {
+    return this.metricsServer?.url;
+  }
+
+  /** Starts the metrics server, every replication loop and (with `compaction: local`) maintenance timers. */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    if (this.config.addr) {
+      this.metricsServer = await serveMetrics(this.metrics, this.config.addr);
+      this.logger.info({ url: this.metricsServer.url }, 'serving metrics');
+    }
+    for (const d of this.dbs) {
+      if (this.options.restoreIfDbNotExists || d.config.restoreIfDbNotExists) await this.restoreIfMissing(d);
+      await d.replicator.start();
+      this.logger.info(
+        { db: d.config.path, replica: d.replicator.client.location, syncInterval: d.config.replica.syncInterval, compaction: this.config.compaction },
+        'replicating',
+      );
+      if (this.config.compaction === 'local') this.startMaintenance(d);
+    }
+  }
+
+  /** `replicate --once`: one sync and upload of every database, then close. Throws on the first failure. */
+  async syncOnce(options: { forceSnapshot?: boolean } = {}): Promise<void> {
+    try {
+      for (const d of this.dbs) {
+        if (this.options.restoreIfDbNotExists || d.config.restoreIfDbNotExists) await this.restoreIfMissing(d);
+        await d.replicator.syncAndUpload(options);
+        this.logger.info({ db: d.config.path, txid: d.replicator.replicaTXID }, 'synced');
+      }
+    } finally {
+      for (const d of this.dbs) await d.replicator.close();
+    }
+  }
+
+  /** Runs compaction/snapshot/retention once for every database (no-op with `compaction: remote`). */
+  async runMaintenanceOnce(now: Date = new Date()): Promise<void> {
+    if (this.config.compaction !== 'local') return;
+    for (const d of this.dbs) await this.maintain(d, now);
+  }
+
+  /**
+   * Stops everything. With finalSync (default), each database gets a last sync and upload, retried at
+   * shutdown-sync-interval until shutdown-sync-timeout. Returns true when every database caught up.
+   */
+  async stop(options: { finalSync?: boolean } = {}): Promise<boolean> {
+    for (const d of this.dbs) {
+      if (d.maintenanceTimer) clearInterval(d.maintenanceTimer);
+      d.maintenanceTimer = undefined;
+    }
+    await Promise.all(this.dbs.map((d) => d.maintenanceRun?.catch(() => undefined)));
+    const results = await Promise.all(
+      this.dbs.map((d) =>
+        d.replicator.stop({
+          finalSync: options.finalSync,
+          timeout: this.config.shutdownSyncTimeout,
+          interval: this.config.shutdownSyncInterval,
+        }),
+      ),
+    );
+    await this.metricsServer?.close();
+    this.metricsServer = undefined;
+    await this.maintenanceWorker?.close();
+    this.started = false;
+    return results.every(Boolean);
+  }
+
+  /** A missing database is restored from its replica first; an empty replica means a fresh start. */
+  private async restoreIfMissing(d: RunningDb): Promise<void> {
+    if (existsSync(d.config.path)) return;
+    try {
+      const result = await restoreDatabase(d.replicator.client, { outputPath: d.config.path, logger: this.logger });
+      this.logger.info({ db: d.config.path, txid: result.txid, files: result.files.length }, 'restored missing database from replica');
+    } catch (err) {
+      if (!(err instanceof NoBackupsError)) throw err;
+      this.logger.info({ db: d.config.path, replica: d.replicator.client.location }, 'database missing and replica empty; starting fresh');
+    }
+  }
+
+  private startMaintenance(d: RunningDb): void {
+    const interval = this.options.maintenanceInterval ?? defaultMaintenanceInterval(this.config);
+    d.maintenanceTimer = setInterval(() => {
+      if (d.maintenanceRun) return;
+      d.maintenanceRun = this.maintain(d, new Date()).finally(() => {
+        d.maintenanceRun = undefined;
+      });
+    }, interval);
+    d.maintenanceTimer.unref();
+  }
+
+  private async maintain(d: RunningDb, now: Date): Promise<void> {
+    try {
+      const settings = { ...maintenanceSettingsFromConfig(this.config), logger: this.logger.child({ db: d.config.path }) };
+      const report = this.maintenanceWorker
+        ? await this.maintenanceWorker.run(d.config.replica.options, settings, now)
+        : await runMaintenance(d.replicator.client, settings, now);
+      // In-process, runMaintenance has logged its failed steps already.
+      if (this.maintenanceWorker) for (const e of report.errors) this.logger.warn({ db: d.config.path, step: e.step, err: e.message }, 'maintenance step failed');
+      if (report.errors.length > 0) this.metrics.maintenanceErrors.inc({ db: d.config.path });
+      if (report.written.length > 0 || report.deleted.length > 0) {
+        this.logger.debug({ db: d.config.path, written: report.written.length, deleted: report.deleted.length }, 'maintenance');
+      }
+    } catch (err) {
+      this.metrics.maintenanceErrors.inc({ db: d.config.path });
+      this.logger.warn({ db: d.config.path, err: err instanceof Error ? err.message : String(err) }, 'maintenance failed; will retry');
+    }
+  }
+}

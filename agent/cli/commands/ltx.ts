@@ -1,0 +1,62 @@
+// `streambed ltx`: lists the LTX files of a replica (one level, or all) as a table or JSON.
+import type { Command } from 'commander';
+import { resolveTarget } from '../../../core/config/resolve.ts';
+import { UsageError } from '../../../core/errors.ts';
+import { MAX_LEVEL } from '../../../core/ltx/types.ts';
+import type { LtxFileInfo, ReplicaClient } from '../../../core/replica/client.ts';
+import { openReplicaClient } from '../../../core/replica/open.ts';
+import { formatTable } from './databases.ts';
+
+interface LtxFlags {
+  config?: string;
+  expandEnv?: boolean;
+  level: string;
+  json?: boolean;
+}
+
+export function parseLevelFlag(value: string): number[] {
+  if (value === 'all') return Array.from({ length: MAX_LEVEL + 1 }, (_, i) => i);
+  if (!/^\d$/.test(value)) throw new UsageError(`-level must be 0-${MAX_LEVEL} or "all", not "${value}"`);
+  return [Number(value)];
+}
+
+export async function listFiles(client: ReplicaClient, levels: number[]): Promise<LtxFileInfo[]> {
+  const out: LtxFileInfo[] = [];
+  for (const level of levels) for await (const f of client.listLtxFiles(level)) out.push(f);
+  return out;
+}
+
+const hex16 = (n: number): string => n.toString(16).padStart(16, '0');
+
+export function ltxJson(files: LtxFileInfo[]): object[] {
+  return files.map((f) => ({
+    level: f.level, min_txid: hex16(f.minTXID), max_txid: hex16(f.maxTXID), size: f.size, created: f.createdAt.toISOString(),
+  }));
+}
+
+export function register(program: Command): void {
+  program
+    .command('ltx')
+    .alias('wal')
+    .description("list a replica's LTX files")
+    .argument('<target>', 'DB_PATH (from the configuration) or REPLICA_URL')
+    .option('--config <path>', 'configuration file')
+    .option('--no-expand-env', 'do not expand environment variables in the configuration file')
+    .option('--level <n>', 'level 0-9, or "all"', '0')
+    .option('--json', 'print JSON')
+    .action(async (target: string, flags: LtxFlags) => {
+      const levels = parseLevelFlag(flags.level);
+      const resolved = await resolveTarget(target, { configPath: flags.config, expandEnv: flags.expandEnv !== false });
+      const client = openReplicaClient(resolved.replica.options);
+      const files = await listFiles(client, levels);
+      if (flags.json) {
+        process.stdout.write(JSON.stringify(ltxJson(files), null, 2) + '\n');
+        return;
+      }
+      const rows = [['level', 'min_txid', 'max_txid', 'size', 'created']];
+      for (const f of ltxJson(files) as Array<Record<string, string | number>>) {
+        rows.push([String(f.level), String(f.min_txid), String(f.max_txid), String(f.size), String(f.created)]);
+      }
+      process.stdout.write(formatTable(rows));
+    });
+}

@@ -1,0 +1,110 @@
+// `streambed replicate`: continuously replicates every configured database (or one given as DB_PATH REPLICA_URL).
+import { existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadConfigFile } from '../../../core/config/load.ts';
+import { configFromUrl, resolveConfigPath } from '../../../core/config/resolve.ts';
+import type { StreambedConfig } from '../../../core/config/types.ts';
+import { UsageError } from '../../../core/errors.ts';
+import { Agent } from '../../agent.ts';
+import { runExec } from '../../exec.ts';
+import { createLogger, type Logger } from '../../logger.ts';
+
+export interface ConfigFlags {
+  config?: string;
+  expandEnv?: boolean;
+}
+
+interface ReplicateFlags extends ConfigFlags {
+  exec?: string;
+  once?: boolean;
+  forceSnapshot?: boolean;
+  logLevel?: string;
+  restoreIfDbNotExists?: boolean;
+}
+
+/** Reads the configuration from DB_PATH + REPLICA_URL, or from -config / $STREAMBED_CONFIG / the default path. */
+export async function loadCommandConfig(flags: ConfigFlags, dbPath?: string, replicaUrl?: string): Promise<StreambedConfig> {
+  if (dbPath !== undefined) {
+    if (replicaUrl === undefined) throw new UsageError('a replica URL is required after DB_PATH (or use -config)');
+    if (flags.config !== undefined) throw new UsageError('cannot combine -config with DB_PATH REPLICA_URL');
+    return await configFromUrl(dbPath, replicaUrl);
+  }
+  const path = resolveConfigPath(flags.config, process.env);
+  if (!path) {
+    throw new UsageError('no configuration file: pass -config PATH, set STREAMBED_CONFIG, or give DB_PATH REPLICA_URL');
+  }
+  return await loadConfigFile(path, { expandEnv: flags.expandEnv !== false, env: process.env });
+}
+
+export function register(program: Command): void {
+  program
+    .command('replicate')
+    .description('continuously replicate SQLite databases to their replicas')
+    .argument('[db_path]', 'database to replicate (without a config file)')
+    .argument('[replica_url]', 'replica URL, e.g. s3://bucket/path or file:///backups/db')
+    .option('--config <path>', 'configuration file (default $STREAMBED_CONFIG, $LITESTREAM_CONFIG, /etc/streambed.yml or /etc/litestream.yml)')
+    .option('--no-expand-env', 'do not expand $VAR / ${VAR} in the configuration file')
+    .option('--exec <cmd>', 'run this command as a child process; stop replicating when it exits')
+    .option('--once', 'sync and upload once, then exit')
+    .option('--force-snapshot', 'with --once: write a full snapshot')
+    .option('--log-level <level>', 'trace, debug, info, warn or error')
+    .option('--restore-if-db-not-exists', 'restore a database that does not exist yet from its replica before replicating')
+    .action(async (dbPath: string | undefined, replicaUrl: string | undefined, flags: ReplicateFlags) => {
+      if (flags.forceSnapshot && !flags.once) throw new UsageError('-force-snapshot requires -once');
+      if (flags.once && flags.exec) throw new UsageError('-once cannot be combined with -exec');
+      const config = await loadCommandConfig(flags, dbPath, replicaUrl);
+      if (config.dbs.length === 0) throw new UsageError(`no databases configured${config.source ? ` in ${config.source}` : ''}`);
+      const level = (flags.logLevel ?? config.logging.level) as StreambedConfig['logging']['level'];
+      const logger = createLogger({ ...config.logging, level });
+      const agent = new Agent(config, { logger, restoreIfDbNotExists: flags.restoreIfDbNotExists === true });
+      if (flags.once) {
+        await agent.syncOnce({ forceSnapshot: flags.forceSnapshot === true });
+        return;
+      }
+      process.exitCode = await runUntilDone(agent, config, logger, flags.exec ?? config.exec, flags.restoreIfDbNotExists === true);
+      // Idle keep-alive sockets must not hold the process open after a clean shutdown.
+      setTimeout(() => process.exit(), 3000).unref();
+    });
+}
+
+/** Runs the agent until a signal (or the -exec child exits); returns the process exit code. */
+async function runUntilDone(agent: Agent, config: StreambedConfig, logger: Logger, exec: string | undefined, restoring: boolean): Promise<number> {
+  for (const db of config.dbs) {
+    if (!existsSync(db.path) && !restoring && !db.restoreIfDbNotExists) logger.warn({ db: db.path }, 'database does not exist yet; replication starts when it appears');
+  }
+  await agent.start();
+  let code = 0;
+  if (exec) {
+    const child = runExec(exec);
+    logger.info({ exec, pid: child.child.pid }, 'started child process');
+    code = await child.exited;
+    logger.info({ code }, 'child process exited; final sync');
+  } else {
+    const signal = await waitForSignal();
+    logger.info({ signal }, 'signal received; final sync');
+  }
+  const onSecondSignal = (): void => process.exit(1);
+  process.once('SIGINT', onSecondSignal);
+  process.once('SIGTERM', onSecondSignal);
+  const caughtUp = await agent.stop();
+  process.off('SIGINT', onSecondSignal);
+  process.off('SIGTERM', onSecondSignal);
+  if (!caughtUp) {
+    logger.error('shutdown: some changes could not be uploaded before shutdown-sync-timeout');
+    if (code === 0) code = 1;
+  }
+  logger.info('stopped');
+  return code;
+}
+
+function waitForSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}

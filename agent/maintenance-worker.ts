@@ -1,0 +1,86 @@
+// Runs compaction, snapshots and retention in a worker thread so their CPU work never stalls the upload loops.
+import { Worker, isMainThread, parentPort } from 'node:worker_threads';
+import type { MaintenanceReport, MaintenanceSettings } from '../core/compact/index.ts';
+import type { ReplicaOptions } from '../core/replica/options.ts';
+
+interface Job {
+  id: number;
+  replica: ReplicaOptions;
+  settings: Omit<MaintenanceSettings, 'logger'>;
+  now: number;
+}
+
+type Reply = { id: number; report: MaintenanceReport } | { id: number; error: string };
+
+/** The main-thread handle: one worker shared by every database of the agent, started on first use. */
+export class MaintenanceWorker {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (r: MaintenanceReport) => void; reject: (e: Error) => void }>();
+
+  run(replica: ReplicaOptions, settings: MaintenanceSettings, now: Date): Promise<MaintenanceReport> {
+    const worker = this.ensureWorker();
+    const id = this.nextId++;
+    const { logger: _logger, ...plain } = settings;
+    const job: Job = { id, replica, settings: plain, now: now.getTime() };
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      worker.postMessage(job);
+    });
+  }
+
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await worker.terminate();
+  }
+
+  private ensureWorker(): Worker {
+    if (this.worker) return this.worker;
+    // A small young generation: compaction's large buffers live off-heap, and RSS matters with many databases.
+    const worker = new Worker(new URL(import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    worker.unref();
+    worker.on('message', (reply: Reply) => {
+      const waiter = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      if (!waiter) return;
+      if ('error' in reply) waiter.reject(new Error(reply.error));
+      else waiter.resolve(reply.report);
+    });
+    const failAll = (err: Error): void => {
+      this.worker = undefined;
+      for (const w of this.waiting.values()) w.reject(err);
+      this.waiting.clear();
+    };
+    worker.on('error', failAll);
+    worker.on('exit', (code) => {
+      if (this.waiting.size > 0) failAll(new Error(`maintenance worker exited with code ${code}`));
+      if (this.worker === worker) this.worker = undefined;
+    });
+    this.worker = worker;
+    return worker;
+  }
+}
+
+/** Worker side: one replica client per replica, jobs run one at a time in arrival order. */
+async function serveJobs(): Promise<void> {
+  const { runMaintenance } = await import('../core/compact/index.ts');
+  const { openReplicaClient } = await import('../core/replica/open.ts');
+  const clients = new Map<string, ReturnType<typeof openReplicaClient>>();
+  let queue = Promise.resolve();
+  parentPort!.on('message', (job: Job) => {
+    queue = queue.then(async () => {
+      try {
+        const key = JSON.stringify(job.replica);
+        let client = clients.get(key);
+        if (!client) clients.set(key, (client = openReplicaClient(job.replica)));
+        const report = await runMaintenance(client, job.settings, new Date(job.now));
+        parentPort!.postMessage({ id: job.id, report } satisfies Reply);
+      } catch (err) {
+        parentPort!.postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err) } satisfies Reply);
+      }
+    });
+  });
+}
+
+if (!isMainThread && parentPort) await serveJobs();

@@ -1,0 +1,448 @@
+// Per-database upload loop: syncs the WAL into local L0 files and ships each one to the replica, in TXID order.
+import { watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { LtxFileRef, ReplicaClient } from '../core/replica/client.ts';
+import { MAX_LEVEL, type TXID } from '../core/ltx/types.ts';
+import type { ReplicationSource, SyncResult } from './database-api.ts';
+import { Backoff } from './backoff.ts';
+import { readLocalL0 } from './local-l0-file.ts';
+import type { AgentMetrics } from './metrics.ts';
+import { silentLogger, type Logger } from './logger.ts';
+
+export interface ReplicatorSettings {
+  /** Milliseconds between upload runs; 0 = low-latency mode (ship on every WAL change). */
+  syncInterval: number;
+  /** Fallback poll in low-latency mode, milliseconds. */
+  monitorInterval: number;
+  maxSyncLtxFiles: number;
+  /** Local L0 files already uploaded are removed once older than this (milliseconds). */
+  l0Retention: number;
+  l0RetentionCheckInterval: number;
+  /** First retry delay after a failed run; it doubles up to maxBackoff. Default 1 s. */
+  minBackoff?: number;
+  /** Default 5 minutes. */
+  maxBackoff?: number;
+}
+
+/** One L0 file acknowledged by the replica. Times are milliseconds since the epoch. */
+export interface UploadEvent {
+  db: string;
+  txid: TXID;
+  bytes: number;
+  snapshot: boolean;
+  /** When the sync that wrote the file started reading the WAL (commits before it are in this file or earlier). */
+  syncStartedAt?: number;
+  syncEndedAt?: number;
+  /** When the changes were first seen in the WAL. */
+  observedAt?: number;
+  ackAt: number;
+  /** ackAt − observedAt, when known (files written by this process). */
+  lagMs?: number;
+}
+
+export interface ReplicatorOptions {
+  db: ReplicationSource;
+  client: ReplicaClient;
+  settings: ReplicatorSettings;
+  logger?: Logger;
+  metrics?: AgentMetrics;
+  onUpload?: (event: UploadEvent) => void;
+}
+
+interface PendingInfo {
+  syncStartedAt: number;
+  syncEndedAt: number;
+  observedAt: number;
+  snapshot: boolean;
+}
+
+const DEFAULT_MIN_BACKOFF = 1000;
+const DEFAULT_MAX_BACKOFF = 5 * 60_000;
+
+/**
+ * Runs two serialized lanes that overlap: WAL syncs (on a timer, or on every WAL change with sync-interval 0) and
+ * uploads of the resulting L0 files in TXID order. The next sync may read the WAL while the previous file is still
+ * in flight, which keeps replication lag near one sync plus one PUT.
+ */
+export class Replicator {
+  readonly db: ReplicationSource;
+  readonly client: ReplicaClient;
+  readonly settings: ReplicatorSettings;
+  private readonly logger: Logger;
+  private readonly metrics?: AgentMetrics;
+  private readonly onUpload?: (event: UploadEvent) => void;
+  private readonly label: string;
+
+  /** Highest TXID the replica acknowledged; undefined = unknown, recovered from the listing. */
+  private replicaPos: TXID | undefined;
+  /** Syncs wait until the replica position was learned once, so TXIDs never collide with a replica that is ahead. */
+  private positionKnownOnce = false;
+  private readonly pending = new Map<TXID, PendingInfo>();
+  private opened = false;
+  private stopped = true;
+  private syncWanted = false;
+  private syncRun: Promise<void> | undefined;
+  private uploadRun: Promise<void> | undefined;
+  private prepareRun: Promise<void> | undefined;
+  private readonly uploadBackoff: Backoff;
+  private readonly syncBackoff: Backoff;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private syncRetryTimer: NodeJS.Timeout | undefined;
+  private uploadRetryTimer: NodeJS.Timeout | undefined;
+  private watcher: FSWatcher | undefined;
+  private lastPrune = 0;
+  private lastError = '';
+  /** The upload lane is writing a snapshot itself; the sync lane waits. */
+  private recovering = false;
+
+  constructor(options: ReplicatorOptions) {
+    this.db = options.db;
+    this.client = options.client;
+    this.settings = options.settings;
+    this.logger = (options.logger ?? silentLogger()).child({ db: options.db.settings.path });
+    this.metrics = options.metrics;
+    this.onUpload = options.onUpload;
+    this.label = options.db.settings.path;
+    const min = this.settings.minBackoff ?? DEFAULT_MIN_BACKOFF;
+    const max = this.settings.maxBackoff ?? DEFAULT_MAX_BACKOFF;
+    this.uploadBackoff = new Backoff(min, max);
+    this.syncBackoff = new Backoff(min, max);
+  }
+
+  /** Highest TXID known to be in the replica (undefined until the listing was read, and after upload errors). */
+  get replicaTXID(): TXID | undefined {
+    return this.replicaPos;
+  }
+
+  /** Consecutive failed upload (or position) runs. */
+  get errorCount(): number {
+    return this.uploadBackoff.failures;
+  }
+
+  /** Current upload retry delay in milliseconds (0 while healthy). */
+  get currentBackoff(): number {
+    return this.uploadBackoff.delay;
+  }
+
+  /** Starts both lanes. Failures (including opening the database) are retried with backoff. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    const cadence = this.settings.syncInterval > 0 ? this.settings.syncInterval : this.settings.monitorInterval;
+    this.tickTimer = setInterval(() => this.requestSync(), cadence);
+    if (this.settings.syncInterval === 0) this.watchWal();
+    this.requestSync();
+  }
+
+  /** Opens the database if needed and learns the replica position; continues TXIDs past the replica if it is ahead. */
+  async prepare(): Promise<void> {
+    if (!this.opened) {
+      await this.db.open();
+      this.opened = true;
+    }
+    if (this.replicaPos === undefined) {
+      const remoteMax = await this.fetchRemoteMax();
+      if (this.db.txid() < remoteMax) {
+        this.logger.info({ localTXID: this.db.txid(), remoteTXID: remoteMax }, 'replica is ahead of the local database; continuing after it');
+        await this.db.continueAfter(remoteMax);
+      }
+      this.replicaPos = remoteMax;
+      this.positionKnownOnce = true;
+      this.metrics?.replicaTxid.set({ db: this.label }, remoteMax);
+    }
+  }
+
+  /** One sync plus upload of everything pending, serially (for `--once` and shutdown). Throws on failure. */
+  async syncAndUpload(options: { forceSnapshot?: boolean } = {}): Promise<void> {
+    await this.prepare();
+    await this.syncDatabase(options.forceSnapshot === true);
+    await this.uploadPending();
+    await this.pruneIfDue();
+  }
+
+  /** True when every local L0 file has been acknowledged by the replica. */
+  isCaughtUp(): boolean {
+    return this.replicaPos !== undefined && this.replicaPos >= this.db.txid();
+  }
+
+  /**
+   * Stops the lanes. With finalSync, syncs and uploads one last time, retrying every `interval` until `timeout`.
+   * Returns true when everything local reached the replica.
+   */
+  async stop(options: { finalSync?: boolean; timeout?: number; interval?: number } = {}): Promise<boolean> {
+    this.stopped = true;
+    clearInterval(this.tickTimer);
+    clearTimeout(this.syncRetryTimer);
+    clearTimeout(this.uploadRetryTimer);
+    this.tickTimer = this.syncRetryTimer = this.uploadRetryTimer = undefined;
+    this.watcher?.close();
+    this.watcher = undefined;
+    await this.idle();
+    let caughtUp = this.opened && this.isCaughtUp();
+    if (options.finalSync !== false && this.opened) caughtUp = await this.finalSync(options.timeout ?? 30_000, options.interval ?? 500);
+    if (this.opened) await this.db.close();
+    this.opened = false;
+    return caughtUp;
+  }
+
+  /** Closes without a final sync (tests, `--once`). */
+  async close(): Promise<void> {
+    await this.stop({ finalSync: false });
+  }
+
+  private async idle(): Promise<void> {
+    while (this.syncRun || this.uploadRun || this.prepareRun) {
+      await Promise.allSettled([this.syncRun, this.uploadRun, this.prepareRun]);
+    }
+  }
+
+  private async finalSync(timeout: number, interval: number): Promise<boolean> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      try {
+        await this.syncAndUpload();
+        if (this.isCaughtUp()) return true;
+      } catch (err) {
+        this.replicaPos = undefined;
+        this.logger.warn({ err: errorSummary(err) }, 'final sync failed; retrying');
+      }
+      if (Date.now() + interval > deadline) {
+        this.logger.error({ localTXID: this.db.txid(), replicaTXID: this.replicaPos }, 'final sync did not finish before shutdown-sync-timeout');
+        return false;
+      }
+      await new Promise((r) => setTimeout(r, interval));
+    }
+  }
+
+  /** A timer tick or a WAL change: sync as soon as the sync lane is free. */
+  private requestSync(): void {
+    this.syncWanted = true;
+    this.pump();
+  }
+
+  /** Starts whatever lane can run now. Called after every event and every completed run. */
+  private pump(): void {
+    if (this.stopped) return;
+    if (!this.opened || this.replicaPos === undefined) {
+      this.startPrepare();
+      if (!this.positionKnownOnce) return;
+    } else if (!this.uploadRun && this.replicaPos < this.db.txid() && !this.uploadBackoff.active()) {
+      this.startUpload();
+    }
+    if (this.syncWanted && !this.syncRun && !this.prepareRun && !this.recovering && this.opened && !this.syncBackoff.active() && this.syncMayRun()) {
+      this.syncWanted = false;
+      this.startSync();
+    }
+  }
+
+  /** While uploads are healthy, at most one file waits behind the one in flight; more changes coalesce into it. */
+  private syncMayRun(): boolean {
+    if (this.uploadBackoff.failures > 0 || this.replicaPos === undefined) return true;
+    return this.db.txid() - this.replicaPos < 2;
+  }
+
+  private startPrepare(): void {
+    if (this.prepareRun || this.syncRun || this.uploadRun || this.uploadBackoff.active()) return;
+    // Success here does not end a failure streak: only an acknowledged upload does (LIST may work while PUT fails).
+    this.prepareRun = this.prepare().then(
+      () => undefined,
+      (err: unknown) => this.uploadFailed(err),
+    ).finally(() => {
+      this.prepareRun = undefined;
+      this.pump();
+    });
+  }
+
+  private startUpload(): void {
+    this.uploadRun = this.uploadPending().then(
+      () => this.uploadSucceeded(),
+      (err: unknown) => this.uploadFailed(err),
+    ).finally(() => {
+      this.uploadRun = undefined;
+      this.pump();
+    });
+  }
+
+  private startSync(): void {
+    this.syncRun = this.syncDatabase(false).then(
+      async () => {
+        this.syncBackoff.succeed();
+        await this.pruneIfDue();
+      },
+    ).catch((err: unknown) => {
+      this.metrics?.syncErrorCount.inc({ db: this.label });
+      const delay = this.syncBackoff.fail();
+      this.logFailure('sync failed; will retry', err, delay, this.syncBackoff.failures);
+      this.syncRetryTimer = this.retryAfter(this.syncRetryTimer, delay);
+    }).finally(() => {
+      this.syncRun = undefined;
+      this.pump();
+    });
+  }
+
+  private uploadSucceeded(): void {
+    if (this.uploadBackoff.failures > 0) this.logger.info({ errors: this.uploadBackoff.failures }, 'replication recovered');
+    this.uploadBackoff.succeed();
+    this.lastError = '';
+  }
+
+  private uploadFailed(err: unknown): void {
+    this.replicaPos = undefined;
+    this.metrics?.syncErrorCount.inc({ db: this.label });
+    const delay = this.uploadBackoff.fail();
+    this.logFailure('replication failed; will retry', err, delay, this.uploadBackoff.failures);
+    this.uploadRetryTimer = this.retryAfter(this.uploadRetryTimer, delay);
+  }
+
+  private retryAfter(previous: NodeJS.Timeout | undefined, delay: number): NodeJS.Timeout | undefined {
+    clearTimeout(previous);
+    return this.stopped ? undefined : setTimeout(() => this.pump(), delay + 1);
+  }
+
+  private logFailure(msg: string, err: unknown, delay: number, failures: number): void {
+    const summary = errorSummary(err);
+    const fields = { err: summary, retryInMs: delay, errors: failures };
+    if (summary === this.lastError) this.logger.debug(fields, msg);
+    else this.logger.warn(fields, msg);
+    this.lastError = summary;
+  }
+
+  private async syncDatabase(forceSnapshot: boolean): Promise<void> {
+    const started = Date.now();
+    const result = await this.db.sync({ forceSnapshot });
+    const ended = Date.now();
+    const seconds = (ended - started) / 1000;
+    if (this.metrics) {
+      this.metrics.syncCount.inc({ db: this.label });
+      this.metrics.syncSeconds.inc({ db: this.label }, seconds);
+      this.metrics.syncDuration.observe({ db: this.label }, seconds);
+      if (result.bytes) this.metrics.totalWalBytes.inc({ db: this.label }, result.bytes);
+      this.metrics.recordStats(this.label, this.db.stats());
+    }
+    if (result.wrote) {
+      this.pending.set(result.txid, {
+        syncStartedAt: started,
+        syncEndedAt: ended,
+        observedAt: result.observedAt ?? started,
+        snapshot: result.snapshot,
+      });
+    }
+  }
+
+  private async uploadPending(): Promise<void> {
+    for (;;) {
+      if (this.replicaPos === undefined) throw new Error('replica position unknown');
+      const from = this.replicaPos + 1;
+      const to = Math.min(this.db.txid(), from + this.settings.maxSyncLtxFiles - 1);
+      if (from > to) return;
+      for (let txid = from; txid <= to; txid++) {
+        const shipped = await this.uploadOne(txid);
+        if (!shipped) return;
+      }
+    }
+  }
+
+  /** Uploads one L0 file; false when it was missing locally and a fresh snapshot was queued instead. */
+  private async uploadOne(txid: TXID): Promise<boolean> {
+    const path = this.db.localL0Path(txid);
+    let body: Uint8Array | Readable;
+    let size: number;
+    let timestamp: number;
+    try {
+      ({ body, size, timestamp } = await readLocalL0(path));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      await this.recoverFromMissingFile(txid, path);
+      return false;
+    }
+    const ref: LtxFileRef = { level: 0, minTXID: txid, maxTXID: txid };
+    try {
+      await this.client.writeLtxFile(ref, body, new Date(timestamp));
+    } catch (err) {
+      if (!(body instanceof Uint8Array)) body.destroy();
+      this.metrics?.uploadErrors.inc({ db: this.label });
+      throw err;
+    }
+    const ackAt = Date.now();
+    this.replicaPos = txid;
+    const info = this.pending.get(txid);
+    this.pending.delete(txid);
+    const lagMs = info ? ackAt - info.observedAt : undefined;
+    if (this.metrics) {
+      this.metrics.replicaOperations.inc({ db: this.label, operation: 'PUT' });
+      this.metrics.replicaOperationBytes.inc({ db: this.label, operation: 'PUT' }, size);
+      this.metrics.replicaTxid.set({ db: this.label }, txid);
+      if (lagMs !== undefined) this.metrics.replicationLag.observe({ db: this.label }, lagMs / 1000);
+    }
+    const event: UploadEvent = {
+      db: this.label, txid, bytes: size, snapshot: info?.snapshot ?? false,
+      syncStartedAt: info?.syncStartedAt, syncEndedAt: info?.syncEndedAt, observedAt: info?.observedAt, ackAt, lagMs,
+    };
+    const { db: _db, ...fields } = event;
+    this.logger.debug(fields, 'uploaded');
+    this.onUpload?.(event);
+    return true;
+  }
+
+  /** A local L0 file vanished before upload: the chain cannot be continued, so ship a full snapshot next. */
+  private async recoverFromMissingFile(txid: TXID, path: string): Promise<void> {
+    this.logger.warn({ txid, path }, 'local L0 file missing before upload; writing a snapshot to restore continuity');
+    this.recovering = true;
+    let result: SyncResult;
+    try {
+      while (this.syncRun) await this.syncRun.catch(() => undefined);
+      result = await this.db.sync({ forceSnapshot: true });
+    } finally {
+      this.recovering = false;
+    }
+    if (!result.wrote) throw new Error(`local L0 file ${path} is missing and no snapshot could be written`);
+    this.pending.set(result.txid, { syncStartedAt: Date.now(), syncEndedAt: Date.now(), observedAt: Date.now(), snapshot: true });
+    this.replicaPos = result.txid - 1;
+  }
+
+  /** Highest MaxTXID in the replica: L0 normally, other levels when L0 is empty. */
+  private async fetchRemoteMax(): Promise<TXID> {
+    let max = await maxTXIDOfLevel(this.client, 0);
+    if (max > 0) return max;
+    for (let level = 1; level <= MAX_LEVEL; level++) max = Math.max(max, await maxTXIDOfLevel(this.client, level));
+    return max;
+  }
+
+  private async pruneIfDue(): Promise<void> {
+    const now = Date.now();
+    if (this.replicaPos === undefined || now - this.lastPrune < this.settings.l0RetentionCheckInterval) return;
+    this.lastPrune = now;
+    const removed = await this.db.pruneLocalL0(this.replicaPos, this.settings.l0Retention);
+    if (removed > 0) this.logger.debug({ removed, uploadedTXID: this.replicaPos }, 'pruned local L0 files');
+  }
+
+  private watchWal(): void {
+    const dir = dirname(this.db.settings.path);
+    const base = basename(this.db.settings.path);
+    const names = new Set([base, `${base}-wal`]);
+    try {
+      this.watcher = watch(dir, { persistent: false }, (_event, filename) => {
+        if (filename === null || names.has(String(filename))) this.requestSync();
+      });
+      this.watcher.on('error', (err) => {
+        this.logger.warn({ err: errorSummary(err), dir }, 'file watch failed; falling back to polling at monitor-interval');
+        this.watcher?.close();
+        this.watcher = undefined;
+      });
+    } catch (err) {
+      this.logger.warn({ err: errorSummary(err), dir }, 'cannot watch the database directory; polling at monitor-interval');
+    }
+  }
+}
+
+async function maxTXIDOfLevel(client: ReplicaClient, level: number): Promise<TXID> {
+  let max = 0;
+  for await (const f of client.listLtxFiles(level)) if (f.maxTXID > max) max = f.maxTXID;
+  return max;
+}
+
+function errorSummary(err: unknown): string {
+  if (err instanceof Error) return `${err.name === 'Error' ? '' : err.name + ': '}${err.message}`;
+  return String(err);
+}
