@@ -1,0 +1,183 @@
+// `streambed restore`: rebuilds a SQLite database from a replica, at the latest position, a TXID or a timestamp.
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { resolveTarget } from '../../../core/config/resolve.ts';
+import { UsageError } from '../../../core/errors.ts';
+import type { TXID } from '../../../core/ltx/types.ts';
+import { openReplicaClient } from '../../../core/replica/open.ts';
+import { NoBackupsError } from '../../../core/restore/errors.ts';
+import type { IntegrityCheck } from '../../../core/restore/integrity.ts';
+import type { RestorePlan } from '../../../core/restore/plan.ts';
+import { formatTXID } from '../../../core/restore/refs.ts';
+import { DEFAULT_PARALLELISM, planReplicaRestore, restoreDatabase, type RestoreLogger, type RestoreResult } from '../../../core/restore/restore.ts';
+import { createLogger } from '../../logger.ts';
+
+interface RestoreFlags {
+  config?: string;
+  expandEnv?: boolean;
+  o?: string;
+  txid?: string;
+  timestamp?: string;
+  ifDbNotExists?: boolean;
+  ifReplicaExists?: boolean;
+  parallelism?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  force?: boolean;
+  integrityCheck?: string;
+}
+
+export function parseTxidFlag(value: string): TXID {
+  if (!/^[0-9a-fA-F]{1,16}$/.test(value)) throw new UsageError(`-txid must be a hexadecimal TXID of up to 16 digits (e.g. 000000000000002a), not "${value}"`);
+  const txid = Number.parseInt(value, 16);
+  if (!Number.isSafeInteger(txid) || txid < 1) throw new UsageError(`-txid ${value} is out of range (1 to 2^53-1)`);
+  return txid;
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+export function parseTimestampFlag(value: string): Date {
+  const ms = RFC3339.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) throw new UsageError(`-timestamp must be an RFC 3339 time such as 2000-01-01T00:00:00Z, not "${value}"`);
+  return new Date(ms);
+}
+
+function parseParallelism(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_PARALLELISM;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 256) throw new UsageError(`-parallelism must be an integer from 1 to 256, not "${value}"`);
+  return n;
+}
+
+function parseIntegrityCheck(value: string | undefined): IntegrityCheck {
+  const mode = value ?? 'quick';
+  if (mode !== 'none' && mode !== 'quick' && mode !== 'full') throw new UsageError(`-integrity-check must be none, quick or full, not "${mode}"`);
+  return mode;
+}
+
+function fileRow(f: { level: number; minTXID: TXID; maxTXID: TXID }): { level: number; min_txid: string; max_txid: string } {
+  return { level: f.level, min_txid: formatTXID(f.minTXID), max_txid: formatTXID(f.maxTXID) };
+}
+
+function planJson(plan: RestorePlan, output: string): object {
+  return {
+    dry_run: true,
+    output,
+    txid: formatTXID(plan.txid),
+    bytes: plan.files.reduce((s, f) => s + f.size, 0),
+    files: plan.files.map((f) => ({ ...fileRow(f), size: f.size, created: f.createdAt.toISOString() })),
+  };
+}
+
+function resultJson(r: RestoreResult): object {
+  return {
+    output: r.outputPath,
+    txid: formatTXID(r.txid),
+    timestamp: r.timestamp.toISOString(),
+    page_size: r.pageSize,
+    commit: r.commit,
+    size: r.pageSize * r.commit,
+    bytes: r.bytes,
+    files: r.files.map(fileRow),
+    skipped: r.skipped.map((s) => ({ ...fileRow(s.file), reason: s.reason })),
+  };
+}
+
+function printPlan(plan: RestorePlan, output: string): void {
+  const lines = [`restore plan for ${output}: TXID ${formatTXID(plan.txid)}, ${plan.files.length} file(s)`];
+  for (const f of plan.files) lines.push(`  L${f.level} ${formatTXID(f.minTXID)}-${formatTXID(f.maxTXID)} ${f.size} bytes ${f.createdAt.toISOString()}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+/** A bar on stderr only when a person is watching; scripts and logs get none. */
+function progressBar(): { update: (done: number, total: number) => void; stop: () => void } | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'restoring [{bar}] {percentage}% | {value}/{total} bytes', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update(done, total) {
+      if (!started) bar.start(total, 0);
+      started = true;
+      bar.update(done);
+    },
+    stop: () => started && bar.stop(),
+  };
+}
+
+function stderrLogger(): RestoreLogger {
+  const logger = createLogger({ stderr: true, level: 'warn' });
+  return { info: (o, m) => logger.info(o, m), warn: (o, m) => logger.warn(o, m) };
+}
+
+async function runRestore(target: string, flags: RestoreFlags): Promise<void> {
+  if (flags.txid !== undefined && flags.timestamp !== undefined) throw new UsageError('cannot use -txid and -timestamp together; choose one');
+  const txid = flags.txid !== undefined ? parseTxidFlag(flags.txid) : undefined;
+  const timestamp = flags.timestamp !== undefined ? parseTimestampFlag(flags.timestamp) : undefined;
+  const parallelism = parseParallelism(flags.parallelism);
+  const integrityCheck = parseIntegrityCheck(flags.integrityCheck);
+  const resolved = await resolveTarget(target, { configPath: flags.config, expandEnv: flags.expandEnv !== false });
+  const output = flags.o ?? resolved.db?.path;
+  if (!output) throw new UsageError(`restoring from a replica URL needs an output path: add -o PATH`);
+
+  if (flags.ifDbNotExists && existsSync(output)) {
+    if (!flags.json) process.stderr.write(`database ${output} already exists, skipping restore\n`);
+    else process.stdout.write(JSON.stringify({ output, skipped: 'database exists' }) + '\n');
+    return;
+  }
+  const client = openReplicaClient(resolved.replica.options);
+  try {
+    if (flags.dryRun) {
+      const plan = await planReplicaRestore(client, { txid, timestamp });
+      if (flags.json) process.stdout.write(JSON.stringify(planJson(plan, output), null, 2) + '\n');
+      else printPlan(plan, output);
+      return;
+    }
+    const bar = progressBar();
+    let result: RestoreResult;
+    try {
+      result = await restoreDatabase(client, {
+        outputPath: output, txid, timestamp, parallelism, integrityCheck, force: flags.force, logger: stderrLogger(), onProgress: bar?.update,
+      });
+    } finally {
+      bar?.stop();
+    }
+    if (flags.json) process.stdout.write(JSON.stringify(resultJson(result), null, 2) + '\n');
+    else {
+      process.stdout.write(
+        `restored ${result.outputPath} to TXID ${formatTXID(result.txid)} (${result.timestamp.toISOString()}): ` +
+          `${result.commit} pages of ${result.pageSize} bytes from ${result.files.length} file(s), ${result.bytes} bytes downloaded\n`,
+      );
+    }
+  } catch (err) {
+    if (flags.ifReplicaExists && err instanceof NoBackupsError) {
+      if (flags.json) process.stdout.write(JSON.stringify({ output, skipped: 'no backups' }) + '\n');
+      else process.stderr.write(`no backups found in ${client.location}, skipping restore\n`);
+      return;
+    }
+    throw err;
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('restore')
+    .description('restore a database from its replica (latest, or at -txid / -timestamp)')
+    .argument('<target>', 'DB_PATH (from the configuration) or REPLICA_URL')
+    .option('--config <path>', 'configuration file')
+    .option('--no-expand-env', 'do not expand environment variables in the configuration file')
+    .option('-o <path>', 'output path (default: the database path)')
+    .option('--txid <hex>', 'restore up to and including this TXID (16 hex digits)')
+    .option('--timestamp <rfc3339>', 'restore the state before this time, e.g. 2000-01-01T00:00:00Z')
+    .option('--if-db-not-exists', 'do nothing (exit 0) if the output database already exists')
+    .option('--if-replica-exists', 'do nothing (exit 0) if the replica has no backups')
+    .option('--parallelism <n>', `downloads in flight (default ${DEFAULT_PARALLELISM})`)
+    .option('--dry-run', 'print the restore plan without downloading')
+    .option('--json', 'print the result or plan as JSON')
+    .option('--force', 'overwrite an existing output database')
+    .option('--integrity-check <mode>', 'none, quick (default) or full')
+    .action(async (target: string, flags: RestoreFlags) => runRestore(target, flags));
+}

@@ -1,0 +1,209 @@
+// Restore throughput benchmark: synthetic replica in fauxqs (child process), plain parallel GETs vs restoreDatabase.
+// Usage: node bench/restore.ts [--size-mib 1024] [--l0 1000] [--parallelism 8] [--page-size 4096] [--storage memory|disk]
+import { spawn } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { compactLtx } from '../core/ltx/compactor.ts';
+import { encodeLtx, encodeLtxToBuffer } from '../core/ltx/encoder.ts';
+import { newHeader } from '../core/ltx/header.ts';
+import { lockPgno, type LtxPage } from '../core/ltx/types.ts';
+import type { LtxFileRef } from '../core/replica/client.ts';
+import type { S3ReplicaOptions } from '../core/replica/options.ts';
+import { S3ReplicaClient } from '../core/replica/s3.ts';
+import { mapLimit } from '../core/restore/map-limit.ts';
+import { planReplicaRestore, restoreDatabase } from '../core/restore/restore.ts';
+
+const SELF = new URL(import.meta.url).pathname;
+const MiB = 1024 * 1024;
+const BASE_TIME = Date.UTC(2026, 0, 1);
+
+const { values: args } = parseArgs({
+  options: {
+    'size-mib': { type: 'string', default: '1024' },
+    l0: { type: 'string', default: '1000' },
+    parallelism: { type: 'string', default: '8' },
+    'page-size': { type: 'string', default: '4096' },
+    phase: { type: 'string' },
+    dir: { type: 'string' },
+    s3: { type: 'string' },
+    out: { type: 'string' },
+    storage: { type: 'string', default: 'memory' },
+    'in-thread': { type: 'boolean', default: false },
+  },
+});
+
+// ---- synthetic pages: ~40% random bytes, the rest repetitive, so LZ4 gets a realistic ~1.6x ----
+const POOL = randomFillSync(Buffer.allocUnsafe(16 * MiB));
+function fillPage(page: Buffer, seed: number): Buffer {
+  const randomLen = Math.floor(page.length * 0.4) & ~7;
+  const from = (seed * 7919) % (POOL.length - randomLen);
+  POOL.copy(page, 0, from, from + randomLen);
+  for (let i = randomLen; i < page.length; i += 8) page.writeUInt32BE(seed, i), page.writeUInt32BE(i, i + 4);
+  return page;
+}
+
+function* snapshotPages(pageCount: number, pageSize: number): Generator<LtxPage> {
+  const page = Buffer.allocUnsafe(pageSize); // sync source: the encoder consumes each page before the next
+  const lock = lockPgno(pageSize);
+  for (let pgno = 1; pgno <= pageCount; pgno++) if (pgno !== lock) yield { pgno, data: fillPage(page, pgno) };
+}
+
+function l0Pages(txid: number, pageCount: number, pageSize: number): LtxPage[] {
+  const lock = lockPgno(pageSize);
+  const pgnos = new Set([1]);
+  const n = 1 + (txid % 8);
+  for (let i = 0; i < n; i++) pgnos.add(2 + ((txid * 2654435761 + i * 40503) % (pageCount - 1)));
+  pgnos.delete(lock);
+  return [...pgnos].sort((a, b) => a - b).map((pgno) => ({ pgno, data: fillPage(Buffer.allocUnsafe(pageSize), txid * 31 + pgno) }));
+}
+
+async function* single(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  for await (const c of stream) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+// ---- phases run in child processes so fauxqs and each measurement have their own heap and peak RSS ----
+async function fauxqsPhase(): Promise<void> {
+  const { startLocalS3 } = await import('../test/harness/local-s3.ts');
+  // fauxqs's disk store reads the WHOLE object for every GET, ranged or not (readFileSync in getObject), which
+  // would make ranged restores quadratic in a way no real S3 is; memory storage lives in this child process only.
+  const s3 = await startLocalS3(args.storage === 'disk' ? { s3StorageDir: args.dir } : {});
+  const bucket = await s3.createBucket('bench');
+  process.stdout.write(`READY ${JSON.stringify(s3.s3Options(bucket, 'bench/db.sqlite'))}\n`);
+  process.stdin.resume();
+  process.stdin.on('end', () => void s3.stop().then(() => process.exit(0)));
+}
+
+async function baselinePhase(options: S3ReplicaOptions): Promise<object> {
+  const client = new S3ReplicaClient(options);
+  const plan = await planReplicaRestore(client);
+  const parallelism = Number(args.parallelism);
+  const start = performance.now();
+  const sizes = await mapLimit(plan.files, parallelism, async (f) => {
+    let n = 0;
+    for await (const chunk of await client.openLtxFile(f)) n += (chunk as Uint8Array).byteLength;
+    return n;
+  });
+  const seconds = (performance.now() - start) / 1000;
+  const bytes = sizes.reduce((a, b) => a + b, 0);
+  return { files: plan.files.length, bytes, seconds, rssMiB: process.resourceUsage().maxRSS / 1024 };
+}
+
+async function restorePhase(options: S3ReplicaOptions): Promise<object> {
+  const client = new S3ReplicaClient(options);
+  const out = args.out as string;
+  const start = performance.now();
+  const since = (): string => `${((performance.now() - start) / 1000).toFixed(2)} s`;
+  const logger = { info: (o: object, m: string) => log(`${since()} ${m} ${JSON.stringify(o)}`), warn: (o: object, m: string) => log(`${m} ${JSON.stringify(o)}`) };
+  const result = await restoreDatabase(client, { outputPath: out, parallelism: Number(args.parallelism), integrityCheck: 'none', force: true, logger, decodeInWorker: !args['in-thread'] });
+  log(`${since()} restore done`);
+  const seconds = (performance.now() - start) / 1000;
+  const dbBytes = (await stat(out)).size;
+  return { files: result.files.length, bytes: result.bytes, dbBytes, txid: result.txid, seconds, rssMiB: process.resourceUsage().maxRSS / 1024 };
+}
+
+function runChild(phase: string, extra: string[]): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    // BENCH_NODE_ARGS (e.g. "--cpu-prof") goes to the measured child only.
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, SELF, '--phase', phase, ...extra], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Record<string, number>) : reject(new Error(`${phase} phase exited with ${code}`))));
+  });
+}
+
+// ---- building the replica ----
+async function buildReplica(client: S3ReplicaClient, pageCount: number, pageSize: number, l0Count: number): Promise<void> {
+  const ts = (txid: number) => new Date(BASE_TIME + txid * 1000);
+  const put = (ref: LtxFileRef, body: Uint8Array | AsyncIterable<Uint8Array>, txid: number) => client.writeLtxFile(ref, body, ts(txid));
+  let t = performance.now();
+  const snap = newHeader({ pageSize, commit: pageCount, minTXID: 1, maxTXID: 1, timestamp: ts(1).getTime() });
+  await put({ level: 9, minTXID: 1, maxTXID: 1 }, encodeLtx(snap, snapshotPages(pageCount, pageSize), { chunkSize: 4 * MiB }), 1);
+  log(`snapshot uploaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  t = performance.now();
+
+  const l0: Buffer[] = [];
+  for (let txid = 2; txid <= l0Count + 1; txid++) {
+    const header = newHeader({ pageSize, commit: pageCount, minTXID: txid, maxTXID: txid, timestamp: ts(txid).getTime() });
+    l0.push(Buffer.from(await encodeLtxToBuffer(header, l0Pages(txid, pageCount, pageSize))));
+  }
+  await mapLimit(l0, 16, (buf, i) => put({ level: 0, minTXID: i + 2, maxTXID: i + 2 }, buf, i + 2));
+  // L1 every 100 TXIDs, leaving the newest ~5% in L0 only; L2 over the first half.
+  const lastCompacted = 1 + Math.floor((l0Count * 0.95) / 100) * 100;
+  const l1: Array<{ min: number; max: number; buf: Buffer }> = [];
+  for (let min = 2; min + 99 <= lastCompacted; min += 100) {
+    const inputs = l0.slice(min - 2, min + 98).map((b, i) => ({ source: single(b), name: `L0 ${min + i}` }));
+    const { stream } = await compactLtx(inputs);
+    const buf = await collect(stream);
+    l1.push({ min, max: min + 99, buf });
+    await put({ level: 1, minTXID: min, maxTXID: min + 99 }, buf, min + 99);
+  }
+  const half = l1.slice(0, Math.floor(l1.length / 2));
+  if (half.length > 1) {
+    const { stream } = await compactLtx(half.map((f) => ({ source: single(f.buf), name: `L1 ${f.min}` })));
+    const max = half.at(-1)!.max;
+    await put({ level: 2, minTXID: 2, maxTXID: max }, await collect(stream), max);
+  }
+  log(`${l0Count} L0, ${l1.length} L1 and ${half.length > 1 ? 1 : 0} L2 files uploaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+}
+
+function log(msg: string): void {
+  process.stderr.write(`[bench] ${msg}\n`);
+}
+
+async function main(): Promise<void> {
+  const sizeMiB = Number(args['size-mib']);
+  const pageSize = Number(args['page-size']);
+  const l0Count = Number(args.l0);
+  const pageCount = Math.floor((sizeMiB * MiB) / pageSize);
+  const dir = await mkdtemp(join(tmpdir(), 'streambed-bench-restore-'));
+  const server = spawn(process.execPath, [SELF, '--phase', 'fauxqs', '--dir', join(dir, 's3'), '--storage', String(args.storage)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: server.stdout! }).on('line', (l) => l.startsWith('READY ') && resolve(l.slice(6)));
+      server.on('exit', (code) => reject(new Error(`fauxqs exited with ${code}`)));
+    });
+    const options = JSON.parse(line) as S3ReplicaOptions;
+    log(`building a ${sizeMiB} MiB database (${pageCount} pages of ${pageSize}) + ${l0Count} L0 files in fauxqs`);
+    await buildReplica(new S3ReplicaClient(options), pageCount, pageSize, l0Count);
+    const s3 = Buffer.from(JSON.stringify(options)).toString('base64');
+    const common = ['--s3', s3, '--parallelism', String(args.parallelism)];
+    const base = await runChild('baseline', common);
+    const rest = await runChild('restore', [...common, '--out', join(dir, 'restored.db')]);
+    const single = await runChild('restore', [...common, '--out', join(dir, 'restored.db'), '--in-thread']);
+    const mbps = (bytes: number, s: number) => bytes / 1e6 / s;
+    const rows = [
+      ['measure', 'files', 'LTX MB', 'seconds', 'LTX MB/s', 'db MB/s', 'peak RSS MiB'],
+      ['baseline: parallel GETs, discard', base.files, (base.bytes / 1e6).toFixed(1), base.seconds.toFixed(2), mbps(base.bytes, base.seconds).toFixed(1), '-', base.rssMiB.toFixed(0)],
+      ['restoreDatabase (decode worker)', rest.files, (rest.bytes / 1e6).toFixed(1), rest.seconds.toFixed(2), mbps(rest.bytes, rest.seconds).toFixed(1), mbps(rest.dbBytes, rest.seconds).toFixed(1), rest.rssMiB.toFixed(0)],
+      ['restoreDatabase (one thread)', single.files, (single.bytes / 1e6).toFixed(1), single.seconds.toFixed(2), mbps(single.bytes, single.seconds).toFixed(1), mbps(single.dbBytes, single.seconds).toFixed(1), single.rssMiB.toFixed(0)],
+    ];
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+    for (const r of rows) process.stdout.write(r.map((v, c) => String(v).padEnd(widths[c])).join('  ') + '\n');
+    const ratio = mbps(rest.bytes, rest.seconds) / mbps(base.bytes, base.seconds);
+    const singleRatio = mbps(single.bytes, single.seconds) / mbps(base.bytes, base.seconds);
+    process.stdout.write(`restore/baseline throughput ratio: ${ratio.toFixed(2)} with the decode worker, ${singleRatio.toFixed(2)} on one thread (target >= 0.6); restored ${(rest.dbBytes / MiB).toFixed(0)} MiB at TXID ${rest.txid}, parallelism ${args.parallelism}\n`);
+  } finally {
+    server.stdin!.end();
+    await new Promise((r) => server.once('exit', r));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const phase = args.phase;
+if (phase === 'fauxqs') await fauxqsPhase();
+else if (phase === 'baseline' || phase === 'restore') {
+  const options = JSON.parse(Buffer.from(args.s3 as string, 'base64').toString()) as S3ReplicaOptions;
+  const result = phase === 'baseline' ? await baselinePhase(options) : await restorePhase(options);
+  process.stdout.write(JSON.stringify(result));
+} else await main();

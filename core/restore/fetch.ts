@@ -1,0 +1,204 @@
+// Downloads the planned files ahead of the apply loop: parallel (ranged) GETs into a byte-bounded in-memory window.
+import type { Readable } from 'node:stream';
+import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
+import { NotFoundError } from '../replica/client.ts';
+
+export interface PrefetchOptions {
+  /** GETs in flight at once. */
+  parallelism: number;
+  /** Files larger than this are fetched as ranged GETs of this size, so one big snapshot uses every connection. */
+  chunkSize?: number;
+  /** Downloaded bytes not yet consumed, at most (one chunk may exceed it when nothing else is held). */
+  maxBufferedBytes?: number;
+  /** Attempts per chunk for errors other than "not found" (the SDK does not retry a failed body stream). */
+  attempts?: number;
+}
+
+export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
+
+/** A planned file could not be downloaded as listed: missing, or a different length than the listing said. */
+export class FileFetchError extends Error {
+  readonly file: LtxFileInfo;
+  /** True when the object itself is bad (missing, truncated): excluding it and re-planning may help. */
+  readonly fileProblem: boolean;
+  constructor(file: LtxFileInfo, message: string, fileProblem: boolean, cause?: unknown) {
+    super(message, { cause });
+    this.name = 'FileFetchError';
+    this.file = file;
+    this.fileProblem = fileProblem;
+  }
+}
+
+interface Chunk {
+  file: number;
+  offset: number;
+  length: number;
+  /** The whole file in one GET (no Range header). */
+  whole: boolean;
+  started: boolean;
+  released: boolean;
+  result: Promise<Uint8Array[]>;
+  resolve(parts: Uint8Array[]): void;
+  reject(err: unknown): void;
+}
+
+const CONSUMED: Promise<Uint8Array[]> = Promise.resolve([]);
+
+export class Prefetcher {
+  readonly #client: ReplicaClient;
+  readonly #files: readonly LtxFileInfo[];
+  readonly #chunks: Chunk[] = [];
+  readonly #firstChunk: number[] = [];
+  readonly #parallelism: number;
+  readonly #maxBuffered: number;
+  readonly #attempts: number;
+  readonly #open = new Set<Readable>();
+  #next = 0;
+  #inFlight = 0;
+  #buffered = 0;
+  #closed = false;
+
+  constructor(client: ReplicaClient, files: readonly LtxFileInfo[], options: PrefetchOptions) {
+    this.#client = client;
+    this.#files = files;
+    this.#parallelism = Math.max(1, options.parallelism);
+    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    this.#maxBuffered = options.maxBufferedBytes ?? Math.max(64 * 1024 * 1024, this.#parallelism * chunkSize * 2);
+    this.#attempts = options.attempts ?? 3;
+    files.forEach((file, index) => {
+      this.#firstChunk.push(this.#chunks.length);
+      const whole = file.size <= chunkSize;
+      for (let offset = 0; offset < file.size || offset === 0; offset += chunkSize) {
+        this.#chunks.push(newChunk(index, offset, Math.min(chunkSize, file.size - offset), whole));
+        if (file.size === 0) break;
+      }
+    });
+    this.#firstChunk.push(this.#chunks.length);
+    this.#pump();
+  }
+
+  /** The bytes of file `index`, in order, as they arrive. Consume files in plan order to keep the window moving. */
+  async *source(index: number): AsyncGenerator<Uint8Array> {
+    for (let c = this.#firstChunk[index]; c < this.#firstChunk[index + 1]; c++) {
+      const chunk = this.#chunks[c];
+      const parts = await chunk.result;
+      try {
+        yield* parts;
+      } finally {
+        this.#release(chunk);
+      }
+    }
+  }
+
+  /** Gives back the window space of a file the consumer stopped reading (it failed, or did not need its tail). */
+  discard(index: number): void {
+    for (let c = this.#firstChunk[index]; c < this.#firstChunk[index + 1]; c++) {
+      const chunk = this.#chunks[c];
+      if (!chunk.started) {
+        chunk.started = true;
+        chunk.released = true;
+        chunk.reject(new Error('discarded'));
+      } else if (!chunk.released) {
+        chunk.result.then(() => this.#release(chunk), () => this.#release(chunk));
+      }
+    }
+  }
+
+  /** Stops all downloads; pending sources reject. */
+  close(): void {
+    this.#closed = true;
+    for (const stream of this.#open) stream.destroy();
+    for (const chunk of this.#chunks) if (!chunk.started) chunk.reject(new Error('restore aborted'));
+  }
+
+  #release(chunk: Chunk): void {
+    if (chunk.released) return;
+    chunk.released = true;
+    // Drop every path to the buffer: the chunk list lives as long as the restore.
+    chunk.result = CONSUMED;
+    chunk.resolve = noop;
+    chunk.reject = noop;
+    this.#buffered -= chunk.length;
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (!this.#closed && this.#inFlight < this.#parallelism && this.#next < this.#chunks.length) {
+      const chunk = this.#chunks[this.#next];
+      if (chunk.started) {
+        this.#next++;
+        continue;
+      }
+      if (this.#buffered > 0 && this.#buffered + chunk.length > this.#maxBuffered) return;
+      this.#next++;
+      chunk.started = true;
+      this.#inFlight++;
+      this.#buffered += chunk.length;
+      this.#fetchWithRetry(chunk).then(chunk.resolve, chunk.reject).finally(() => {
+        this.#inFlight--;
+        this.#pump();
+      });
+    }
+  }
+
+  async #fetchWithRetry(chunk: Chunk): Promise<Uint8Array[]> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#fetch(chunk);
+      } catch (err) {
+        const missing = err instanceof FileFetchError && err.cause instanceof NotFoundError;
+        const final = this.#closed || attempt >= this.#attempts || missing;
+        if (final) throw err;
+      }
+    }
+  }
+
+  async #fetch(chunk: Chunk): Promise<Uint8Array[]> {
+    const file = this.#files[chunk.file];
+    let stream: Readable;
+    try {
+      stream = await this.#client.openLtxFile(file, chunk.whole ? undefined : { offset: chunk.offset, length: chunk.length });
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new FileFetchError(file, err.message, true, err);
+      throw err;
+    }
+    this.#open.add(stream);
+    try {
+      return await readExactly(stream, chunk, file);
+    } finally {
+      this.#open.delete(stream);
+      stream.destroy();
+    }
+  }
+}
+
+/** The pieces are kept as they came (no copy into one buffer); the decoder reads across them. */
+async function readExactly(stream: Readable, chunk: Chunk, file: LtxFileInfo): Promise<Uint8Array[]> {
+  const parts: Uint8Array[] = [];
+  let filled = 0;
+  for await (const part of stream as AsyncIterable<Uint8Array>) {
+    if (filled + part.byteLength > chunk.length) {
+      throw new FileFetchError(file, `L${file.level} file is larger than the ${file.size} bytes listed`, true);
+    }
+    parts.push(part);
+    filled += part.byteLength;
+  }
+  if (filled !== chunk.length) {
+    const where = chunk.whole ? `${filled} of ${file.size} bytes` : `${filled} of ${chunk.length} bytes at offset ${chunk.offset}`;
+    throw new FileFetchError(file, `L${file.level} file is shorter than listed: got ${where}`, true);
+  }
+  return parts;
+}
+
+function newChunk(file: number, offset: number, length: number, whole: boolean): Chunk {
+  let resolve!: (parts: Uint8Array[]) => void;
+  let reject!: (err: unknown) => void;
+  const result = new Promise<Uint8Array[]>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  result.catch(() => undefined); // observed by source(); unconsumed chunks must not become unhandled rejections
+  return { file, offset, length, whole, started: false, released: false, result, resolve, reject };
+}
+
+function noop(): void {}

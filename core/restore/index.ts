@@ -1,0 +1,22 @@
+// Public entry of the restore module: plan, list and restore a replica.
+export { planRestore, type RestorePlan, type RestoreTarget, type PlanOptions } from './plan.ts';
+export { listReplicaFiles } from './list.ts';
+export { withWrittenTimestamps } from './timestamps.ts';
+export {
+  restoreDatabase,
+  planReplicaRestore,
+  DEFAULT_PARALLELISM,
+  type RestoreOptions,
+  type RestoreResult,
+  type RestoreLogger,
+} from './restore.ts';
+export type { IntegrityCheck } from './integrity.ts';
+export {
+  NoBackupsError,
+  TxNotAvailableError,
+  NonContiguousError,
+  OutputExistsError,
+  UnrecoverableFileError,
+  IntegrityCheckError,
+} from './errors.ts';
+export { refKey, formatTXID, ltxName } from './refs.ts';

@@ -1,0 +1,117 @@
+// `streambed restore` as a child process: flags, exit codes, JSON and dry-run output, overwrite and skip rules.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseTimestampFlag, parseTxidFlag } from '../../agent/cli/commands/restore.ts';
+import { UsageError } from '../../core/errors.ts';
+import { checksumDatabaseFile } from '../../core/ltx/database.ts';
+import { FileReplicaClient } from '../../core/replica/file.ts';
+import { makeTempDir, removeTempDir, useTempDirs } from '../harness/tmp.ts';
+import type { ReplicaBuilder } from './replica-builder.ts';
+import { buildSampleReplica } from './workload.ts';
+
+const BIN = new URL('../../bin/streambed.mjs', import.meta.url).pathname;
+const tempDir = useTempDirs();
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, 'restore', ...args], { env: { ...process.env, STREAMBED_CONFIG: '', LITESTREAM_CONFIG: '' } }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+let sourceDir: string;
+let replicaUrl: string;
+let builder: ReplicaBuilder;
+
+beforeAll(async () => {
+  sourceDir = await makeTempDir('restore-cli');
+  const root = join(sourceDir, 'replica');
+  builder = await buildSampleReplica(new FileReplicaClient(root), sourceDir, 6);
+  replicaUrl = pathToFileURL(root).href;
+});
+afterAll(async () => removeTempDir(sourceDir));
+
+describe('streambed restore', () => {
+  it('restores from a replica URL with Litestream-style flags', async () => {
+    const out = join(await tempDir('cli'), 'db.sqlite');
+    const r = await run(['-o', out, '-txid', '0000000000000004', '-integrity-check', 'full', replicaUrl]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('TXID 0000000000000004');
+    expect(await checksumDatabaseFile(out)).toBe(builder.shadows[3].checksum);
+  });
+
+  it('restores a database named in a config file to its own path, and prints JSON', async () => {
+    const dir = await tempDir('cli');
+    const dbPath = join(dir, 'app.db');
+    const config = join(dir, 'streambed.yml');
+    await writeFile(config, `dbs:\n  - path: ${dbPath}\n    replica:\n      url: ${replicaUrl}\n`);
+    const r = await run(['-config', config, '-json', dbPath]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { txid: string; output: string; files: unknown[]; page_size: number };
+    expect(json).toMatchObject({ txid: '0000000000000006', output: dbPath, page_size: 1024 });
+    expect(json.files).toHaveLength(6);
+    expect(await checksumDatabaseFile(dbPath)).toBe(builder.shadows[5].checksum);
+
+    const again = await run(['-config', config, dbPath]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists.*--force/);
+    const skipped = await run(['-config', config, '-if-db-not-exists', dbPath]);
+    expect(skipped.code).toBe(0);
+    const forced = await run(['-config', config, '-force', '-json', '-txid', '2', dbPath]);
+    expect(forced.code).toBe(0);
+    expect(JSON.parse(forced.stdout).txid).toBe('0000000000000002');
+    expect(await checksumDatabaseFile(dbPath)).toBe(builder.shadows[1].checksum);
+  });
+
+  it('prints the plan on -dry-run without writing anything', async () => {
+    const out = join(await tempDir('cli'), 'db.sqlite');
+    const text = await run(['-dry-run', '-o', out, replicaUrl]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/TXID 0000000000000006, 6 file\(s\)/);
+    expect(text.stdout).toContain('L0 0000000000000003-0000000000000003');
+    const json = await run(['-dry-run', '-json', '-o', out, '-timestamp', builder.shadows[2].timestamp.toISOString(), replicaUrl]);
+    expect(json.code).toBe(0);
+    const plan = JSON.parse(json.stdout) as { dry_run: boolean; txid: string; files: Array<{ level: number }> };
+    expect(plan.dry_run).toBe(true);
+    expect(plan.txid).toBe('0000000000000002'); // strictly before TXID 3's timestamp
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('exits 0 with -if-replica-exists on an empty replica, 1 without it', async () => {
+    const dir = await tempDir('cli');
+    const empty = pathToFileURL(join(dir, 'nothing')).href;
+    const out = join(dir, 'db.sqlite');
+    const withFlag = await run(['-if-replica-exists', '-o', out, empty]);
+    expect(withFlag.code).toBe(0);
+    expect(withFlag.stderr).toMatch(/no backups/);
+    const without = await run(['-o', out, empty]);
+    expect(without.code).toBe(1);
+    expect(without.stderr).toMatch(/no backups found/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('rejects bad usage with exit code 2', async () => {
+    const out = join(await tempDir('cli'), 'db.sqlite');
+    const both = await run(['-o', out, '-txid', '1', '-timestamp', '2026-01-01T00:00:00Z', replicaUrl]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/-txid and -timestamp/);
+    const noOutput = await run([replicaUrl]);
+    expect(noOutput.code).toBe(2);
+    expect(noOutput.stderr).toMatch(/-o PATH/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('parses -txid and -timestamp strictly', () => {
+    expect(parseTxidFlag('000000000000002a')).toBe(42);
+    expect(parseTxidFlag('2A')).toBe(42);
+    for (const bad of ['xyz', '0', '00000000000000001', '-1']) expect(() => parseTxidFlag(bad)).toThrow(UsageError);
+    expect(parseTimestampFlag('2026-01-01T00:00:01.5+01:00').toISOString()).toBe('2025-12-31T23:00:01.500Z');
+    for (const bad of ['yesterday', '2026-01-01', '2026-01-01 00:00:00Z', '2026-13-01T00:00:00Z']) expect(() => parseTimestampFlag(bad)).toThrow(UsageError);
+  });
+});
