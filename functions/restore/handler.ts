@@ -1,0 +1,73 @@
+// Restore function (direct invocation): rebuilds a database at a TXID or time into /tmp and uploads it to the bucket.
+import { Upload } from '@aws-sdk/lib-storage';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { formatTXID, restoreDatabase } from '../../core/restore/index.ts';
+import type { Env } from '../shared/env.ts';
+import { optionalEnv } from '../shared/env.ts';
+import { restoresPrefix } from '../shared/db-paths.ts';
+import { coreLogger, createObservability, type Observability } from '../shared/powertools.ts';
+import { bucketFromEnv, replicaClientFor } from '../shared/replica.ts';
+import { parseRestoreRequest, type RestoreRequest } from './input.ts';
+
+export type { RestoreRequest };
+
+export interface RestoreResponse {
+  /** 16 hex digits. */
+  txid: string;
+  /** Where the restored database was uploaded, in BUCKET_NAME. */
+  key: string;
+  /** Size of the restored database file. */
+  bytes: number;
+  /** LTX database checksum of the restored file, 16 hex digits (what `streambed ltxfile` and Litestream print). */
+  checksum: string;
+}
+
+export interface RestoreHandlerOptions {
+  env?: Env;
+  observability?: Observability;
+}
+
+export type RestoreHandler = (event: RestoreRequest) => Promise<RestoreResponse>;
+
+/** INTEGRITY_CHECK: none | quick (default) | full; the bundle runs it with node:sqlite (functions/shared/sqlite-adapter.ts). */
+function integrityCheck(env: Env): 'none' | 'quick' | 'full' {
+  const mode = optionalEnv(env, 'INTEGRITY_CHECK') ?? 'quick';
+  if (mode === 'none' || mode === 'quick' || mode === 'full') return mode;
+  throw new Error(`environment variable INTEGRITY_CHECK="${mode}" must be none, quick or full`);
+}
+
+export function createRestoreHandler(options: RestoreHandlerOptions = {}): RestoreHandler {
+  const env = options.env ?? process.env;
+  const { logger } = options.observability ?? createObservability('streambed-restore');
+  return async (event) => {
+    const request = parseRestoreRequest(event);
+    const bucket = bucketFromEnv(env);
+    const client = replicaClientFor(env, bucket, request.path);
+    const dir = await mkdtemp(join(tmpdir(), 'streambed-restore-'));
+    try {
+      const outputPath = join(dir, 'restored.db');
+      const result = await restoreDatabase(client, {
+        outputPath,
+        txid: request.txid,
+        timestamp: request.timestamp,
+        integrityCheck: integrityCheck(env),
+        computeChecksum: true,
+        logger: coreLogger(logger),
+      });
+      const txid = formatTXID(result.txid);
+      const key = request.outputKey ?? `${restoresPrefix(env)}${request.path ? `${request.path}/` : ''}${txid}.db`;
+      const bytes = (await stat(outputPath)).size;
+      await new Upload({ client: client.s3, params: { Bucket: bucket, Key: key, Body: createReadStream(outputPath), ContentType: 'application/vnd.sqlite3' } }).done();
+      const checksum = (result.checksum ?? 0n).toString(16).padStart(16, '0');
+      logger.info('restored', { db: client.location, txid, key, bytes, files: result.files.length, skipped: result.skipped });
+      return { txid, key, bytes, checksum };
+    } finally {
+      await Promise.all([rm(dir, { recursive: true, force: true }), client.close()]);
+    }
+  };
+}
+
+export const handler: RestoreHandler = createRestoreHandler();

@@ -1,0 +1,42 @@
+// Retention function (scheduled): deletes what the retention policy no longer needs, for every database.
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { ScheduledEvent } from 'aws-lambda';
+import type { RetentionOutcome } from '../../core/compact/index.ts';
+import { enforceRetention } from '../../core/retention/index.ts';
+import type { Env } from '../shared/env.ts';
+import { coreLogger, createObservability, type Observability } from '../shared/powertools.ts';
+import { forEachDb, throwIfFailed, type DbResult } from '../shared/scheduled.ts';
+import { maintenanceSettingsFromEnv } from '../shared/settings.ts';
+
+export interface ScheduledHandlerOptions {
+  env?: Env;
+  observability?: Observability;
+  now?: () => Date;
+}
+
+export type RetentionHandler = (event: ScheduledEvent) => Promise<Array<DbResult<RetentionOutcome>>>;
+
+/** RETENTION_ENABLED=false makes every run a no-op that says so (the bucket's lifecycle rules are in charge). */
+export function createRetentionHandler(options: ScheduledHandlerOptions = {}): RetentionHandler {
+  const env = options.env ?? process.env;
+  const { logger, metrics } = options.observability ?? createObservability('streambed-retention');
+  return async (event) => {
+    const settings = maintenanceSettingsFromEnv(env, { logger: coreLogger(logger) });
+    logger.info('retention run', { schedule: event.resources, enabled: settings.retentionEnabled });
+    try {
+      const results = await forEachDb(env, (client) => enforceRetention(client, settings, options.now?.() ?? new Date()));
+      for (const r of results) {
+        if (r.error !== undefined) logger.error('retention failed', { db: r.db, error: r.error });
+        else logger.info('retention done', { db: r.db, deleted: r.result?.deleted.length, notes: r.result?.notes });
+      }
+      metrics.addMetric('RetentionDeletedFiles', MetricUnit.Count, results.reduce((n, r) => n + (r.result?.deleted.length ?? 0), 0));
+      metrics.addMetric('RetentionFailedDatabases', MetricUnit.Count, results.filter((r) => r.error !== undefined).length);
+      throwIfFailed(results, 'retention');
+      return results;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
+  };
+}
+
+export const handler: RetentionHandler = createRetentionHandler();
