@@ -1,0 +1,48 @@
+// `streambed retention`: deletes what the retention policy allows (spec §3), or lists it with --dry-run.
+import type { Command } from 'commander';
+import type { RetentionOutcome } from '../../../core/compact/report.ts';
+import { resolveMaintenanceTargets } from '../../../core/compact/targets.ts';
+import { formatLtxFileName } from '../../../core/layout/names.ts';
+import { openReplicaClient } from '../../../core/replica/open.ts';
+import { enforceRetention } from '../../../core/retention/enforce.ts';
+import { createLogger } from '../../logger.ts';
+
+interface RetentionFlags {
+  config?: string;
+  expandEnv?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+function summary(name: string, location: string, r: RetentionOutcome): string {
+  const verb = r.dryRun ? 'would delete' : 'deleted';
+  const lines = [`${name} (${location}): ${verb} ${r.deleted.length} file(s); restore points kept from TXID ${r.windowStartTXID}`];
+  for (const f of r.deleted) lines.push(`  L${f.level} ${formatLtxFileName(f.minTXID, f.maxTXID)}`);
+  for (const n of r.notes) lines.push(`  note: ${n}`);
+  return lines.join('\n');
+}
+
+async function runRetention(target: string | undefined, flags: RetentionFlags): Promise<void> {
+  const targets = await resolveMaintenanceTargets(target, { configPath: flags.config, expandEnv: flags.expandEnv !== false });
+  const logger = createLogger({ stderr: true, level: 'warn' });
+  const results = [];
+  for (const t of targets) {
+    const client = openReplicaClient(t.replica.options);
+    const outcome = await enforceRetention(client, { ...t.settings, logger }, new Date(), { dryRun: flags.dryRun });
+    results.push({ name: t.name, location: client.location, ...outcome });
+    if (!flags.json) process.stdout.write(summary(t.name, client.location, outcome) + '\n');
+  }
+  if (flags.json) process.stdout.write(JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + '\n');
+}
+
+export function register(program: Command): void {
+  program
+    .command('retention')
+    .description('delete snapshots and LTX files outside the retention window (never a restore point inside it)')
+    .argument('[target]', 'DB_PATH (from the configuration) or REPLICA_URL; default: every database in the config')
+    .option('--config <path>', 'configuration file')
+    .option('--no-expand-env', 'do not expand environment variables in the configuration file')
+    .option('--dry-run', 'list what would be deleted without deleting it')
+    .option('--json', 'print the result as JSON')
+    .action(async (target: string | undefined, flags: RetentionFlags) => runRetention(target, flags));
+}

@@ -1,0 +1,49 @@
+// `streambed verify`: checks every file of a replica (checksums, names, contiguity) and, with --full, a real restore.
+import type { Command } from 'commander';
+import { resolveTarget } from '../../../core/config/resolve.ts';
+import { openReplicaClient } from '../../../core/replica/open.ts';
+import { verifyReplica } from '../../../core/verify/index.ts';
+import type { VerifyProblem, VerifyReport } from '../../../core/verify/index.ts';
+
+interface VerifyFlags {
+  config?: string;
+  expandEnv?: boolean;
+  full?: boolean;
+  json?: boolean;
+  tmpDir?: string;
+}
+
+function problemLine(p: VerifyProblem): string {
+  const where = p.key ?? (p.minTXID !== undefined ? `TXIDs ${p.minTXID}-${p.maxTXID}` : '');
+  return `  ${p.severity.toUpperCase()} ${p.kind}${where ? ` ${where}` : ''}: ${p.message}`;
+}
+
+function printReport(r: VerifyReport): void {
+  const lines = [`${r.ok ? 'OK' : 'FAILED'} ${r.location}: ${r.files} file(s), ${r.bytes} bytes, restorable to TXID ${r.restorableTXID}`];
+  for (const l of r.levels) lines.push(`  L${l.level}: ${l.files} file(s), TXIDs ${l.minTXID}-${l.maxTXID}, ${l.bytes} bytes`);
+  if (r.restore) lines.push(`  full restore: TXID ${r.restore.txid}, ${r.restore.pages} pages of ${r.restore.pageSize} bytes, integrity_check ${r.restore.integrity}`);
+  for (const p of r.problems) lines.push(problemLine(p));
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function runVerify(target: string, flags: VerifyFlags): Promise<void> {
+  const resolved = await resolveTarget(target, { configPath: flags.config, expandEnv: flags.expandEnv !== false });
+  const client = openReplicaClient(resolved.replica.options);
+  const report = await verifyReplica(client, { full: flags.full, tmpDir: flags.tmpDir });
+  if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else printReport(report);
+  if (!report.ok) process.exitCode = 1;
+}
+
+export function register(program: Command): void {
+  program
+    .command('verify')
+    .description('check every LTX file of a replica (checksums, names, contiguity); exit 1 on problems')
+    .argument('<target>', 'DB_PATH (from the configuration) or REPLICA_URL')
+    .option('--config <path>', 'configuration file')
+    .option('--no-expand-env', 'do not expand environment variables in the configuration file')
+    .option('--full', 'also restore the latest state to a temporary file and run PRAGMA integrity_check')
+    .option('--json', 'print the report as JSON')
+    .option('--tmp-dir <path>', 'directory for the --full restore (default: the system temp dir)')
+    .action(async (target: string, flags: VerifyFlags) => runVerify(target, flags));
+}

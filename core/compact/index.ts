@@ -1,0 +1,15 @@
+// Public entry of compaction: level compaction, snapshots by merge, and the whole maintenance pass.
+export { runMaintenance } from './maintenance.ts';
+export { compactLevel, selectLevelInputs, type LevelSelection } from './level.ts';
+export { buildSnapshot, selectSnapshotInputs, type SnapshotSelection } from './snapshot.ts';
+export { mergeFilesToReplica, DEFAULT_FAN_IN, type MergeOptions, type MergeOutcome } from './merge.ts';
+export { selectChain, chainEnd } from './chain.ts';
+export { windowStart, isDue } from './schedule.ts';
+export { listLevel, listReplica, type ReplicaListing } from './listing.ts';
+export {
+  maintenanceSettingsFromConfig,
+  DEFAULT_MAINTENANCE_SETTINGS,
+  type MaintenanceSettings,
+  type MaintenanceLogger,
+} from './settings.ts';
+export type { MaintenanceReport, StepOutcome, StepStatus, RetentionOutcome } from './report.ts';

@@ -1,0 +1,53 @@
+// verifyReplica: every file's bytes, every level's contiguity, restorability, and optionally a full restore.
+import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
+import { listReplica } from '../compact/listing.ts';
+import { mapLimit } from '../compact/spool.ts';
+import { restorableMax } from '../retention/points.ts';
+import { verifyFile } from './files.ts';
+import { fullRestoreCheck } from './full.ts';
+import type { LevelSummary, VerifyProblem, VerifyReport } from './report.ts';
+import { structureProblems } from './structure.ts';
+
+export interface VerifyOptions {
+  /** Also restore the newest state to a temporary file and run PRAGMA integrity_check. */
+  full?: boolean;
+  tmpDir?: string;
+  /** Files read at once; default 4. */
+  concurrency?: number;
+}
+
+function summarize(listing: LtxFileInfo[][]): LevelSummary[] {
+  return listing
+    .map((files, level) => ({
+      level,
+      files: files.length,
+      bytes: files.reduce((n, f) => n + f.size, 0),
+      minTXID: files.length ? files.reduce((m, f) => Math.min(m, f.minTXID), Infinity) : undefined,
+      maxTXID: files.length ? files.reduce((m, f) => Math.max(m, f.maxTXID), 0) : undefined,
+    }))
+    .filter((s) => s.files > 0);
+}
+
+export async function verifyReplica(client: ReplicaClient, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const listing = await listReplica(client);
+  const files = listing.flat();
+  const problems: VerifyProblem[] = structureProblems(client, listing);
+  const perFile = await mapLimit(files, options.concurrency ?? 4, (f) => verifyFile(client, f));
+  problems.push(...perFile.flat());
+  let restore: VerifyReport['restore'];
+  if (options.full) {
+    const full = await fullRestoreCheck(client, options.tmpDir);
+    restore = full.restore;
+    problems.push(...full.problems);
+  }
+  return {
+    ok: problems.every((p) => p.severity !== 'error'),
+    location: client.location,
+    files: files.length,
+    bytes: files.reduce((n, f) => n + f.size, 0),
+    levels: summarize(listing),
+    restorableTXID: restorableMax(files),
+    ...(restore ? { restore } : {}),
+    problems,
+  };
+}

@@ -1,0 +1,108 @@
+// The verify, compact and retention commands run as child processes: exit codes, JSON output, config handling.
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { listReplica } from '../../core/compact/listing.ts';
+import { FileReplicaClient } from '../../core/replica/file.ts';
+import { useTempDirs } from '../harness/tmp.ts';
+import { makeHistory } from '../compact/history.ts';
+
+const tempDir = useTempDirs();
+const BIN = new URL('../../bin/streambed.mjs', import.meta.url).pathname;
+
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, STREAMBED_CONFIG: '', LITESTREAM_CONFIG: '', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function replica(steps = 12) {
+  const dir = await tempDir('cli');
+  const history = await makeHistory(dir, steps, { seed: 4 });
+  const root = join(dir, 'replica');
+  const client = new FileReplicaClient(root);
+  await history.writeL0(client);
+  return { dir, client, url: pathToFileURL(root).href, root };
+}
+
+describe('streambed verify / compact / retention', () => {
+  it('verify exits 0 on a clean replica and 1 naming the corrupt file', async () => {
+    const { url, root } = await replica();
+    const clean = await run(['verify', '-json', url]);
+    expect(clean.code, clean.stderr).toBe(0);
+    expect(JSON.parse(clean.stdout)).toMatchObject({ ok: true, files: 12, restorableTXID: 12, problems: [] });
+
+    const victim = join(root, 'ltx', '0', '0000000000000004-0000000000000004.ltx');
+    const bytes = await readFile(victim);
+    bytes[150] ^= 1;
+    await writeFile(victim, bytes);
+    const bad = await run(['verify', url]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/ERROR checksum .*0000000000000004-0000000000000004\.ltx/);
+    expect((await run(['verify'])).code).toBe(2);
+  });
+
+  it('compact --once, then retention --dry-run lists without deleting and retention deletes', async () => {
+    const { url, client } = await replica();
+    const compacted = await run(['compact', '--once', '--json', '--no-retention', url]);
+    expect(compacted.code, compacted.stderr).toBe(0);
+    const report = JSON.parse(compacted.stdout);
+    expect(report.errors).toEqual([]);
+    expect(report.levels[0]).toMatchObject({ level: 1, status: 'written', written: { minTXID: 1, maxTXID: 12 } });
+    expect(report.snapshot).toMatchObject({ status: 'written', written: { level: 9, minTXID: 1, maxTXID: 12 } });
+    const before = (await listReplica(client)).flat().length;
+
+    const dry = await run(['retention', '-dry-run', '-json', url]);
+    expect(dry.code, dry.stderr).toBe(0);
+    const planned = JSON.parse(dry.stdout);
+    expect(planned.dryRun).toBe(true);
+    expect(planned.deleted.length).toBe(11); // the old L0 files; the newest L0 anchors the position
+    expect((await listReplica(client)).flat().length).toBe(before);
+
+    const real = await run(['retention', url]);
+    expect(real.code, real.stderr).toBe(0);
+    expect(real.stdout).toMatch(/deleted 11 file/);
+    expect((await listReplica(client)).flat().length).toBe(before - 11);
+  });
+
+  it('compact --once without a target runs every database of the config and honours retention.enabled: false', async () => {
+    const a = await replica(6);
+    const b = await replica(8);
+    const config = join(a.dir, 'streambed.yml');
+    await writeFile(
+      config,
+      [
+        'retention:',
+        '  enabled: false',
+        'dbs:',
+        `  - path: ${join(a.dir, 'a.db')}`,
+        '    replica:',
+        '      type: file',
+        `      path: ${a.root}`,
+        `  - path: ${join(b.dir, 'b.db')}`,
+        '    replica:',
+        '      type: file',
+        `      path: ${b.root}`,
+        '',
+      ].join('\n'),
+    );
+    const r = await run(['compact', '-once', '-config', config]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('a.db');
+    expect(r.stdout).toContain('b.db');
+    expect(r.stdout).toContain('retention: disabled');
+    for (const { client } of [a, b]) {
+      const listing = await listReplica(client);
+      expect(listing[1].length).toBe(1);
+      expect(listing[0].length).toBeGreaterThan(1); // nothing deleted
+    }
+    const ret = await run(['retention', '-config', config, join(b.dir, 'b.db')]);
+    expect(ret.code, ret.stderr).toBe(0);
+    expect(ret.stdout).toMatch(/deleted 0 file/);
+  });
+});
