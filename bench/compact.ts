@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { buildSnapshot, compactLevel, selectLevelInputs, selectSnapshotInputs } from '../core/compact/index.ts';
 import type { MaintenanceSettings } from '../core/compact/index.ts';
 import { listLevel, listReplica } from '../core/compact/listing.ts';
-import { mapLimit } from '../core/compact/spool.ts';
+import { mapLimit } from '../core/util/map-limit.ts';
 import { compactLtx } from '../core/ltx/compactor.ts';
 import { encodeLtx, encodeLtxToBuffer } from '../core/ltx/encoder.ts';
 import { newHeader } from '../core/ltx/header.ts';

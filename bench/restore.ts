@@ -14,7 +14,7 @@ import { lockPgno, type LtxPage } from '../core/ltx/types.ts';
 import type { LtxFileRef } from '../core/replica/client.ts';
 import type { S3ReplicaOptions } from '../core/replica/options.ts';
 import { S3ReplicaClient } from '../core/replica/s3.ts';
-import { mapLimit } from '../core/restore/map-limit.ts';
+import { mapLimit } from '../core/util/map-limit.ts';
 import { planReplicaRestore, restoreDatabase } from '../core/restore/restore.ts';
 
 const SELF = new URL(import.meta.url).pathname;

@@ -10,7 +10,8 @@ import { SNAPSHOT_LEVEL } from '../ltx/types.ts';
 import type { LtxHeader } from '../ltx/types.ts';
 import { compactLtx } from '../ltx/compactor.ts';
 import { formatLtxFileName } from '../layout/names.ts';
-import { localSource, mapLimit, remoteSource, spoolFiles } from './spool.ts';
+import { localSource, remoteSource, spoolFiles } from './spool.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import type { MergeSource } from './spool.ts';
 
 /** Inputs merged at once; more are merged in batches through temporary files (file handles and buffers stay bounded). */

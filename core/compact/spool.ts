@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { formatLtxFileName } from '../layout/names.ts';
+import { mapLimit } from '../util/map-limit.ts';
 
 /** One input of a merge: opened only when the merge starts reading it. */
 export interface MergeSource {
@@ -26,29 +27,6 @@ export function localSource(path: string, name: string): MergeSource {
   return { name, open: async () => createReadStream(path, { highWaterMark: 64 * 1024 }) };
 }
 
-/**
- * Runs `task` over `items` with at most `limit` in flight, keeping results in input order. After a failure no new
- * task starts, and the first error is thrown only once the tasks in flight have settled, so a caller's cleanup
- * (removing the directory they write to) never races them.
- */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  let failure: { err: unknown } | undefined;
-  const worker = async (): Promise<void> => {
-    while (next < items.length && !failure) {
-      const i = next++;
-      try {
-        results[i] = await task(items[i], i);
-      } catch (err) {
-        failure ??= { err };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.err;
-  return results;
-}
 
 /**
  * Downloads files into `dir`. A merge pulls each input only when its next page number comes up, so a remote

@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { fsyncDir } from './atomic-file.ts';
+import { fsyncDir } from '../fs/atomic.ts';
 import { mergeLtx } from './compactor.ts';
 import { encodeLtx } from './encoder.ts';
 import { newHeader } from './header.ts';

@@ -1,7 +1,7 @@
 // Replaces listing times with the written timestamps (`litestream-timestamp` metadata) for a restore to a point in time.
 import { SNAPSHOT_LEVEL } from '../ltx/types.ts';
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
-import { mapLimit } from './map-limit.ts';
+import { mapLimit } from '../util/map-limit.ts';
 
 /** Litestream runs 50 HEAD requests at a time for the same purpose. */
 export const STAT_CONCURRENCY = 50;

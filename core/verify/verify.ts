@@ -1,7 +1,7 @@
 // verifyReplica: every file's bytes, every level's contiguity, restorability, and optionally a full restore.
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { listReplica } from '../compact/listing.ts';
-import { mapLimit } from '../compact/spool.ts';
+import { mapLimit } from '../util/map-limit.ts';
 import { restorableMax } from '../retention/points.ts';
 import { verifyFile } from './files.ts';
 import { fullRestoreCheck } from './full.ts';

@@ -1,5 +1,5 @@
 // Runs one step for every database of the bucket (scheduled functions), a few at a time, collecting failures.
-import { mapLimit } from '../../core/compact/spool.ts';
+import { mapLimit } from '../../core/util/map-limit.ts';
 import type { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { cachedReplicaClient } from './client-cache.ts';
 import { dbPathsFromEnv } from './db-paths.ts';

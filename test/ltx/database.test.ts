@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeStreamAtomic } from '../../core/ltx/atomic-file.ts';
+import { writeFileAtomic } from '../../core/fs/atomic.ts';
 import { crc64 } from '../../core/ltx/crc64.ts';
 import {
   applyLtxFiles,
@@ -99,7 +99,7 @@ describe('database helpers', () => {
     makeDb(path, 400);
     const ltxPath = join(dir, 's.ltx');
     const { header, stream } = await encodeDatabaseSnapshot(path, 1, 123);
-    await writeStreamAtomic(ltxPath, stream);
+    await writeFileAtomic(ltxPath, stream);
     expect(existsSync(`${ltxPath}.tmp`)).toBe(false);
     const decoded = await decodeLtxBuffer(new Uint8Array(readFileSync(ltxPath)), 's.ltx');
     expect(decoded.header).toEqual(header);
@@ -117,14 +117,14 @@ describe('database helpers', () => {
     makeDb(path, 200);
     const before = await collectPages(path);
     const snap = join(dir, '0000000000000001-0000000000000001.ltx');
-    await writeStreamAtomic(snap, (await encodeDatabaseSnapshot(path)).stream);
+    await writeFileAtomic(snap, (await encodeDatabaseSnapshot(path)).stream);
     makeDb(path, 300);
     const after = await collectPages(path);
     const changed = after.filter((p) => !before[p.pgno - 1] || Buffer.compare(before[p.pgno - 1].data, p.data) !== 0);
     expect(changed.length).toBeGreaterThan(0);
     const l0 = join(dir, '0000000000000002-0000000000000002.ltx');
     const header = newHeader({ pageSize: 4096, commit: after.length, minTXID: 2, maxTXID: 2, timestamp: 5 });
-    await writeStreamAtomic(l0, chunked(await encodeLtxToBuffer(header, changed)));
+    await writeFileAtomic(l0, chunked(await encodeLtxToBuffer(header, changed)));
     const out = join(dir, 'restored.db');
     const result = await applyLtxFiles(out, [snap, l0]);
     expect(result.maxTXID).toBe(2);
@@ -135,7 +135,7 @@ describe('database helpers', () => {
     db.close();
 
     const gap = join(dir, '0000000000000004-0000000000000004.ltx');
-    await writeStreamAtomic(gap, chunked(await encodeLtxToBuffer({ ...header, minTXID: 4, maxTXID: 4 }, changed)));
+    await writeFileAtomic(gap, chunked(await encodeLtxToBuffer({ ...header, minTXID: 4, maxTXID: 4 }, changed)));
     const kept = readFileSync(out);
     await expect(applyLtxFiles(out, [snap, gap])).rejects.toThrow(
       /0000000000000004-0000000000000004\.ltx: offset 16: TXIDs 4-4 do not follow .*0000000000000001-0000000000000001\.ltx \(1-1\)/,
@@ -149,7 +149,7 @@ describe('database helpers', () => {
     const path = join(dir, 'x.db');
     makeDb(path, 50);
     const snap = join(dir, 'x.ltx');
-    await writeStreamAtomic(snap, (await encodeDatabaseSnapshot(path)).stream);
+    await writeFileAtomic(snap, (await encodeDatabaseSnapshot(path)).stream);
     const bytes = readFileSync(snap);
     bytes[bytes.length - 1] ^= 1;
     writeFileSync(snap, bytes);

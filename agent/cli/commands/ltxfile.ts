@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { writeStreamAtomic } from '../../../core/ltx/atomic-file.ts';
+import { writeFileAtomic } from '../../../core/fs/atomic.ts';
 import { applyLtxFiles, checksumDatabaseFile, encodeDatabaseSnapshot } from '../../../core/ltx/database.ts';
 import { hex16, LtxDecoder } from '../../../core/ltx/decoder.ts';
 import { readLtxIndex } from '../../../core/ltx/page-index.ts';
@@ -107,7 +107,7 @@ export function register(program: Command): void {
     .argument('<out>', 'LTX file to write')
     .action(async (db: string, out: string) => {
       const { header, stream } = await encodeDatabaseSnapshot(db);
-      const bytes = await writeStreamAtomic(out, stream);
+      const bytes = await writeFileAtomic(out, stream);
       process.stdout.write(`wrote ${out}: ${header.commit} pages of ${header.pageSize} bytes, ${bytes} bytes\n`);
     });
   cmd
