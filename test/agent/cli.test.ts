@@ -73,7 +73,7 @@ describe('streambed CLI', () => {
     expect(ltx.stdout).toMatch(/^0\s+0000000000000001\s+0000000000000001\s+\d+\s+\d{4}-\d\d-\d\dT[\d:.]+Z$/m);
   });
 
-  it('replicate --once -config (single-dash flags too), databases, ltx --json and --level all', async () => {
+  it('replicate --once -config (single-dash flags too), databases, ltx --json (every level by default) and --level', async () => {
     const { db, replica, config } = await sampleSetup();
     const first = await runCli(['replicate', '-once', '-config', config]);
     expect(first.code).toBe(0);
@@ -97,6 +97,8 @@ describe('streambed CLI', () => {
     expect(files.every((f) => f.size > 100 && !Number.isNaN(Date.parse(f.created)))).toBe(true);
     const all = await runCli(['ltx', '--level', 'all', '--json', `file://${replica}`]);
     expect(JSON.parse(all.stdout)).toHaveLength(2);
+    const snapshots = await runCli(['ltx', '--level', '9', '--json', `file://${replica}`]);
+    expect(JSON.parse(snapshots.stdout)).toEqual([]);
   });
 
   it('exits 2 on usage and configuration errors', async () => {

@@ -42,7 +42,7 @@ export function register(program: Command): void {
     .argument('<target>', 'DB_PATH (from the configuration) or REPLICA_URL')
     .option('--config <path>', 'configuration file')
     .option('--no-expand-env', 'do not expand environment variables in the configuration file')
-    .option('--level <n>', 'level 0-9, or "all"', '0')
+    .option('--level <n>', 'level 0-9, or "all" (the default: every level)', 'all')
     .option('--json', 'print JSON')
     .action(async (target: string, flags: LtxFlags) => {
       const levels = parseLevelFlag(flags.level);
