@@ -5,13 +5,12 @@ import type { ReplicaClient } from '../core/replica/client.ts';
 import type { ReplicaOptions } from '../core/replica/options.ts';
 import { openReplicaClient } from '../core/replica/open.ts';
 import { existsSync } from 'node:fs';
-import { maintenanceSettingsFromConfig, runMaintenance } from '../core/compact/index.ts';
-import { NoBackupsError, restoreDatabase } from '../core/restore/index.ts';
+import { maintenanceSettingsFromConfig } from '../core/compact/settings.ts';
 import type { DatabaseSettings, ReplicationSource } from './database-api.ts';
 import { Database } from './database.ts';
 import { MaintenanceWorker } from './maintenance-worker.ts';
 import { silentLogger, type Logger } from './logger.ts';
-import { AgentMetrics, serveMetrics, type MetricsServer } from './metrics.ts';
+import type { AgentMetrics, MetricsServer } from './metrics.ts';
 import { Replicator, type ReplicatorSettings, type UploadEvent } from './replicator.ts';
 
 export interface AgentOptions {
@@ -73,7 +72,11 @@ export function defaultMaintenanceInterval(config: StreambedConfig): number {
 
 export class Agent {
   readonly config: StreambedConfig;
-  readonly metrics: AgentMetrics;
+  /**
+   * Prometheus metrics: the ones passed in, else created on start() when `addr` is set (prom-client costs
+   * ~13 MB of RSS, wasted when nothing can scrape it).
+   */
+  metrics: AgentMetrics | undefined;
   private readonly logger: Logger;
   private readonly options: AgentOptions;
   private readonly dbs: RunningDb[];
@@ -85,7 +88,7 @@ export class Agent {
     this.config = config;
     this.options = options;
     this.logger = options.logger ?? silentLogger();
-    this.metrics = options.metrics ?? new AgentMetrics({ defaultMetrics: true });
+    this.metrics = options.metrics;
     const openClient = options.openClient ?? openReplicaClient;
     if (options.maintenanceInWorker ?? options.openClient === undefined) this.maintenanceWorker = new MaintenanceWorker();
     const openDatabase = options.openDatabase ?? ((s: DatabaseSettings, l: Logger) => new Database(s, l));
@@ -113,17 +116,25 @@ export class Agent {
     if (this.started) return;
     this.started = true;
     if (this.config.addr) {
-      this.metricsServer = await serveMetrics(this.metrics, this.config.addr);
+      const { AgentMetrics, serveMetrics } = await import('./metrics.ts');
+      const metrics = (this.metrics ??= new AgentMetrics({ defaultMetrics: true }));
+      for (const d of this.dbs) d.replicator.attachMetrics(metrics);
+      this.metricsServer = await serveMetrics(metrics, this.config.addr);
       this.logger.info({ url: this.metricsServer.url }, 'serving metrics');
     }
     for (const d of this.dbs) {
       if (this.options.restoreIfDbNotExists || d.config.restoreIfDbNotExists) await this.restoreIfMissing(d);
       await d.replicator.start();
+      if (this.config.compaction === 'local') this.startMaintenance(d);
+    }
+    // The synchronous part of opening the databases runs first, so that "replicating" is printed right before
+    // start() returns: callers watching for it (and then signalling) find the caller's handlers installed.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (const d of this.dbs) {
       this.logger.info(
         { db: d.config.path, replica: d.replicator.client.location, syncInterval: d.config.replica.syncInterval, compaction: this.config.compaction },
         'replicating',
       );
-      if (this.config.compaction === 'local') this.startMaintenance(d);
     }
   }
 
@@ -175,6 +186,8 @@ export class Agent {
   /** A missing database is restored from its replica first; an empty replica means a fresh start. */
   private async restoreIfMissing(d: RunningDb): Promise<void> {
     if (existsSync(d.config.path)) return;
+    // Loaded only when needed: the restore path is large and most agents never take it.
+    const { NoBackupsError, restoreDatabase } = await import('../core/restore/index.ts');
     try {
       const result = await restoreDatabase(d.replicator.client, { outputPath: d.config.path, logger: this.logger });
       this.logger.info({ db: d.config.path, txid: result.txid, files: result.files.length }, 'restored missing database from replica');
@@ -198,17 +211,18 @@ export class Agent {
   private async maintain(d: RunningDb, now: Date): Promise<void> {
     try {
       const settings = { ...maintenanceSettingsFromConfig(this.config), logger: this.logger.child({ db: d.config.path }) };
+      // The compaction code is loaded only where it runs: with a worker, never on this thread.
       const report = this.maintenanceWorker
         ? await this.maintenanceWorker.run(d.config.replica.options, settings, now)
-        : await runMaintenance(d.replicator.client, settings, now);
+        : await (await import('../core/compact/index.ts')).runMaintenance(d.replicator.client, settings, now);
       // In-process, runMaintenance has logged its failed steps already.
       if (this.maintenanceWorker) for (const e of report.errors) this.logger.warn({ db: d.config.path, step: e.step, err: e.message }, 'maintenance step failed');
-      if (report.errors.length > 0) this.metrics.maintenanceErrors.inc({ db: d.config.path });
+      if (report.errors.length > 0) this.metrics?.maintenanceErrors.inc({ db: d.config.path });
       if (report.written.length > 0 || report.deleted.length > 0) {
         this.logger.debug({ db: d.config.path, written: report.written.length, deleted: report.deleted.length }, 'maintenance');
       }
     } catch (err) {
-      this.metrics.maintenanceErrors.inc({ db: d.config.path });
+      this.metrics?.maintenanceErrors.inc({ db: d.config.path });
       this.logger.warn({ db: d.config.path, err: err instanceof Error ? err.message : String(err) }, 'maintenance failed; will retry');
     }
   }

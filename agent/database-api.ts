@@ -39,11 +39,19 @@ export interface ReplicationSource {
   /** Opens the agent's connection and recovers the local position from staging. */
   open(): Promise<void>;
   /** Turns the committed WAL frames since the last position into at most one new L0 file; may checkpoint. */
-  sync(options?: { forceSnapshot?: boolean }): Promise<SyncResult>;
+  /**
+   * With `deferWrite`, a small file may still be on its way to disk when the promise resolves: `l0Bytes` serves
+   * it meanwhile, and a later sync or any other operation waits for it. Without it, every file is durable.
+   */
+  sync(options?: { forceSnapshot?: boolean; deferWrite?: boolean; deferCheckpoint?: boolean }): Promise<SyncResult>;
+  /** With `deferCheckpoint` the sync skips the checkpoint policy; this runs it (returns a file it wrote, if any). */
+  checkpointIfDue?(): Promise<SyncResult | null>;
   /** Newest local TXID (0 when nothing was written yet). */
   txid(): TXID;
   /** Path of the local L0 file for a TXID (it may have been removed already). */
   localL0Path(txid: TXID): string;
+  /** Bytes of a local L0 file that is still being written to disk, if any (lets the upload start earlier). */
+  l0Bytes?(txid: TXID): Uint8Array | undefined;
   /** The replica is ahead (e.g. after a restore): continue TXIDs after `remoteMax` with a snapshot next. */
   continueAfter(remoteMax: TXID): Promise<void>;
   /** Removes local L0 files with TXID ≤ uploaded that are older than retentionMs, keeping the newest. */

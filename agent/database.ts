@@ -1,5 +1,5 @@
 // The per-database WAL syncer: turns committed WAL frames into L0 LTX files and runs the checkpoint policy.
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { newHeader } from '../core/ltx/header.ts';
 import type { TXID } from '../core/ltx/types.ts';
@@ -9,20 +9,35 @@ import { silentLogger } from './logger.ts';
 import type { DatabaseSettings, DatabaseStats, ReplicationSource, SyncResult } from './database-api.ts';
 import { chooseCheckpoint, runCheckpoint } from './checkpoint.ts';
 import type { CheckpointHost, OwnCheckpointMode } from './checkpoint.ts';
-import { incrementalPages, snapshotPages, writeL0File } from './db-l0-writer.ts';
+import { encodeL0File, incrementalPages, persistL0File, snapshotPages, writeL0File } from './db-l0-writer.ts';
 import { planSync } from './db-verify.ts';
 import type { SyncPlan } from './db-verify.ts';
 import { l0Dir, listLocalL0, positionFromHeader, pruneL0, quarantine, readLocalL0, removeTempFiles } from './local-position.ts';
 import type { WalPosition } from './local-position.ts';
 import { SqliteConnections } from './sqlite-connections.ts';
 import { WAL_HEADER_SIZE, readWalHeader } from './wal-reader.ts';
-import { committedEndAfter, fileSize, openSyncFiles, readWalHeaderAt } from './db-wal-files.ts';
+import { committedEndAfter, fileSize, openSyncFiles } from './db-wal-files.ts';
 import type { OpenFiles } from './db-wal-files.ts';
 import type { ByteSource, WalHeader } from './wal-reader.ts';
 import { collectWalSegment } from './wal-segment.ts';
 
 /** The WAL was restarted while we read it (possible only when our read lock sits on read-mark 0). */
 class WalChangedError extends Error {}
+
+/**
+ * Incremental files up to this size (estimated from the page count) are encoded in memory and written to disk
+ * in the background, so the upload can start while the file and directory fsyncs run.
+ */
+const DEFERRED_WRITE_LIMIT = 2 * 1024 * 1024;
+/** At most this many encoded files wait for the disk (a slow fsync must not stall syncs); then the next sync waits. */
+const MAX_DEFERRED_FILES = 8;
+
+interface SyncStepOptions {
+  maxBytes: number;
+  allowSnapshot: boolean;
+  /** A small file may be written to disk in the background (see DEFERRED_WRITE_LIMIT). */
+  deferWrite?: boolean;
+}
 
 interface StepResult {
   result: SyncResult;
@@ -58,6 +73,14 @@ export class Database implements ReplicationSource {
   /** Longest time our checkpoint held the write lock (for tests and diagnostics). */
   maxBarrierMs = 0;
   private queue: Promise<unknown> = Promise.resolve();
+  /** Encoded L0 files whose background write has not finished yet, by TXID (served to the uploader). */
+  private readonly unpersisted = new Map<TXID, Uint8Array>();
+  /** Background writes, chained so files reach the disk in TXID order; never rejects. */
+  private persisting: Promise<void> = Promise.resolve();
+  /** Set when a background write failed: continuity on disk is lost, so the next file is a snapshot. */
+  private persistFailure: string | null = null;
+  /** The last sync stopped at max-sync-wal-bytes: no checkpoint until the WAL was read to its end. */
+  private moreToSync = false;
 
   constructor(settings: DatabaseSettings, logger: Logger = silentLogger()) {
     this.settings = settings;
@@ -118,21 +141,81 @@ export class Database implements ReplicationSource {
     if (!this.opened) throw new Error(`database ${this.settings.path}: open() must succeed before sync`);
   }
 
-  sync(options: { forceSnapshot?: boolean } = {}): Promise<SyncResult> {
+  sync(options: { forceSnapshot?: boolean; deferWrite?: boolean; deferCheckpoint?: boolean } = {}): Promise<SyncResult> {
     return this.exclusive(async () => {
       this.requireOpen();
+      const deferWrite = options.deferWrite === true;
+      if (!deferWrite || this.unpersisted.size >= MAX_DEFERRED_FILES) await this.persisting;
+      this.takePersistFailure();
       if (options.forceSnapshot) this.snapshotReason ??= 'snapshot requested';
-      const step = await this.syncStep({ maxBytes: this.settings.maxSyncWalBytes, allowSnapshot: true });
-      if (step.limited || this.snapshotReason) return step.result;
-      const mode = this.checkpointDue();
-      if (!mode) return step.result;
-      const sealed = await this.checkpoint(mode);
+      const step = await this.syncStep({ maxBytes: this.settings.maxSyncWalBytes, allowSnapshot: true, deferWrite });
+      this.moreToSync = step.limited;
+      if (options.deferCheckpoint) return step.result;
+      const sealed = await this.checkpointIfDueNow();
       return sealed ? mergeResults(step.result, sealed) : step.result;
     });
   }
 
+  /**
+   * The checkpoint policy on its own, after a sync made with `deferCheckpoint` (so the upload of that sync's
+   * file need not wait for it). Returns the file written under the checkpoint's write barrier, if any.
+   */
+  checkpointIfDue(): Promise<SyncResult | null> {
+    return this.exclusive(async () => {
+      this.requireOpen();
+      return this.checkpointIfDueNow();
+    });
+  }
+
+  private async checkpointIfDueNow(): Promise<SyncResult | null> {
+    if (this.moreToSync || this.snapshotReason) return null;
+    const mode = this.checkpointDue();
+    if (!mode) return null;
+    // The checkpoint may restart the WAL: every file before it must be durable first (spec §2 step 5).
+    await this.flushWrites();
+    if (this.snapshotReason) return null;
+    return this.checkpoint(mode);
+  }
+
+  /** Bytes of an L0 file still being written in the background, so it can be uploaded without reading the disk. */
+  l0Bytes(txid: TXID): Uint8Array | undefined {
+    return this.unpersisted.get(txid);
+  }
+
+  /** Waits for the background writes; a failed one turns the next file into a snapshot. */
+  private async flushWrites(): Promise<void> {
+    await this.persisting;
+    this.takePersistFailure();
+  }
+
+  private takePersistFailure(): void {
+    if (this.persistFailure === null) return;
+    this.snapshotReason ??= this.persistFailure;
+    this.persistFailure = null;
+  }
+
+  /**
+   * Queues the write of an encoded file behind earlier ones. On failure its TXID stays used (the bytes may have
+   * reached the replica already) and the next file is a full snapshot, as after a lost local file.
+   */
+  private persistInBackground(txid: TXID, path: string, bytes: Uint8Array): void {
+    this.unpersisted.set(txid, bytes);
+    this.persisting = this.persisting.then(async () => {
+      try {
+        // A newer file queued behind this one fsyncs the directory for both renames (see persistL0File).
+        const newerQueued = [...this.unpersisted.keys()].some((t) => t > txid);
+        await persistL0File(path, bytes, !newerQueued);
+      } catch (err) {
+        this.persistFailure = `L0 file ${path} could not be written: ${(err as Error).message}`;
+        this.logger.error({ txid, path, err: (err as Error).message }, 'writing L0 file failed; the next file is a snapshot');
+      } finally {
+        this.unpersisted.delete(txid);
+      }
+    });
+  }
+
   /** One L0 file at most; retried when the WAL restarts under the read (then the plan changes). */
-  private async syncStep(opts: { maxBytes: number; allowSnapshot: boolean }): Promise<StepResult> {
+  private async syncStep(opts: SyncStepOptions): Promise<StepResult> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.syncAttempt(opts);
@@ -143,11 +226,18 @@ export class Database implements ReplicationSource {
     }
   }
 
-  private async syncAttempt(opts: { maxBytes: number; allowSnapshot: boolean }): Promise<StepResult> {
-    if (opts.allowSnapshot) this.ensureWalHeader();
-    const io = openSyncFiles(this.walPath, this.settings.path);
+  private async syncAttempt(opts: SyncStepOptions): Promise<StepResult> {
+    let io = this.openFilesIfWal();
+    let header = io && readWalHeader(io.wal);
+    if (!header && opts.allowSnapshot) {
+      // SQLite writes the WAL header lazily; a write to _litestream_seq makes sure there is one to read.
+      io?.close();
+      this.conns.bumpSeq();
+      io = openSyncFiles(this.walPath, this.settings.path);
+      header = readWalHeader(io.wal);
+    }
+    if (!io) return this.noWrite(true);
     try {
-      const header = readWalHeader(io.wal);
       if (!header) {
         if (!opts.allowSnapshot) return this.noWrite(true);
         throw new Error(`${this.walPath}: no valid WAL header even after a write to _litestream_seq`);
@@ -160,21 +250,27 @@ export class Database implements ReplicationSource {
           this.snapshotReason = plan.reason;
           return this.noWrite(true);
         }
+        await this.flushWrites();
         return await this.writeSnapshot(io, header, plan.reason);
       }
-      return await this.writeIncremental(io, header, plan, opts.maxBytes);
+      return await this.writeIncremental(io, header, plan, opts);
     } finally {
       io.close();
     }
   }
 
-  private noWrite(needsSnapshot = false): StepResult {
-    return { result: { txid: this.lastTxid, wrote: false, snapshot: false }, limited: false, needsSnapshot };
+  /** The sync's file descriptors, or null when there is no WAL file at all. */
+  private openFilesIfWal(): OpenFiles | null {
+    try {
+      return openSyncFiles(this.walPath, this.settings.path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(this.walPath)) return null;
+      throw err;
+    }
   }
 
-  /** SQLite writes the WAL header lazily; a write to _litestream_seq makes sure there is one to read. */
-  private ensureWalHeader(): void {
-    if (!readWalHeaderAt(this.walPath)) this.conns.bumpSeq();
+  private noWrite(needsSnapshot = false): StepResult {
+    return { result: { txid: this.lastTxid, wrote: false, snapshot: false }, limited: false, needsSnapshot };
   }
 
   private walUnchangedCheck(wal: ByteSource, header: WalHeader): () => void {
@@ -219,9 +315,9 @@ export class Database implements ReplicationSource {
     return { result: { txid, wrote: true, snapshot: true, observedAt, bytes }, limited: false, needsSnapshot: false };
   }
 
-  private async writeIncremental(io: OpenFiles, header: WalHeader, plan: Extract<SyncPlan, { kind: 'incremental' }>, maxBytes: number): Promise<StepResult> {
+  private async writeIncremental(io: OpenFiles, header: WalHeader, plan: Extract<SyncPlan, { kind: 'incremental' }>, opts: SyncStepOptions): Promise<StepResult> {
     const seenAt = Date.now();
-    const seg = collectWalSegment(io.wal, header, { offset: plan.offset, seed: plan.seed, salt1: plan.salt1, salt2: plan.salt2, maxBytes });
+    const seg = collectWalSegment(io.wal, header, { offset: plan.offset, seed: plan.seed, salt1: plan.salt1, salt2: plan.salt2, maxBytes: opts.maxBytes });
     if (this.pos && !this.pos.lastFrameHeader && plan.verifiedLastFrame) this.pos.lastFrameHeader = plan.verifiedLastFrame;
     if (seg.transactions === 0 || !this.pos) return this.noWrite();
     const txid = this.lastTxid + 1;
@@ -239,7 +335,16 @@ export class Database implements ReplicationSource {
     const src = { wal: io.wal, db: io.db, pageSize: this.pageSize, walPages: seg.pages };
     const path = this.localL0Path(txid);
     const pages = incrementalPages(src, seg.commit, this.pos.commit);
-    const bytes = await writeL0File(path, ltx, pages, this.walUnchangedCheck(io.wal, header));
+    const estimate = (seg.pages.size + Math.max(0, seg.commit - this.pos.commit)) * this.pageSize;
+    let bytes: number;
+    if (opts.deferWrite && estimate <= DEFERRED_WRITE_LIMIT) {
+      const encoded = await encodeL0File(path, ltx, pages, this.walUnchangedCheck(io.wal, header));
+      this.persistInBackground(txid, path, encoded);
+      bytes = encoded.length;
+    } else {
+      await this.flushWrites();
+      bytes = await writeL0File(path, ltx, pages, this.walUnchangedCheck(io.wal, header));
+    }
     if (plan.restarted) this.logger.debug({ txid }, 'continuing in the restarted WAL');
     this.lastTxid = txid;
     this.pos = { txid, offset: seg.endOffset, salt1: plan.salt1, salt2: plan.salt2, commit: seg.commit, pageSize: this.pageSize, lastFrameHeader: seg.lastFrameHeader };
@@ -280,7 +385,7 @@ export class Database implements ReplicationSource {
     const host: CheckpointHost = {
       conns: this.conns,
       sealUnderBarrier: async () => {
-        const step = await this.syncStep({ maxBytes: Number.POSITIVE_INFINITY, allowSnapshot: false });
+        const step = await this.syncStep({ maxBytes: Number.POSITIVE_INFINITY, allowSnapshot: false, deferWrite: false });
         if (step.result.wrote) sealed = step.result;
         return !step.needsSnapshot;
       },
@@ -316,6 +421,7 @@ export class Database implements ReplicationSource {
    */
   continueAfter(remoteMax: TXID): Promise<void> {
     return this.exclusive(async () => {
+      await this.flushWrites();
       if (remoteMax < this.lastTxid) {
         this.logger.warn({ remoteMax, local: this.lastTxid }, 'continueAfter: replica is behind the local position; nothing to do');
         return;
@@ -330,6 +436,7 @@ export class Database implements ReplicationSource {
   }
 
   pruneLocalL0(uploaded: TXID, retentionMs: number): Promise<number> {
+    // Files still being written are newer than anything prunable, so no need to wait for them.
     return this.exclusive(() => pruneL0(this.settings.metaPath, uploaded, retentionMs));
   }
 
@@ -345,6 +452,7 @@ export class Database implements ReplicationSource {
   /** Releases the read lock and closes the connections (read-only one last, so the WAL file stays). */
   close(): Promise<void> {
     return this.exclusive(async () => {
+      await this.flushWrites();
       this.conns.close();
       this.opened = false;
     });

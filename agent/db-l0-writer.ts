@@ -1,10 +1,10 @@
 // Builds the pages of one L0 file (incremental from the WAL, or a full snapshot) and writes it atomically.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { encodeLtx } from '../core/ltx/encoder.ts';
+import { encodeLtx, encodeLtxToBuffer } from '../core/ltx/encoder.ts';
 import { lockPgno } from '../core/ltx/types.ts';
 import type { LtxHeader, LtxPage } from '../core/ltx/types.ts';
-import { writeFileAtomic } from '../core/fs/atomic.ts';
+import { fsyncDir, tempPathFor, writeFileAtomic } from '../core/fs/atomic.ts';
 import { WAL_FRAME_HEADER_SIZE } from './wal-reader.ts';
 import type { ByteSource } from './wal-reader.ts';
 
@@ -80,4 +80,45 @@ function* thenCheck(pages: Iterable<LtxPage>, check: () => void): Generator<LtxP
 export async function writeL0File(path: string, header: LtxHeader, pages: Iterable<LtxPage>, verifyAfterRead: () => void): Promise<number> {
   await mkdir(dirname(path), { recursive: true });
   return writeFileAtomic(path, encodeLtx(header, thenCheck(pages, verifyAfterRead), { name: path }));
+}
+
+/** Encodes an L0 file in memory (for small files, so the upload need not wait for the disk). */
+export function encodeL0File(path: string, header: LtxHeader, pages: Iterable<LtxPage>, verifyAfterRead: () => void): Promise<Uint8Array> {
+  return encodeLtxToBuffer(header, thenCheck(pages, verifyAfterRead), { name: path });
+}
+
+/**
+ * Writes encoded L0 bytes via tmp + fsync + rename; the directory is created only when missing. With
+ * `syncDir` false the rename is left for a later file's directory fsync to make durable (one fsync covers
+ * every rename before it), which the caller must guarantee happens before anything relies on it.
+ */
+export async function persistL0File(path: string, bytes: Uint8Array, syncDir = true): Promise<void> {
+  const tmp = tempPathFor(path);
+  try {
+    await writeAndSync(tmp, bytes);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(path), { recursive: true });
+    await writeAndSync(tmp, bytes);
+  }
+  try {
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  if (syncDir) await fsyncDir(dirname(path));
+}
+
+async function writeAndSync(tmp: string, bytes: Uint8Array): Promise<void> {
+  const handle = await open(tmp, 'wx', 0o644);
+  try {
+    for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done, bytes.length - done, done)).bytesWritten;
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
 }

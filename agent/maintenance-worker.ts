@@ -1,4 +1,6 @@
 // Runs compaction, snapshots and retention in a worker thread so their CPU work never stalls the upload loops.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import type { MaintenanceReport, MaintenanceSettings } from '../core/compact/index.ts';
 import type { ReplicaOptions } from '../core/replica/options.ts';
@@ -9,6 +11,9 @@ interface Job {
   settings: Omit<MaintenanceSettings, 'logger'>;
   now: number;
 }
+
+/** Nice value of the maintenance thread (0 normal, 19 lowest). */
+const WORKER_NICE = 10;
 
 type Reply = { id: number; report: MaintenanceReport } | { id: number; error: string };
 
@@ -62,8 +67,22 @@ export class MaintenanceWorker {
   }
 }
 
+/**
+ * Lowers this worker thread's CPU priority (Linux: nice applies per thread, addressed by its kernel thread id),
+ * so compaction bursts yield the CPU to the replication loops on the main thread. Elsewhere it is a no-op.
+ */
+function lowerThreadPriority(): void {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, WORKER_NICE);
+  } catch {
+    // no /proc or not permitted: run at normal priority
+  }
+}
+
 /** Worker side: one replica client per replica, jobs run one at a time in arrival order. */
 async function serveJobs(): Promise<void> {
+  lowerThreadPriority();
   const { runMaintenance } = await import('../core/compact/index.ts');
   const { openReplicaClient } = await import('../core/replica/open.ts');
   const clients = new Map<string, ReturnType<typeof openReplicaClient>>();

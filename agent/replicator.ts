@@ -7,7 +7,7 @@ import type { LtxFileRef, ReplicaClient } from '../core/replica/client.ts';
 import { MAX_LEVEL, type TXID } from '../core/ltx/types.ts';
 import type { ReplicationSource, SyncResult } from './database-api.ts';
 import { Backoff } from './backoff.ts';
-import { readLocalL0 } from './local-l0-file.ts';
+import { headerTimestamp, readLocalL0 } from './local-l0-file.ts';
 import type { AgentMetrics } from './metrics.ts';
 import { silentLogger, type Logger } from './logger.ts';
 
@@ -71,7 +71,7 @@ export class Replicator {
   readonly client: ReplicaClient;
   readonly settings: ReplicatorSettings;
   private readonly logger: Logger;
-  private readonly metrics?: AgentMetrics;
+  private metrics?: AgentMetrics;
   private readonly onUpload?: (event: UploadEvent) => void;
   private readonly label: string;
 
@@ -109,6 +109,11 @@ export class Replicator {
     const max = this.settings.maxBackoff ?? DEFAULT_MAX_BACKOFF;
     this.uploadBackoff = new Backoff(min, max);
     this.syncBackoff = new Backoff(min, max);
+  }
+
+  /** Starts recording into `metrics` (the agent creates them only when they are served). */
+  attachMetrics(metrics: AgentMetrics): void {
+    this.metrics = metrics;
   }
 
   /** Highest TXID known to be in the replica (undefined until the listing was read, and after upload errors). */
@@ -265,7 +270,7 @@ export class Replicator {
   }
 
   private startSync(): void {
-    this.syncRun = this.syncDatabase(false).then(
+    this.syncRun = this.syncThenCheckpoint().then(
       async () => {
         this.syncBackoff.succeed();
         await this.pruneIfDue();
@@ -308,9 +313,23 @@ export class Replicator {
     this.lastError = summary;
   }
 
-  private async syncDatabase(forceSnapshot: boolean): Promise<void> {
+  /**
+   * The loop's sync: the new file is uploaded (from memory) while it is fsynced and while the checkpoint policy
+   * runs, which keeps both off the replication lag. The next sync still waits for the checkpoint.
+   */
+  private async syncThenCheckpoint(): Promise<void> {
+    const checkpointIfDue = this.db.checkpointIfDue?.bind(this.db);
+    await this.syncDatabase(false, checkpointIfDue ? { deferWrite: true, deferCheckpoint: true } : { deferWrite: true });
+    if (!checkpointIfDue) return;
+    this.pump();
     const started = Date.now();
-    const result = await this.db.sync({ forceSnapshot });
+    const sealed = await checkpointIfDue();
+    if (sealed?.wrote) this.notePending(sealed, started, Date.now());
+  }
+
+  private async syncDatabase(forceSnapshot: boolean, defer: { deferWrite?: boolean; deferCheckpoint?: boolean } = {}): Promise<void> {
+    const started = Date.now();
+    const result = await this.db.sync({ forceSnapshot, ...defer });
     const ended = Date.now();
     const seconds = (ended - started) / 1000;
     if (this.metrics) {
@@ -320,14 +339,16 @@ export class Replicator {
       if (result.bytes) this.metrics.totalWalBytes.inc({ db: this.label }, result.bytes);
       this.metrics.recordStats(this.label, this.db.stats());
     }
-    if (result.wrote) {
-      this.pending.set(result.txid, {
-        syncStartedAt: started,
-        syncEndedAt: ended,
-        observedAt: result.observedAt ?? started,
-        snapshot: result.snapshot,
-      });
-    }
+    if (result.wrote) this.notePending(result, started, ended);
+  }
+
+  private notePending(result: SyncResult, started: number, ended: number): void {
+    this.pending.set(result.txid, {
+      syncStartedAt: started,
+      syncEndedAt: ended,
+      observedAt: result.observedAt ?? started,
+      snapshot: result.snapshot,
+    });
   }
 
   private async uploadPending(): Promise<void> {
@@ -349,8 +370,10 @@ export class Replicator {
     let body: Uint8Array | Readable;
     let size: number;
     let timestamp: number;
+    const inMemory = this.db.l0Bytes?.(txid);
     try {
-      ({ body, size, timestamp } = await readLocalL0(path));
+      if (inMemory) ({ body, size, timestamp } = { body: inMemory, size: inMemory.length, timestamp: headerTimestamp(inMemory, path) });
+      else ({ body, size, timestamp } = await readLocalL0(path));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       await this.recoverFromMissingFile(txid, path);

@@ -17,6 +17,12 @@ export interface CheckpointResult {
 
 const BUMP_SQL = 'INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET seq = seq + 1';
 
+/**
+ * Page cache per agent connection, in KiB when negative (SQLite's default is 2000 KiB). The agent only touches
+ * its two tiny tables and the schema; with three connections per database a large cache is pure RSS.
+ */
+const AGENT_CACHE_SIZE = -64;
+
 export function isBusyError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
@@ -59,6 +65,7 @@ export class SqliteConnections {
       this.checkpointer = this.openWritable();
       this.reader = new BetterSqlite3(this.path, { readonly: true, fileMustExist: true });
       this.reader.pragma(`busy_timeout = ${this.busyTimeout}`);
+      this.reader.pragma(`cache_size = ${AGENT_CACHE_SIZE}`);
     } catch (err) {
       this.close();
       throw err;
@@ -68,6 +75,7 @@ export class SqliteConnections {
   private openWritable(): Connection {
     const conn = new BetterSqlite3(this.path, { fileMustExist: true });
     conn.pragma(`busy_timeout = ${this.busyTimeout}`);
+    conn.pragma(`cache_size = ${AGENT_CACHE_SIZE}`);
     // Our commits must never checkpoint on their own: only the policy decides when frames may go.
     conn.pragma('wal_autocheckpoint = 0');
     return conn;

@@ -11,6 +11,8 @@ export const WAL_VERSION = 3007000;
 
 const NATIVE_LITTLE_ENDIAN = endianness() === 'LE';
 const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
+/** First read size; it doubles with every full chunk up to chunkBytes. */
+const INITIAL_CHUNK_BYTES = 64 * 1024;
 
 export interface WalHeader {
   /** True for magic 0x377f0683: checksum words are read big-endian. */
@@ -183,10 +185,12 @@ export class WalReader {
   private readonly source: ByteSource;
   private readonly salt1: number;
   private readonly salt2: number;
-  private readonly chunk: Uint8Array;
-  private readonly chunkView: DataView;
+  // Assigned by allocateChunk() in the constructor.
+  private chunk!: Uint8Array;
+  private chunkView!: DataView;
   /** Word view of the chunk when native byte order matches the checksum order; null otherwise. */
-  private readonly chunkWords: Uint32Array | null;
+  private chunkWords!: Uint32Array | null;
+  private readonly maxFrames: number;
 
   constructor(source: ByteSource, header: WalHeader, options: WalReaderOptions = {}) {
     this.source = source;
@@ -200,10 +204,19 @@ export class WalReader {
     this.checksum = options.seed ? { ...options.seed } : { s0: header.checksum1, s1: header.checksum2 };
     this.salt1 = options.salt1 ?? header.salt1;
     this.salt2 = options.salt2 ?? header.salt2;
-    const frames = Math.max(1, Math.floor((options.chunkBytes ?? DEFAULT_CHUNK_BYTES) / this.frameSize));
+    // Small first, growing only while whole chunks of frames keep coming: most syncs read a few frames, the
+    // bytes after them are often stale frames of an earlier WAL generation (SQLite reuses the file without
+    // truncating it), and a fresh 4 MiB buffer per sync costs more in zero-filling and GC than the reading.
+    this.maxFrames = Math.max(1, Math.floor((options.chunkBytes ?? DEFAULT_CHUNK_BYTES) / this.frameSize));
+    const unreadFrames = Math.ceil(Math.max(0, source.size() - offset) / this.frameSize);
+    const initialFrames = Math.max(1, Math.floor(INITIAL_CHUNK_BYTES / this.frameSize));
+    this.allocateChunk(Math.min(this.maxFrames, initialFrames, Math.max(1, unreadFrames)));
+  }
+
+  private allocateChunk(frames: number): void {
     this.chunk = new Uint8Array(frames * this.frameSize);
     this.chunkView = new DataView(this.chunk.buffer);
-    this.chunkWords = header.bigEndianChecksums !== NATIVE_LITTLE_ENDIAN ? new Uint32Array(this.chunk.buffer) : null;
+    this.chunkWords = this.header.bigEndianChecksums !== NATIVE_LITTLE_ENDIAN ? new Uint32Array(this.chunk.buffer) : null;
   }
 
   /** Yields valid frames; the same frame object is reused for each step. Call `stop()` to end early. */
@@ -250,10 +263,13 @@ export class WalReader {
         yield frame;
         if (this.stopReason !== null) return;
       }
-      if (whole * fs < n) {
-        // A partial frame follows the whole ones in this chunk; the next read starts there.
-        continue;
+      if (n < this.chunk.length) {
+        // A short read is the end of the file as of now: no need for one more read to learn that.
+        this.stopReason = whole * fs < n ? 'short-frame' : 'eof';
+        return;
       }
+      const frames = this.chunk.length / fs;
+      if (frames < this.maxFrames) this.allocateChunk(Math.min(this.maxFrames, frames * 2));
     }
   }
 

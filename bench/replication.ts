@@ -1,4 +1,7 @@
 // Replication benchmark: commit→S3-ack lag, sustained write rates, agent CPU and RSS, all against fauxqs in a child process.
+// Options: --seconds N, --smoke, --only TEXT, --compaction local|remote. Environment: BENCH_AGENT_NODE_FLAGS (node flags
+// for the agent child), BENCH_NO_RUNTIME_FLAGS=1 (skip agent/runtime-flags.ts), BENCH_DUMP=PREFIX (write each
+// scenario's commit times and upload events to PREFIX.<sync-interval>.<dbs>.json).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -87,27 +90,39 @@ interface AgentRun {
 }
 
 /**
- * Child-process mode: the real Agent on a config file, with the scenario's sync interval applied afterwards (the
- * config reader may not accept `sync-interval: 0`), logging JSON at debug so every upload is visible.
+ * Child-process mode: the real Agent on a config file, logging JSON at info (the default level) and printing each
+ * upload as its own JSON line through the agent's onUpload hook, so measuring costs no debug logging.
  */
-async function runAgentChild(configPath: string, syncInterval: number): Promise<void> {
+async function runAgentChild(configPath: string): Promise<void> {
+  // First, as bin/streambed.mjs does for `replicate`.
+  if (!process.env.BENCH_NO_RUNTIME_FLAGS) (await import('../agent/runtime-flags.ts')).applyAgentRuntimeFlags();
   const { loadConfigFile } = await import('../core/config/load.ts');
   const { Agent } = await import('../agent/agent.ts');
   const { createLogger } = await import('../agent/logger.ts');
   const config = await loadConfigFile(configPath, { expandEnv: false });
-  for (const db of config.dbs) db.replica.syncInterval = syncInterval;
-  const agent = new Agent(config, { logger: createLogger({ level: 'debug', type: 'json', env: {} }) });
+  // Events carry their own timestamps, so they are written in batches: a pipe write per upload would be
+  // measurement overhead charged to the agent's CPU.
+  let batch = '';
+  const flush = (): void => {
+    if (batch) process.stdout.write(batch);
+    batch = '';
+  };
+  const flusher = setInterval(flush, 200);
+  const onUpload = (e: UploadEvent): void => void (batch += JSON.stringify({ msg: 'uploaded', ...e }) + '\n');
+  const agent = new Agent(config, { logger: createLogger({ level: 'info', type: 'json', env: {} }), onUpload });
   await agent.start();
   await new Promise((resolve) => process.once('SIGTERM', resolve));
   const mem = process.memoryUsage();
-  process.stdout.write(JSON.stringify({ msg: 'memory', ...mem }) + '\n');
+  batch += JSON.stringify({ msg: 'memory', ...mem }) + '\n';
   const ok = await agent.stop();
-  process.exit(ok ? 0 : 1);
+  clearInterval(flusher);
+  flush();
+  process.stdout.write('', () => process.exit(ok ? 0 : 1));
 }
 
-function startAgent(configPath: string, dbCount: number, syncInterval: number): AgentRun {
+function startAgent(configPath: string, dbCount: number): AgentRun {
   const nodeFlags = (process.env.BENCH_AGENT_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeFlags, SELF, '--run-agent', configPath, String(syncInterval)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags, SELF, '--run-agent', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   const uploads: UploadEvent[] = [];
   let memory: NodeJS.MemoryUsage | undefined;
   let readyCount = 0;
@@ -178,8 +193,9 @@ function agentYaml(dir: string, endpoint: string, s: Scenario, compaction: strin
       region: us-east-1
       force-path-style: true
       access-key-id: ${CREDS.accessKeyId}
-      secret-access-key: ${CREDS.secretAccessKey}`);
-  return `compaction: ${compaction}\nlogging:\n  level: debug\n  type: json\nshutdown-sync-interval: 100ms\ndbs:\n${dbs.join('\n')}\n`;
+      secret-access-key: ${CREDS.secretAccessKey}
+      sync-interval: ${s.syncInterval}ms`);
+  return `compaction: ${compaction}\nlogging:\n  level: info\n  type: json\nshutdown-sync-interval: 100ms\ndbs:\n${dbs.join('\n')}\n`;
 }
 
 async function openWriter(path: string): Promise<BetterSqlite3.Database> {
@@ -198,7 +214,7 @@ async function runScenario(endpoint: string, s: Scenario, compaction: string): P
   const writers = await Promise.all(Array.from({ length: s.dbs }, (_, i) => openWriter(join(dir, `db${i}.sqlite`))));
   const configPath = join(dir, 'streambed.yml');
   await writeFile(configPath, agentYaml(dir, endpoint, s, compaction));
-  const agent = startAgent(configPath, s.dbs, s.syncInterval);
+  const agent = startAgent(configPath, s.dbs);
   try {
     await Promise.race([agent.ready, agent.exited.then(() => Promise.reject(new Error('agent exited before it was ready')))]);
     await sleep(300);
@@ -232,6 +248,7 @@ async function runScenario(endpoint: string, s: Scenario, compaction: string): P
     clearInterval(sampler);
     agent.child.kill('SIGTERM');
     const allShipped = (await agent.exited) === 0;
+    if (process.env.BENCH_DUMP) await writeFile(`${process.env.BENCH_DUMP}.${s.syncInterval}.${s.dbs}.json`, JSON.stringify({ commits, uploads: agent.uploads }));
     const names = writers.map((_, i) => join(dir, `db${i}.sqlite`));
     const perDb = names.map((n, i) => commitLags(commits[i], agent.uploads.filter((u) => u.db === n), { allShipped }));
     const lags = perDb.flat();
@@ -312,7 +329,7 @@ async function main(): Promise<number> {
       results.push(r);
       console.log(
         `${s.name}: ${r.transactions} tx (${f1(r.achievedRate)}/s per db), ${r.uploads} L0 files, ${mb(r.bytes)} MiB; ` +
-          `lag p50 ${f1(r.lag.p50)} ms p99 ${f1(r.lag.p99)} ms max ${f1(r.lag.max)} ms; agent CPU ${f1(r.cpuPercent)}% RSS max ${mb(r.maxRss)} MiB ` +
+          `lag p50 ${f1(r.lag.p50)} ms p99 ${f1(r.lag.p99)} ms max ${f1(r.lag.max)} ms; agent CPU ${f1(r.cpuPercent)}% RSS max ${mb(r.maxRss)} MiB, at stop ${mb(r.memory?.rss ?? NaN)} MiB ` +
           `(heap ${mb(r.memory?.heapUsed ?? NaN)}/${mb(r.memory?.heapTotal ?? NaN)} MiB, external ${mb(r.memory?.external ?? NaN)} MiB); drained ${r.drainMs} ms after the writer stopped; ` +
           `sync p50/p99 ${f1(r.syncMs.p50)}/${f1(r.syncMs.p99)} ms, sync-end->ack p50/p99 ${f1(r.uploadMs.p50)}/${f1(r.uploadMs.p99)} ms`,
       );
@@ -338,5 +355,5 @@ async function main(): Promise<number> {
 }
 
 if (process.argv.includes('--serve-s3')) await serveS3();
-else if (process.argv[2] === '--run-agent') await runAgentChild(process.argv[3], Number(process.argv[4]));
+else if (process.argv[2] === '--run-agent') await runAgentChild(process.argv[3]);
 else process.exitCode = await main();

@@ -5,4 +5,6 @@ if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(`streambed: Node.js ${process.versions.node} is too old; install Node.js 22.18 or later (24 LTS recommended)\n`);
   process.exit(2);
 }
+// The long-running agent keeps a small young generation (see agent/runtime-flags.ts); one-shot commands do not.
+if (process.argv[2] === 'replicate') (await import('../agent/runtime-flags.ts')).applyAgentRuntimeFlags();
 await import('../agent/cli/main.ts');

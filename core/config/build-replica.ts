@@ -124,7 +124,8 @@ export function buildReplica(src: ReplicaSources, ctx: ReadContext): { replica: 
   const replica: ReplicaConfig = {
     options,
     url: readString(urlField),
-    syncInterval: readDuration(setting('sync-interval'), { positive: true }) ?? DEFAULT_SYNC_INTERVAL,
+    // 0 is low-latency mode: upload as soon as a sync writes an L0 file.
+    syncInterval: readDuration(setting('sync-interval')) ?? DEFAULT_SYNC_INTERVAL,
     maxSyncLtxFiles: readInt(setting('max-sync-ltx-files'), 1) ?? DEFAULT_MAX_SYNC_LTX_FILES,
     autoRecover: readBool(setting('auto-recover')) ?? false,
     validationInterval: readDuration(setting('validation-interval'), { positive: true }),
