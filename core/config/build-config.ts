@@ -27,7 +27,8 @@ function replicaDefaults(g: Fields): Fields {
   const keys = new Set<string>(REPLICA_SETTING_KEYS);
   const defaults: Fields = new Map([...g].filter(([k]) => keys.has(k)));
   for (const [key, f] of defaults) {
-    if (DURATION_KEYS.has(key)) readDuration(f, { positive: true });
+    // sync-interval 0 is the low-latency mode (ship on every WAL change); every other duration must be > 0.
+    if (DURATION_KEYS.has(key)) readDuration(f, { positive: key !== 'sync-interval' });
     else if (INT_KEYS.has(key)) readInt(f, 1);
     else if (BOOL_KEYS.has(key)) readBool(f);
     else if (key === 'part-size') {

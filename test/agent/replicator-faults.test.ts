@@ -1,6 +1,6 @@
 // Under injected S3 faults the loop backs off and retries; nothing is dropped and the replica stays restorable.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openReplicaClient } from '../../core/replica/open.ts';
 import { restoreDatabase } from '../../core/restore/index.ts';
@@ -60,8 +60,7 @@ describe('Replicator under faults', () => {
 
     // The outage: the level directory becomes a plain file, so every write and listing fails.
     const level0 = join(root, 'ltx', '0');
-    await rename(level0, `${level0}.saved`);
-    await writeFile(level0, 'not a directory');
+    await swapLevelForFile(level0, `${level0}.saved`);
     await writeRows(path, 5, 5);
     await waitFor(() => replicator.errorCount >= 4, 10_000, 'failed runs during the outage');
     expect(replicator.replicaTXID).toBeUndefined();
@@ -81,3 +80,22 @@ describe('Replicator under faults', () => {
     expect(rowsOf(out)).toHaveLength(20);
   });
 });
+
+/**
+ * Moves a level directory aside and puts a plain file in its place. An upload already in flight may re-create
+ * the directory in between; its files are moved aside too and the swap is tried again.
+ */
+async function swapLevelForFile(level: string, saved: string): Promise<void> {
+  await rename(level, saved);
+  for (;;) {
+    try {
+      await writeFile(level, 'not a directory', { flag: 'wx' });
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EISDIR' && code !== 'EEXIST') throw err;
+      for (const name of await readdir(level)) await rename(join(level, name), join(saved, name));
+      await rm(level, { recursive: true, force: true });
+    }
+  }
+}

@@ -15,6 +15,11 @@ describe('replica sync-interval', () => {
     }
   });
 
+  it('accepts 0 as a top-level default for every replica', () => {
+    const text = `sync-interval: 0s\ndbs:\n  - path: /data/app.db\n    replica:\n      url: s3://bucket/app\n`;
+    expect(parse(text).dbs[0].replica.syncInterval).toBe(0);
+  });
+
   it('still reads positive durations', () => {
     expect(parse(withInterval('250ms')).dbs[0].replica.syncInterval).toBe(250);
   });

@@ -72,6 +72,8 @@ async function runUntilDone(agent: Agent, config: StreambedConfig, logger: Logge
   for (const db of config.dbs) {
     if (!existsSync(db.path) && !restoring && !db.restoreIfDbNotExists) logger.warn({ db: db.path }, 'database does not exist yet; replication starts when it appears');
   }
+  // Listen before starting: a SIGTERM that arrives while the agent starts must still end in a final sync.
+  const signalled = exec ? undefined : waitForSignal();
   await agent.start();
   let code = 0;
   if (exec) {
@@ -80,7 +82,7 @@ async function runUntilDone(agent: Agent, config: StreambedConfig, logger: Logge
     code = await child.exited;
     logger.info({ code }, 'child process exited; final sync');
   } else {
-    const signal = await waitForSignal();
+    const signal = await signalled;
     logger.info({ signal }, 'signal received; final sync');
   }
   const onSecondSignal = (): void => process.exit(1);
