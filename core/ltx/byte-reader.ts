@@ -4,7 +4,8 @@ export class ByteReader {
   private readonly iterator: AsyncIterator<Uint8Array>;
   private chunk: Uint8Array = new Uint8Array(0);
   private pos = 0;
-  private scratch: Uint8Array = new Uint8Array(64 * 1024);
+  /** For reads that span chunks; grown on demand, so a merge with many inputs does not pay 64 KiB per input up front. */
+  private scratch: Uint8Array = new Uint8Array(0);
   private ended = false;
   /** Absolute offset of the next unread byte. */
   offset = 0;
@@ -27,6 +28,15 @@ export class ByteReader {
     return this.chunk.subarray(this.pos);
   }
 
+  /** The current chunk, read from chunkPosition() on: lets a hot loop parse in place without a view per call. */
+  chunkBytes(): Uint8Array {
+    return this.chunk;
+  }
+
+  chunkPosition(): number {
+    return this.pos;
+  }
+
   /** Consumes n bytes of buffered(). */
   skip(n: number): void {
     this.pos += n;
@@ -37,7 +47,7 @@ export class ByteReader {
   async read(n: number): Promise<Uint8Array> {
     const fast = this.tryRead(n);
     if (fast) return fast;
-    if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, this.scratch.length * 2));
+    if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, this.scratch.length * 2, 8 * 1024));
     let have = this.chunk.length - this.pos;
     this.scratch.set(this.chunk.subarray(this.pos), 0);
     this.chunk = new Uint8Array(0);

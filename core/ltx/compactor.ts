@@ -1,6 +1,6 @@
 // Merges TXID-contiguous LTX files into one (spec §3): k-way merge by pgno, latest page wins, every input CRC verified.
 import { LtxDecoder } from './decoder.ts';
-import { type EncodeOptions, encodeLtx } from './encoder.ts';
+import { type EncodeOptions, LtxEncoder } from './encoder.ts';
 import { LtxFormatError } from './errors.ts';
 import { HEADER_FLAG_NO_CHECKSUM, type LtxHeader, type LtxPage } from './types.ts';
 
@@ -13,7 +13,6 @@ const PAGE_RING = 4;
 
 interface Cursor {
   decoder: LtxDecoder;
-  pages: AsyncIterator<LtxPage>;
   current: LtxPage | null;
 }
 
@@ -56,20 +55,76 @@ export function checkMergeOrder(headers: LtxHeader[], names: string[]): void {
   }
 }
 
-async function advance(c: Cursor): Promise<void> {
-  const r = await c.pages.next();
-  if (r.done) {
-    c.current = null;
-    await c.decoder.trailer();
-  } else {
-    c.current = r.value;
-  }
+/** Moves a cursor to its next page: synchronously when the page is buffered, so most merge steps never await. */
+function advance(c: Cursor): Promise<void> | undefined {
+  const next = c.decoder.readPage();
+  if (next === null) return finish(c);
+  if (next instanceof Promise) return next.then((page) => (page === null ? finish(c) : void (c.current = page)));
+  c.current = next;
+  return undefined;
 }
 
-async function* mergePages(cursors: Cursor[], commit: number): AsyncGenerator<LtxPage> {
+async function finish(c: Cursor): Promise<void> {
+  c.current = null;
+  await c.decoder.trailer();
+}
+
+/**
+ * One k-way merge step: the lowest pgno any input holds, the last holder winning (later inputs are newer);
+ * every holder moves on. Returns the winning page, or null when all inputs are done. `pending` collects the
+ * advances that must be awaited before the next step.
+ */
+function mergeStep(cursors: Cursor[], pending: Array<Promise<void>>): LtxPage | null {
+  let min = Infinity;
+  for (const c of cursors) if (c.current && c.current.pgno < min) min = c.current.pgno;
+  if (min === Infinity) return null;
+  let winner: LtxPage | null = null;
+  for (const c of cursors) {
+    if (c.current && c.current.pgno === min) {
+      winner = c.current;
+      const wait = advance(c);
+      if (wait) {
+        // Awaited at the next step; until then a rejection must not count as unhandled.
+        wait.catch(noop);
+        pending.push(wait);
+      }
+    }
+  }
+  return winner;
+}
+
+function noop(): void {}
+
+/** Waits for every read (none left running behind an error), then throws the first failure. */
+async function settleAll(waits: Array<Promise<void>>): Promise<void> {
+  for (const r of await Promise.allSettled(waits)) if (r.status === 'rejected') throw r.reason;
+}
+
+/**
+ * Runs the merge, handing each surviving page to `emit` (which must consume it at once); awaits only when an
+ * input needs more bytes. Pages past the final commit were truncated away, but are still read so every input's
+ * checksum is verified.
+ */
+async function* mergeInto<T>(cursors: Cursor[], commit: number, emit: (page: LtxPage) => T | undefined): AsyncGenerator<T> {
   let finished = false;
   try {
-    yield* mergeLoop(cursors, commit);
+    const pending: Array<Promise<void>> = [];
+    for (const c of cursors) {
+      const wait = advance(c);
+      if (wait) await wait;
+    }
+    for (;;) {
+      // Inputs advanced in the previous step must have their next page before this one picks a minimum.
+      if (pending.length === 1) await pending.pop();
+      else if (pending.length > 1) await settleAll(pending.splice(0));
+      const page = mergeStep(cursors, pending);
+      if (!page) break;
+      // The winner stays valid: its decoder has a page ring and moved on by at most one page.
+      if (page.pgno <= commit) {
+        const out = emit(page);
+        if (out !== undefined) yield out;
+      }
+    }
     finished = true;
   } finally {
     // On an error or an abandoned output, release every input's source.
@@ -77,36 +132,24 @@ async function* mergePages(cursors: Cursor[], commit: number): AsyncGenerator<Lt
   }
 }
 
-async function* mergeLoop(cursors: Cursor[], commit: number): AsyncGenerator<LtxPage> {
-  for (const c of cursors) await advance(c);
-  for (;;) {
-    let min = Infinity;
-    for (const c of cursors) if (c.current && c.current.pgno < min) min = c.current.pgno;
-    if (min === Infinity) return;
-    // Later inputs come later in the list, so the last holder of `min` wins.
-    let winner: LtxPage | null = null;
-    for (const c of cursors) {
-      if (c.current && c.current.pgno === min) {
-        winner = c.current;
-        await advance(c);
-      }
-    }
-    // Pages past the final commit were truncated away; still read them so every input's checksum is verified.
-    if (winner && min <= commit) yield winner;
-  }
-}
-
 /**
  * Opens every input, checks the merge rules and yields the merged pages; each input's checksum is verified as it
- * ends. A yielded page's data is only valid until the next page is requested: copy it to keep it.
+ * ends. A yielded page (its data and the object itself) is only valid until the next page is requested: copy it
+ * to keep it.
  */
 export async function mergeLtx(inputs: LtxInput[]): Promise<{ header: LtxHeader; pages: AsyncIterable<LtxPage> }> {
+  const { header, cursors } = await openInputs(inputs);
+  return { header, pages: mergeInto(cursors, header.commit, (page) => page) };
+}
+
+/** Opens every input and checks the merge rules; the merged header. */
+async function openInputs(inputs: LtxInput[]): Promise<{ header: LtxHeader; cursors: Cursor[] }> {
   if (inputs.length === 0) throw new Error('compaction needs at least one LTX input');
   const cursors: Cursor[] = inputs.map((input) => {
-    // A page is yielded one decode after it was read (see mergePages) and consumed before the next merge
+    // A page is yielded one decode after it was read (see mergeStep) and consumed before the next merge
     // step, so a small ring of reused buffers per input is safe and avoids allocating every page.
     const decoder = new LtxDecoder(input.source, input.name, { pageRing: PAGE_RING });
-    return { decoder, pages: decoder.pages()[Symbol.asyncIterator](), current: null };
+    return { decoder, current: null };
   });
   const headers: LtxHeader[] = [];
   try {
@@ -119,8 +162,7 @@ export async function mergeLtx(inputs: LtxInput[]): Promise<{ header: LtxHeader;
     await Promise.allSettled(cursors.map((c) => c.decoder.close()));
     throw err;
   }
-  const header = mergedHeader(headers);
-  return { header, pages: mergePages(cursors, header.commit) };
+  return { header: mergedHeader(headers), cursors };
 }
 
 /** Streams the compacted LTX file; the stream throws (naming the input) if any input is corrupt. */
@@ -128,6 +170,19 @@ export async function compactLtx(
   inputs: LtxInput[],
   options: EncodeOptions = {},
 ): Promise<{ header: LtxHeader; stream: AsyncIterable<Uint8Array> }> {
-  const { header, pages } = await mergeLtx(inputs);
-  return { header, stream: encodeLtx(header, pages, { name: options.name ?? 'compaction output', ...options }) };
+  const { header, cursors } = await openInputs(inputs);
+  return { header, stream: compactStream(header, cursors, { name: options.name ?? 'compaction output', ...options }) };
+}
+
+/** Merge and encode in one loop: a page goes from its input's ring straight into the encoder, with no await between. */
+async function* compactStream(header: LtxHeader, cursors: Cursor[], options: EncodeOptions): AsyncGenerator<Uint8Array> {
+  let encoder: LtxEncoder;
+  try {
+    encoder = new LtxEncoder(header, options);
+  } catch (err) {
+    await Promise.allSettled(cursors.map((c) => c.decoder.close()));
+    throw err;
+  }
+  yield* mergeInto(cursors, header.commit, (page) => (encoder.add(page) ? encoder.take() : undefined));
+  yield* encoder.finish();
 }

@@ -39,6 +39,28 @@ function buildTables(): void {
 }
 buildTables();
 
+/** Word views of recently hashed buffers: a view per call would be one allocation per page in the hot paths. */
+const VIEW_CACHE_SIZE = 4;
+/** Larger buffers are not cached, so the cache never keeps big memory alive; one view per call is cheap for them. */
+const VIEW_CACHE_MAX_BYTES = 1 << 20;
+const cachedBuffers: Array<ArrayBufferLike | null> = new Array(VIEW_CACHE_SIZE).fill(null);
+const cachedViews: Int32Array[] = new Array(VIEW_CACHE_SIZE).fill(new Int32Array(0));
+let cacheNext = 0;
+
+function wordView(buffer: ArrayBufferLike, wordsNeeded: number): Int32Array {
+  for (let i = 0; i < VIEW_CACHE_SIZE; i++) {
+    // The length check guards against a resizable buffer that grew since its view was made.
+    if (cachedBuffers[i] === buffer && cachedViews[i].length >= wordsNeeded) return cachedViews[i];
+  }
+  const view = new Int32Array(buffer, 0, buffer.byteLength >>> 2);
+  if (buffer.byteLength <= VIEW_CACHE_MAX_BYTES) {
+    cachedBuffers[cacheNext] = buffer;
+    cachedViews[cacheNext] = view;
+    cacheNext = (cacheNext + 1) % VIEW_CACHE_SIZE;
+  }
+  return view;
+}
+
 /**
  * Advances a raw (already inverted) CRC state held in state[0] (low) and state[1] (high) over data[start, end).
  * Exported for callers that keep many running CRCs without allocating.
@@ -51,9 +73,11 @@ export function crc64UpdateRaw(state: Uint32Array, data: Uint8Array, start: numb
   let i = start;
   // Aligned input on a little-endian machine: load 32-bit words directly instead of assembling bytes.
   if (LITTLE_ENDIAN && ((data.byteOffset + start) & 3) === 0 && end - start >= 64) {
-    const words = new Int32Array(data.buffer, data.byteOffset + start, (end - start) >>> 2);
-    const n = words.length & ~1;
-    for (let w = 0; w < n; w += 2) {
+    const w0 = (data.byteOffset + start) >>> 2;
+    const n = ((end - start) >>> 2) & ~1;
+    const wEnd = w0 + n;
+    const words = wordView(data.buffer, wEnd);
+    for (let w = w0; w < wEnd; w += 2) {
       lo ^= words[w];
       hi ^= words[w + 1];
       const a = 1792 + (lo & 0xff);

@@ -76,6 +76,19 @@ export class LtxDecoder {
     }
   }
 
+  /**
+   * The next page, returned directly when its frame is already buffered (no promise, no allocation with a page
+   * ring), else as a promise; null after the last page. An alternative to pages() for hot loops such as
+   * compaction: use one or the other. Call header() first. On an error the caller should close().
+   */
+  readPage(): LtxPage | null | Promise<LtxPage | null> {
+    const header = this.hdr;
+    if (!header) throw new Error(`${this.fileName}: readPage() called before header()`);
+    if (this.pagesDone) return null;
+    this.pagesStarted = true;
+    return this.nextBufferedPage(header) ?? this.nextPage(header);
+  }
+
   /** Reads (and, if needed, decodes the remaining pages before) the index and trailer; verifies the file checksum. */
   async trailer(): Promise<LtxTrailer> {
     if (this.trl) return this.trl;
@@ -119,29 +132,32 @@ export class LtxDecoder {
    * Returns undefined to defer to nextPage() (frame split across chunks, end marker, legacy frame, or any problem).
    */
   private nextBufferedPage(header: LtxHeader): LtxPage | undefined {
-    const b = this.reader.buffered();
-    if (b.length < FRAME_HEADER || b[4] !== 0 || b[5] !== PAGE_FLAG_SIZE) return undefined;
-    const pgno = ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
-    const size = ((b[6] << 24) | (b[7] << 16) | (b[8] << 8) | b[9]) >>> 0;
+    // Reads the reader's current chunk in place: no view object per page.
+    const b = this.reader.chunkBytes();
+    const at = this.reader.chunkPosition();
+    const avail = b.length - at;
+    if (avail < FRAME_HEADER || b[at + 4] !== 0 || b[at + 5] !== PAGE_FLAG_SIZE) return undefined;
+    const pgno = ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+    const size = ((b[at + 6] << 24) | (b[at + 7] << 16) | (b[at + 8] << 8) | b[at + 9]) >>> 0;
     const pageSize = header.pageSize;
     const order = this.order as PageOrder;
-    if (size === 0 || size > pageSize + Math.ceil(pageSize / 255) + 16 || FRAME_HEADER + size > b.length) return undefined;
+    if (size === 0 || size > pageSize + Math.ceil(pageSize / 255) + 16 || FRAME_HEADER + size > avail) return undefined;
     if (pgno === 0 || order.problem(pgno) !== null) return undefined;
-    const data = this.slab.next(pageSize);
+    const page = this.slab.next(pgno, pageSize);
     let n: number;
     try {
-      n = decompressBlockInto(b, FRAME_HEADER, FRAME_HEADER + size, data, 0, pageSize);
+      n = decompressBlockInto(b, at + FRAME_HEADER, at + FRAME_HEADER + size, page.data, 0, pageSize);
     } catch {
       return undefined;
     }
     if (n !== pageSize) return undefined;
     const frameOffset = this.reader.offset;
     order.accept(pgno);
-    this.crc.update(b, 0, FRAME_HEADER);
-    this.crc.update(data);
+    this.crc.update(b, at, at + FRAME_HEADER);
+    this.crc.update(page.data);
     this.indexBuilder.add(pgno, frameOffset, FRAME_HEADER + size);
     this.reader.skip(FRAME_HEADER + size);
-    return { pgno, data };
+    return page;
   }
 
   private async nextPage(header: LtxHeader): Promise<LtxPage | null> {
@@ -173,7 +189,8 @@ export class LtxDecoder {
       this.fail(payloadOffset - PAGE_SIZE_FIELD_SIZE, `page ${pgno}: invalid compressed size ${size}`);
     }
     const payload = await this.readExact(size, `page ${pgno} data`);
-    const data = this.slab.next(pageSize);
+    const page = this.slab.next(pgno, pageSize);
+    const data = page.data;
     let n: number;
     try {
       n = decompressBlockInto(payload, 0, size, data, 0, pageSize);
@@ -184,7 +201,7 @@ export class LtxDecoder {
     if (n !== pageSize) this.fail(payloadOffset, `page ${pgno}: LZ4 block decoded to ${n} bytes, expected page size ${pageSize}`);
     this.crc.update(data);
     this.indexBuilder.add(pgno, frameOffset, FRAME_HEADER + size);
-    return { pgno, data };
+    return page;
   }
 
   /** Legacy ltx v0.5.0 frame: 6-byte header then an LZ4 frame stream with no size prefix. */

@@ -38,50 +38,65 @@ class ChunkBuffer {
   readonly capacity: number;
   constructor(capacity: number) {
     this.capacity = capacity;
-    this.buf = new Uint8Array(capacity);
+    this.buf = Buffer.allocUnsafeSlow(capacity);
   }
   take(more = true): Uint8Array {
     const out = this.buf.subarray(0, this.pos);
     this.base += this.pos;
-    this.buf = more ? new Uint8Array(this.capacity) : new Uint8Array(0);
+    // Not zero-filled (every byte handed out is written first; zeroing measurably slows encoding) and never from
+    // the shared Buffer pool, so a chunk owns its whole ArrayBuffer.
+    this.buf = more ? Buffer.allocUnsafeSlow(this.capacity) : new Uint8Array(0);
     this.pos = 0;
     return out;
   }
 }
 
-export async function* encodeLtx(
-  header: LtxHeader,
-  pages: Iterable<LtxPage> | AsyncIterable<LtxPage>,
-  options: EncodeOptions = {},
-): AsyncGenerator<Uint8Array> {
-  const name = options.name ?? 'ltx encoder';
-  const problem = headerProblem(header);
-  if (problem) throw new LtxFormatError(name, 0, problem);
-  const postApply = options.postApplyChecksum ?? 0n;
-  if ((header.flags & HEADER_FLAG_NO_CHECKSUM) !== 0 && postApply !== 0n) {
-    throw new LtxFormatError(name, 0, 'post-apply checksum must be zero when the NoChecksum flag is set');
-  }
-  // ltx's encoder demands exactly the empty-database checksum for a deletion file, which NoChecksum forbids.
-  if (header.commit === 0 && postApply !== CHECKSUM_FLAG) {
-    throw new LtxFormatError(name, 12, 'a file with commit 0 (deleted database) needs post-apply checksum 0x8000000000000000, so it cannot use the NoChecksum flag');
-  }
-  const pageSize = header.pageSize;
-  const chunkTarget = options.chunkSize ?? DEFAULT_CHUNK;
-  const out = new ChunkBuffer(chunkTarget + FRAME_HEADER + compressBound(pageSize));
-  const crc = new Crc64();
-  const order = new PageOrder(header);
-  const index = new PageIndexBuilder();
+/**
+ * The encoder's synchronous core: add() pages in order, take() full chunks, then finish(). encodeLtx() drives it
+ * from a page stream; a caller that produces pages itself (compaction) drives it directly and so pays no promise
+ * per page.
+ */
+export class LtxEncoder {
+  private readonly name: string;
+  private readonly pageSize: number;
+  private readonly postApply: bigint;
+  private readonly chunkTarget: number;
+  private readonly out: ChunkBuffer;
+  private readonly crc = new Crc64();
+  private readonly order: PageOrder;
+  private readonly index = new PageIndexBuilder();
 
-  encodeHeader(header, out.buf.subarray(0, HEADER_SIZE));
-  crc.update(out.buf, 0, HEADER_SIZE);
-  out.pos = HEADER_SIZE;
+  constructor(header: LtxHeader, options: EncodeOptions = {}) {
+    const name = options.name ?? 'ltx encoder';
+    const problem = headerProblem(header);
+    if (problem) throw new LtxFormatError(name, 0, problem);
+    const postApply = options.postApplyChecksum ?? 0n;
+    if ((header.flags & HEADER_FLAG_NO_CHECKSUM) !== 0 && postApply !== 0n) {
+      throw new LtxFormatError(name, 0, 'post-apply checksum must be zero when the NoChecksum flag is set');
+    }
+    // ltx's encoder demands exactly the empty-database checksum for a deletion file, which NoChecksum forbids.
+    if (header.commit === 0 && postApply !== CHECKSUM_FLAG) {
+      throw new LtxFormatError(name, 12, 'a file with commit 0 (deleted database) needs post-apply checksum 0x8000000000000000, so it cannot use the NoChecksum flag');
+    }
+    this.name = name;
+    this.postApply = postApply;
+    this.pageSize = header.pageSize;
+    this.chunkTarget = options.chunkSize ?? DEFAULT_CHUNK;
+    this.out = new ChunkBuffer(this.chunkTarget + FRAME_HEADER + compressBound(this.pageSize));
+    this.order = new PageOrder(header);
+    encodeHeader(header, this.out.buf.subarray(0, HEADER_SIZE));
+    this.crc.update(this.out.buf, 0, HEADER_SIZE);
+    this.out.pos = HEADER_SIZE;
+  }
 
-  /** Encodes one page into the chunk buffer; true when the buffer should be flushed. */
-  const encodePage = (page: LtxPage): boolean => {
+  /** Encodes one page into the chunk buffer; true when a chunk is full and should be take()n. */
+  add(page: LtxPage): boolean {
+    const out = this.out;
+    const pageSize = this.pageSize;
     const offset = out.base + out.pos;
-    const pageProblem = order.problem(page.pgno) ?? (page.data.length !== pageSize ? `page ${page.pgno} has ${page.data.length} bytes, expected ${pageSize}` : null);
-    if (pageProblem) throw new LtxFormatError(name, offset, pageProblem);
-    order.accept(page.pgno);
+    const pageProblem = this.order.problem(page.pgno) ?? (page.data.length !== pageSize ? `page ${page.pgno} has ${page.data.length} bytes, expected ${pageSize}` : null);
+    if (pageProblem) throw new LtxFormatError(this.name, offset, pageProblem);
+    this.order.accept(page.pgno);
     const buf = out.buf;
     const p = out.pos;
     const n = compressBlockInto(page.data, 0, pageSize, buf, p + FRAME_HEADER);
@@ -96,33 +111,50 @@ export async function* encodeLtx(
     buf[p + 7] = n >>> 16;
     buf[p + 8] = n >>> 8;
     buf[p + 9] = n;
-    crc.update(buf, p, p + FRAME_HEADER);
-    crc.update(page.data, 0, pageSize);
-    index.add(pgno, offset, FRAME_HEADER + n);
+    this.crc.update(buf, p, p + FRAME_HEADER);
+    this.crc.update(page.data, 0, pageSize);
+    this.index.add(pgno, offset, FRAME_HEADER + n);
     out.pos = p + FRAME_HEADER + n;
-    return out.pos >= chunkTarget;
-  };
+    return out.pos >= this.chunkTarget;
+  }
 
+  /** The encoded bytes so far, as a chunk the caller owns. */
+  take(): Uint8Array {
+    return this.out.take();
+  }
+
+  /** Checks the page set is complete and returns the last chunks: pending pages, then end marker, index, trailer. */
+  finish(): Uint8Array[] {
+    const out = this.out;
+    const endProblem = this.order.endProblem();
+    if (endProblem) throw new LtxFormatError(this.name, out.base + out.pos, endProblem);
+    // Zero page header, index, u64 index length and trailer go out as one final piece.
+    const index = this.index;
+    const tailLen = PAGE_HEADER_SIZE + index.varintLength() + 8 + TRAILER_SIZE;
+    const tail = new Uint8Array(tailLen);
+    let t = PAGE_HEADER_SIZE;
+    t = index.writeTo(tail, t);
+    const view = new DataView(tail.buffer, tail.byteOffset, tailLen);
+    view.setBigUint64(t, this.postApply);
+    this.crc.update(tail, 0, t + 8);
+    view.setBigUint64(t + 8, CHECKSUM_FLAG | this.crc.digest());
+    return out.pos > 0 ? [out.take(false), tail] : [tail];
+  }
+}
+
+export async function* encodeLtx(
+  header: LtxHeader,
+  pages: Iterable<LtxPage> | AsyncIterable<LtxPage>,
+  options: EncodeOptions = {},
+): AsyncGenerator<Uint8Array> {
+  const encoder = new LtxEncoder(header, options);
   // A sync source avoids one await per page.
   if (Symbol.iterator in pages) {
-    for (const page of pages) if (encodePage(page)) yield out.take();
+    for (const page of pages) if (encoder.add(page)) yield encoder.take();
   } else {
-    for await (const page of pages) if (encodePage(page)) yield out.take();
+    for await (const page of pages) if (encoder.add(page)) yield encoder.take();
   }
-  const endProblem = order.endProblem();
-  if (endProblem) throw new LtxFormatError(name, out.base + out.pos, endProblem);
-
-  // Zero page header, index, u64 index length and trailer go out as one final piece.
-  const tailLen = PAGE_HEADER_SIZE + index.varintLength() + 8 + TRAILER_SIZE;
-  const tail = new Uint8Array(tailLen);
-  let t = PAGE_HEADER_SIZE;
-  t = index.writeTo(tail, t);
-  const view = new DataView(tail.buffer, tail.byteOffset, tailLen);
-  view.setBigUint64(t, postApply);
-  crc.update(tail, 0, t + 8);
-  view.setBigUint64(t + 8, CHECKSUM_FLAG | crc.digest());
-  if (out.pos > 0) yield out.take(false);
-  yield tail;
+  yield* encoder.finish();
 }
 
 export async function encodeLtxToBuffer(

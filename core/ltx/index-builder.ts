@@ -4,9 +4,10 @@ import { putUvarint, uvarintSize } from './varint.ts';
 
 export class PageIndexBuilder {
   count = 0;
-  private pgnos = new Uint32Array(1024);
-  private offsets = new Float64Array(1024);
-  private sizes = new Uint32Array(1024);
+  // Small to start: most files hold few pages, and a merge keeps one builder per input.
+  private pgnos = new Uint32Array(64);
+  private offsets = new Float64Array(64);
+  private sizes = new Uint32Array(64);
 
   add(pgno: number, offset: number, size: number): void {
     if (this.count === this.pgnos.length) this.grow();

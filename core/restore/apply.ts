@@ -5,7 +5,7 @@ import { LtxFormatError } from '../ltx/errors.ts';
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { FileApplyError } from './apply-error.ts';
 import { applyInWorker } from './apply-worker.ts';
-import { DatabaseWriter } from './db-writer.ts';
+import { DatabaseWriter, PAGE_RING } from './db-writer.ts';
 import { FileFetchError, Prefetcher } from './fetch.ts';
 import { checkHeader } from './header-check.ts';
 import { ltxName } from './refs.ts';
@@ -66,7 +66,7 @@ async function applyInThread(
     for (let i = 0; i < files.length; i++) {
       const file = files[i];
       try {
-        const decoder = new LtxDecoder(countBytes(sources(i), (n) => (bytes += n)), ltxName(file));
+        const decoder = new LtxDecoder(countBytes(sources(i), (n) => (bytes += n)), ltxName(file), { pageRing: PAGE_RING });
         const header = await decoder.header();
         checkHeader(ltxName(file), file, header, i === 0, writer?.pageSize);
         writer ??= await DatabaseWriter.create(path, header.pageSize);

@@ -7,6 +7,11 @@ const BATCH_BYTES = 2 * 1024 * 1024;
 const WRITES_IN_FLIGHT = 4;
 /** Start a background fdatasync after this many bytes, so writeback overlaps decoding instead of all landing in finish(). */
 const EARLY_SYNC_BYTES = 64 * 1024 * 1024;
+/**
+ * Page buffers a decoder feeding writePage() needs (its `pageRing` option): writePage() copies the page into a batch
+ * before the decoder resumes, so reused buffers are safe, and decoding allocates nothing per page.
+ */
+export const PAGE_RING = 2;
 
 /**
  * Pages are written where they belong (pgno-1)*pageSize, so applying files oldest first leaves the newest copy of

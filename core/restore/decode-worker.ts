@@ -2,7 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LtxDecoder } from '../ltx/decoder.ts';
 import { LtxFormatError } from '../ltx/errors.ts';
-import { DatabaseWriter } from './db-writer.ts';
+import { DatabaseWriter, PAGE_RING } from './db-writer.ts';
 import { checkHeader } from './header-check.ts';
 import type { ToWorker, FromWorker } from './worker-protocol.ts';
 
@@ -42,7 +42,7 @@ let work: Promise<void> = Promise.resolve();
 
 async function decodeFile(msg: Extract<ToWorker, { t: 'file' }>, queue: ChunkQueue): Promise<void> {
   try {
-    const decoder = new LtxDecoder(queue, msg.name);
+    const decoder = new LtxDecoder(queue, msg.name, { pageRing: PAGE_RING });
     const header = await decoder.header();
     checkHeader(msg.name, msg.ref, header, msg.first, writer?.pageSize);
     writer ??= await DatabaseWriter.create(path, header.pageSize);
