@@ -1,6 +1,6 @@
 // Compaction benchmark: a synthetic replica (1 GiB snapshot, L1/L2, ~1000 L0 files) compacted from fauxqs or a file
 // replica, against a same-run baseline that only downloads the inputs and uploads an object of the output's size.
-// Usage: node bench/compact.ts [--size-mib 1024] [--l0 1000] [--replica s3|file] [--storage disk|memory] [--page-size 4096]
+// Usage: node bench/compact.ts [--size-mib 1024] [--l0 1000] [--replica s3|file] [--storage disk|memory] [--page-size 4096] [--default-heap]
 import { spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -24,6 +24,9 @@ const SELF = new URL(import.meta.url).pathname;
 const MiB = 1024 * 1024;
 const BASE_TIME = Date.UTC(2026, 0, 1);
 
+/** The V8 setting the compaction Lambdas run with (infra/function.ts). */
+const COMPACTION_NODE_FLAG = '--max-semi-space-size=4';
+
 const { values: args } = parseArgs({
   options: {
     'size-mib': { type: 'string', default: '1024' },
@@ -36,6 +39,7 @@ const { values: args } = parseArgs({
     options: { type: 'string' },
     /** Diagnostic: force a full GC this often in the measured phases (needs node --expose-gc), to tell garbage from live memory. */
     'gc-every-ms': { type: 'string' },
+    'default-heap': { type: 'boolean', default: false },
     /** S3 multipart parts in flight (the replica's `concurrency` setting; default 5). */
     'upload-concurrency': { type: 'string' },
   },
@@ -198,7 +202,9 @@ function runChild(name: string, options: ReplicaOptions, tmpDir: string): Promis
   return new Promise((resolve, reject) => {
     const encoded = Buffer.from(JSON.stringify(options)).toString('base64');
     const gcArgs = args['gc-every-ms'] ? ['--gc-every-ms', String(args['gc-every-ms'])] : [];
-    const nodeFlags = args['gc-every-ms'] ? ['--expose-gc'] : [];
+    // The compaction hosts cap V8's young generation (Lambda: NODE_OPTIONS, agent: the worker's resourceLimits);
+    // measure the same configuration unless --default-heap asks for V8's defaults.
+    const nodeFlags = [...(args['gc-every-ms'] ? ['--expose-gc'] : []), ...(args['default-heap'] ? [] : [COMPACTION_NODE_FLAG])];
     const child = spawn(process.execPath, [...nodeFlags, SELF, '--phase', name, '--options', encoded, '--dir', tmpDir, ...gcArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

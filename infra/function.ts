@@ -63,7 +63,8 @@ export class StreambedFunction extends Construct {
       logGroup: this.logGroup,
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
-      environment: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_LOG_LEVEL: 'INFO', ...props.environment },
+      // A small young generation keeps compaction of a 1 GiB database under 256 MB (bench/compact.ts).
+      environment: { NODE_OPTIONS: '--enable-source-maps --max-semi-space-size=4', POWERTOOLS_LOG_LEVEL: 'INFO', ...props.environment },
       bundling: {
         format: OutputFormat.ESM,
         target: 'node24',
