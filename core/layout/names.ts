@@ -11,7 +11,8 @@ export const LTX_FILE_NAME_PATTERN = /^[0-9a-f]{16}-[0-9a-f]{16}\.ltx$/;
 const LEVEL_DIR_PATTERN = /^[0-9a-f]{4}$/;
 const TWO_POW_32 = 0x1_0000_0000;
 
-function hex16(txid: TXID): string {
+/** A TXID as 16 lowercase hex digits, as in file names and Litestream's CLI output. */
+export function formatTXID(txid: TXID): string {
   if (!Number.isSafeInteger(txid) || txid < 0) {
     throw new LayoutError(`TXID ${String(txid)} is not an integer between 0 and ${Number.MAX_SAFE_INTEGER}`, String(txid));
   }
@@ -34,7 +35,7 @@ function checkLevel(level: number): void {
 
 /** `%016x-%016x.ltx`, e.g. `0000000000000005-0000000000000005.ltx`. */
 export function formatLtxFileName(minTXID: TXID, maxTXID: TXID): string {
-  return `${hex16(minTXID)}-${hex16(maxTXID)}.ltx`;
+  return `${formatTXID(minTXID)}-${formatTXID(maxTXID)}.ltx`;
 }
 
 export function parseLtxFileName(name: string): { minTXID: TXID; maxTXID: TXID } {

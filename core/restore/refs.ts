@@ -1,14 +1,12 @@
 // Small naming helpers for LTX file references used in restore plans, exclusions and messages.
-import type { TXID } from '../ltx/types.ts';
+import { formatLtxFileName, formatTXID } from '../layout/names.ts';
 import type { LtxFileRef } from '../replica/client.ts';
 
-export function formatTXID(txid: TXID): string {
-  return txid.toString(16).padStart(16, '0');
-}
+export { formatTXID };
 
 /** `%016x-%016x.ltx`, as in every layout. */
 export function ltxName(ref: LtxFileRef): string {
-  return `${formatTXID(ref.minTXID)}-${formatTXID(ref.maxTXID)}.ltx`;
+  return formatLtxFileName(ref.minTXID, ref.maxTXID);
 }
 
 /** Identity of a file across levels, for exclusion sets: `L<level>/<name>`. */

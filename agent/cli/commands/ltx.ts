@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { resolveTarget } from '../../../core/config/resolve.ts';
 import { UsageError } from '../../../core/errors.ts';
+import { formatTXID } from '../../../core/layout/names.ts';
 import { MAX_LEVEL } from '../../../core/ltx/types.ts';
 import type { LtxFileInfo, ReplicaClient } from '../../../core/replica/client.ts';
 import { openReplicaClient } from '../../../core/replica/open.ts';
@@ -26,11 +27,10 @@ export async function listFiles(client: ReplicaClient, levels: number[]): Promis
   return out;
 }
 
-const hex16 = (n: number): string => n.toString(16).padStart(16, '0');
 
 export function ltxJson(files: LtxFileInfo[]): object[] {
   return files.map((f) => ({
-    level: f.level, min_txid: hex16(f.minTXID), max_txid: hex16(f.maxTXID), size: f.size, created: f.createdAt.toISOString(),
+    level: f.level, min_txid: formatTXID(f.minTXID), max_txid: formatTXID(f.maxTXID), size: f.size, created: f.createdAt.toISOString(),
   }));
 }
 
