@@ -180,6 +180,8 @@ async function main(): Promise<void> {
     const common = ['--s3', s3, '--parallelism', String(args.parallelism)];
     const base = await runChild('baseline', common);
     const rest = await runChild('restore', [...common, '--out', join(dir, 'restored.db')]);
+    // Each run restores to a new path: replacing the previous 1 GiB output would time the old file's deletion too.
+    await rm(join(dir, 'restored.db'), { force: true });
     const single = await runChild('restore', [...common, '--out', join(dir, 'restored.db'), '--in-thread']);
     const mbps = (bytes: number, s: number) => bytes / 1e6 / s;
     const rows = [

@@ -5,6 +5,7 @@ import { LtxFormatError } from '../ltx/errors.ts';
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { FileApplyError } from './apply-error.ts';
 import { applyInWorker } from './apply-worker.ts';
+import { copyPages } from './copy-pages.ts';
 import { DatabaseWriter, PAGE_RING } from './db-writer.ts';
 import { FileFetchError, Prefetcher } from './fetch.ts';
 import { checkHeader } from './header-check.ts';
@@ -46,7 +47,14 @@ export async function applyPlan(client: ReplicaClient, files: readonly LtxFileIn
       options.onProgress?.(done, total);
     });
   try {
-    if (options.decodeInWorker ?? availableParallelism() > 2) return await applyInWorker(files, path, prefetcher, sources);
+    if (options.decodeInWorker ?? availableParallelism() > 2) {
+      const batches = (i: number): AsyncIterable<Uint8Array[]> =>
+        countBatches(prefetcher.chunks(i), (n) => {
+          done += n;
+          options.onProgress?.(done, total);
+        });
+      return await applyInWorker(files, path, prefetcher, batches);
+    }
     return await applyInThread(files, path, prefetcher, sources);
   } finally {
     prefetcher.close();
@@ -70,7 +78,7 @@ async function applyInThread(
         const header = await decoder.header();
         checkHeader(ltxName(file), file, header, i === 0, writer?.pageSize);
         writer ??= await DatabaseWriter.create(path, header.pageSize);
-        for await (const page of decoder.pages()) await writer.writePage(page.pgno, page.data);
+        await copyPages(decoder, writer);
         await decoder.trailer();
         await writer.barrier();
         last = { commit: header.commit, timestamp: header.timestamp };
@@ -99,6 +107,15 @@ async function* countBytes(source: AsyncIterable<Uint8Array>, add: (n: number) =
   for await (const chunk of source) {
     const n = chunk.byteLength; // read first: the consumer may transfer (detach) the buffer
     yield chunk;
+    add(n);
+  }
+}
+
+async function* countBatches(source: AsyncIterable<Uint8Array[]>, add: (n: number) => void): AsyncGenerator<Uint8Array[]> {
+  for await (const parts of source) {
+    let n = 0;
+    for (const part of parts) n += part.byteLength; // before yielding: the consumer may transfer (detach) the buffers
+    yield parts;
     add(n);
   }
 }

@@ -49,10 +49,19 @@ export class DatabaseWriter {
     return new DatabaseWriter(path, await open(path, 'w'), pageSize);
   }
 
-  async writePage(pgno: number, data: Uint8Array): Promise<void> {
+  /**
+   * Copies the page into the current batch. Returns a promise only when a full batch had to be handed off first
+   * (then `data` must stay valid until it resolves): most pages cost no promise at all.
+   */
+  writePage(pgno: number, data: Uint8Array): Promise<void> | undefined {
     if (this.#count > 0 && (pgno !== this.#firstPgno + this.#count || this.#count === this.#maxPagesPerBatch)) {
-      await this.#flush();
+      return this.#flush().then(() => this.#place(pgno, data));
     }
+    this.#place(pgno, data);
+    return undefined;
+  }
+
+  #place(pgno: number, data: Uint8Array): void {
     if (this.#count === 0) this.#firstPgno = pgno;
     this.#buffers[this.#current].set(data, this.#count * this.pageSize);
     this.#count++;

@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { LtxDecoder } from '../ltx/decoder.ts';
 import { LtxFormatError } from '../ltx/errors.ts';
+import { copyPages } from './copy-pages.ts';
 import { DatabaseWriter, PAGE_RING } from './db-writer.ts';
 import { checkHeader } from './header-check.ts';
 import type { ToWorker, FromWorker } from './worker-protocol.ts';
@@ -10,13 +11,13 @@ const port = parentPort!;
 const { path } = workerData as { path: string };
 const post = (msg: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 
-/** Chunks of the file being decoded, fed by 'data' messages. */
+/** Chunks of the file being decoded, fed by 'data' messages; one ack per message once all its parts are consumed. */
 class ChunkQueue {
-  readonly #items: Uint8Array[] = [];
+  readonly #items: Uint8Array[][] = [];
   #ended = false;
   #wake: (() => void) | undefined;
-  push(bytes: Uint8Array): void {
-    this.#items.push(bytes);
+  push(parts: Uint8Array[]): void {
+    this.#items.push(parts);
     this.#wake?.();
   }
   end(): void {
@@ -27,8 +28,12 @@ class ChunkQueue {
     for (;;) {
       const next = this.#items.shift();
       if (next) {
-        yield next;
-        post({ t: 'ack', n: next.byteLength });
+        let n = 0;
+        for (const part of next) {
+          n += part.byteLength;
+          yield part;
+        }
+        post({ t: 'ack', n });
       } else if (this.#ended) return;
       else await new Promise<void>((r) => (this.#wake = r));
       this.#wake = undefined;
@@ -46,7 +51,7 @@ async function decodeFile(msg: Extract<ToWorker, { t: 'file' }>, queue: ChunkQue
     const header = await decoder.header();
     checkHeader(msg.name, msg.ref, header, msg.first, writer?.pageSize);
     writer ??= await DatabaseWriter.create(path, header.pageSize);
-    for await (const page of decoder.pages()) await writer.writePage(page.pgno, page.data);
+    await copyPages(decoder, writer);
     await decoder.trailer();
     await writer.barrier();
     post({ t: 'file-done', index: msg.index, pageSize: header.pageSize, commit: header.commit, timestamp: header.timestamp });
@@ -66,7 +71,7 @@ port.on('message', (msg: ToWorker) => {
       break;
     }
     case 'data':
-      current?.push(msg.bytes);
+      current?.push(msg.parts);
       break;
     case 'end':
       current?.end();

@@ -79,11 +79,16 @@ export class Prefetcher {
 
   /** The bytes of file `index`, in order, as they arrive. Consume files in plan order to keep the window moving. */
   async *source(index: number): AsyncGenerator<Uint8Array> {
+    for await (const parts of this.chunks(index)) yield* parts;
+  }
+
+  /** Like source(), one downloaded chunk (its pieces as received) at a time: fewer hand-offs for a consumer that batches. */
+  async *chunks(index: number): AsyncGenerator<Uint8Array[]> {
     for (let c = this.#firstChunk[index]; c < this.#firstChunk[index + 1]; c++) {
       const chunk = this.#chunks[c];
       const parts = await chunk.result;
       try {
-        yield* parts;
+        yield parts;
       } finally {
         this.#release(chunk);
       }

@@ -2,7 +2,7 @@
 
 export type ToWorker =
   | { t: 'file'; index: number; name: string; ref: { minTXID: number; maxTXID: number }; first: boolean }
-  | { t: 'data'; bytes: Uint8Array }
+  | { t: 'data'; parts: Uint8Array[] }
   | { t: 'end' }
   | { t: 'finish'; commit: number }
   | { t: 'abort' };
