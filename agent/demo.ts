@@ -1,9 +1,10 @@
 // `streambed demo`: writes to a sample database, replicates it with the real agent, compacts, restores and verifies.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import { configFromUrl } from '../core/config/resolve.ts';
 import type { StreambedConfig } from '../core/config/types.ts';
@@ -17,6 +18,8 @@ import { Agent } from './agent.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { commitLags, summarizeLag, type LagSummary } from './lag.ts';
 import type { UploadEvent } from './replicator.ts';
+
+const execFileAsync = promisify(execFile);
 
 export { commitLags, summarizeLag, type LagSummary };
 
@@ -81,7 +84,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     const agent = new Agent(config, { logger: options.logger ?? silentLogger(), onUpload: (e) => uploads.push(e) });
     await agent.start();
     print(`  writing for ${seconds} s ...`);
-    const commits = await runWriter(dbPath, seconds, options.rate ?? 200);
+    let commits: number[];
+    try {
+      commits = await runWriter(dbPath, seconds, options.rate ?? 200);
+    } catch (err) {
+      await agent.stop({ finalSync: false }).catch(() => undefined);
+      throw err;
+    }
     const caughtUp = await agent.stop();
     const lag = summarizeLag(commitLags(commits, uploads, { allShipped: caughtUp }));
     print(`  ${commits.length} transactions committed, ${uploads.length} L0 files uploaded${caughtUp ? '' : ' (final sync INCOMPLETE)'}`);
@@ -137,26 +146,14 @@ function createSampleDatabase(path: string): void {
   }
 }
 
-/** Inserts rows at about `rate` transactions per second; returns each commit's time. */
+/**
+ * Runs the writer as its own process, as a real application would be: better-sqlite3 blocks its thread while it
+ * waits for a lock, so a writer sharing the agent's thread could wait on a lock only the agent can release.
+ */
 async function runWriter(path: string, seconds: number, rate: number): Promise<number[]> {
-  const db = new BetterSqlite3(path);
-  db.pragma('busy_timeout = 5000');
-  const insert = db.prepare('INSERT INTO events (at, kind, payload) VALUES (?, ?, ?)');
-  const kinds = ['signup', 'login', 'purchase', 'logout'];
-  const commits: number[] = [];
-  const start = Date.now();
-  const end = start + seconds * 1000;
-  try {
-    while (Date.now() < end) {
-      insert.run(Date.now(), kinds[commits.length % kinds.length], randomBytes(48).toString('base64'));
-      commits.push(Date.now());
-      const due = start + (commits.length * 1000) / rate;
-      await sleep(Math.max(0, due - Date.now()));
-    }
-  } finally {
-    db.close();
-  }
-  return commits;
+  const script = fileURLToPath(new URL('./demo-writer.ts', import.meta.url));
+  const { stdout } = await execFileAsync(process.execPath, [script, path, String(seconds), String(rate)], { maxBuffer: 64 * 1024 * 1024 });
+  return JSON.parse(stdout) as number[];
 }
 
 function inspectDatabase(path: string, checkpoint: boolean): { rows: number; integrity: string } {

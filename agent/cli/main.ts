@@ -49,5 +49,9 @@ export async function main(argv: string[]): Promise<number> {
 
 const isEntry = process.argv[1] !== undefined && /streambed(\.mjs)?$|main\.ts$/.test(process.argv[1]);
 if (isEntry) {
-  process.exitCode = await main(process.argv.slice(2));
+  const code = await main(process.argv.slice(2));
+  process.exitCode = code;
+  // After a failure, timers, watchers or pooled sockets left by the failed command must not keep the process
+  // alive; stderr is synchronous for files and pipes on Linux, so nothing printed is lost.
+  if (code !== 0) process.exit(code);
 }
