@@ -1,29 +1,18 @@
 // Replica URL parsing (spec §5): s3:// with provider host detection and query settings, file:// and plain paths.
+import type { S3ReplicaOptions } from '../replica/options.ts';
 import { ensureEndpointScheme } from './endpoint.ts';
 import { KNOWN_REPLICA_TYPES } from './keys.ts';
 import { didYouMean } from './suggest.ts';
 
-/** Settings an s3:// URL can carry; undefined means the URL does not say. */
-export interface S3UrlSettings {
-  type: 's3';
-  bucket: string;
-  /** Key prefix without leading or trailing slash. */
-  path: string;
-  region?: string;
-  endpoint?: string;
-  forcePathStyle?: boolean;
+/** Settings an s3:// URL can carry (the replica options it can name); undefined means the URL does not say. */
+export type S3UrlSettings = Pick<
+  S3ReplicaOptions,
+  | 'type' | 'bucket' | 'path' | 'region' | 'endpoint' | 'forcePathStyle' | 'skipVerify' | 'signPayload' | 'requireContentMD5'
+  | 'storageClass' | 'partSize' | 'concurrency' | 'sseCustomerAlgorithm' | 'sseCustomerKey' | 'sseKmsKeyId'
+> & {
   /** True when forcePathStyle came from the query string rather than being implied by the host. */
   forcePathStyleExplicit: boolean;
-  skipVerify?: boolean;
-  signPayload?: boolean;
-  requireContentMD5?: boolean;
-  storageClass?: string;
-  partSize?: number;
-  concurrency?: number;
-  sseCustomerAlgorithm?: string;
-  sseCustomerKey?: string;
-  sseKmsKeyId?: string;
-}
+};
 
 export interface FileUrlSettings {
   type: 'file';
