@@ -2,7 +2,6 @@
 // replica, against a same-run baseline that only downloads the inputs and uploads an object of the output's size.
 // Usage: node bench/compact.ts [--size-mib 1024] [--l0 1000] [--replica s3|file] [--storage disk|memory] [--page-size 4096] [--default-heap]
 import { spawn } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +14,10 @@ import { mapLimit } from '../core/util/map-limit.ts';
 import { compactLtx } from '../core/ltx/compactor.ts';
 import { encodeLtx, encodeLtxToBuffer } from '../core/ltx/encoder.ts';
 import { newHeader } from '../core/ltx/header.ts';
-import { lockPgno, type LtxPage } from '../core/ltx/types.ts';
 import type { LtxFileInfo, LtxFileRef, ReplicaClient } from '../core/replica/client.ts';
 import { openReplicaClient } from '../core/replica/open.ts';
 import type { ReplicaOptions } from '../core/replica/options.ts';
+import { collect, randomBytesStream, single, snapshotPages, txnPages } from './synthetic-pages.ts';
 
 const SELF = new URL(import.meta.url).pathname;
 const MiB = 1024 * 1024;
@@ -50,41 +49,6 @@ function log(msg: string): void {
 }
 
 // ---- synthetic pages: ~40% random bytes, the rest repetitive, so LZ4 finds a realistic ratio ----
-const POOL = randomFillSync(Buffer.allocUnsafe(16 * MiB));
-function fillPage(page: Buffer, seed: number): Buffer {
-  const randomLen = Math.floor(page.length * 0.4) & ~7;
-  const from = (seed * 7919) % (POOL.length - randomLen);
-  POOL.copy(page, 0, from, from + randomLen);
-  for (let i = randomLen; i < page.length; i += 8) page.writeUInt32BE(seed >>> 0, i), page.writeUInt32BE(i, i + 4);
-  return page;
-}
-
-function* snapshotPages(pageCount: number, pageSize: number): Generator<LtxPage> {
-  const page = Buffer.allocUnsafe(pageSize);
-  const lock = lockPgno(pageSize);
-  for (let pgno = 1; pgno <= pageCount; pgno++) if (pgno !== lock) yield { pgno, data: fillPage(page, pgno) };
-}
-
-/** A transaction touching page 1 and 1-8 pages spread over the database. */
-function txnPages(txid: number, pageCount: number, pageSize: number): LtxPage[] {
-  const lock = lockPgno(pageSize);
-  const pgnos = new Set([1]);
-  for (let i = 0; i <= txid % 8; i++) pgnos.add(2 + ((txid * 2654435761 + i * 40503) % (pageCount - 1)));
-  pgnos.delete(lock);
-  return [...pgnos].sort((a, b) => a - b).map((pgno) => ({ pgno, data: fillPage(Buffer.allocUnsafe(pageSize), txid * 31 + pgno) }));
-}
-
-async function* single(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes;
-}
-
-async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const c of stream) parts.push(c);
-  return Buffer.concat(parts);
-}
-
-// ---- the replica: L9 1-1, L1 every 100 TXIDs over 2..l0+1 and one L2 over their first half, then l0 L0 files ----
 async function buildReplica(client: ReplicaClient, pageCount: number, pageSize: number, l0Count: number): Promise<void> {
   const ts = (txid: number) => new Date(BASE_TIME + txid * 1000);
   const put = (ref: LtxFileRef, body: Uint8Array | AsyncIterable<Uint8Array>) => client.writeLtxFile(ref, body, ts(ref.maxTXID));
@@ -141,10 +105,6 @@ async function measured(run: () => Promise<{ inputs: number; inputBytes: number;
 const settings: MaintenanceSettings = { levels: [30_000, 300_000, 3_600_000], snapshotInterval: 86_400_000, snapshotRetention: 86_400_000, l0Retention: 300_000, retentionEnabled: false };
 const later = () => new Date(Date.now() + 86_400_000);
 
-async function* filler(size: number): AsyncGenerator<Uint8Array> {
-  for (let off = 0; off < size; off += 4 * MiB) yield POOL.subarray(0, Math.min(4 * MiB, size - off));
-}
-
 /** What compaction cannot beat: read every input once and write an object of the output's size. */
 async function baseline(client: ReplicaClient, inputs: LtxFileInfo[], outputBytes: number) {
   const sizes = await mapLimit(inputs, 8, async (f) => {
@@ -153,7 +113,7 @@ async function baseline(client: ReplicaClient, inputs: LtxFileInfo[], outputByte
     return n;
   });
   const scratch = { level: 8, minTXID: 1, maxTXID: 1 };
-  await client.writeLtxFile(scratch, filler(outputBytes), new Date(BASE_TIME));
+  await client.writeLtxFile(scratch, randomBytesStream(outputBytes), new Date(BASE_TIME));
   await client.deleteLtxFiles([scratch]);
   return { inputs: inputs.length, inputBytes: sizes.reduce((a, b) => a + b, 0), outputBytes };
 }

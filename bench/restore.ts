@@ -1,7 +1,6 @@
 // Restore throughput benchmark: synthetic replica in fauxqs (child process), plain parallel GETs vs restoreDatabase.
 // Usage: node bench/restore.ts [--size-mib 1024] [--l0 1000] [--parallelism 8] [--page-size 4096] [--storage memory|disk]
 import { spawn } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,12 +9,12 @@ import { parseArgs } from 'node:util';
 import { compactLtx } from '../core/ltx/compactor.ts';
 import { encodeLtx, encodeLtxToBuffer } from '../core/ltx/encoder.ts';
 import { newHeader } from '../core/ltx/header.ts';
-import { lockPgno, type LtxPage } from '../core/ltx/types.ts';
 import type { LtxFileRef } from '../core/replica/client.ts';
 import type { S3ReplicaOptions } from '../core/replica/options.ts';
 import { S3ReplicaClient } from '../core/replica/s3.ts';
 import { mapLimit } from '../core/util/map-limit.ts';
 import { planReplicaRestore, restoreDatabase } from '../core/restore/restore.ts';
+import { collect, single, snapshotPages, txnPages } from './synthetic-pages.ts';
 
 const SELF = new URL(import.meta.url).pathname;
 const MiB = 1024 * 1024;
@@ -37,41 +36,6 @@ const { values: args } = parseArgs({
 });
 
 // ---- synthetic pages: ~40% random bytes, the rest repetitive, so LZ4 gets a realistic ~1.6x ----
-const POOL = randomFillSync(Buffer.allocUnsafe(16 * MiB));
-function fillPage(page: Buffer, seed: number): Buffer {
-  const randomLen = Math.floor(page.length * 0.4) & ~7;
-  const from = (seed * 7919) % (POOL.length - randomLen);
-  POOL.copy(page, 0, from, from + randomLen);
-  for (let i = randomLen; i < page.length; i += 8) page.writeUInt32BE(seed, i), page.writeUInt32BE(i, i + 4);
-  return page;
-}
-
-function* snapshotPages(pageCount: number, pageSize: number): Generator<LtxPage> {
-  const page = Buffer.allocUnsafe(pageSize); // sync source: the encoder consumes each page before the next
-  const lock = lockPgno(pageSize);
-  for (let pgno = 1; pgno <= pageCount; pgno++) if (pgno !== lock) yield { pgno, data: fillPage(page, pgno) };
-}
-
-function l0Pages(txid: number, pageCount: number, pageSize: number): LtxPage[] {
-  const lock = lockPgno(pageSize);
-  const pgnos = new Set([1]);
-  const n = 1 + (txid % 8);
-  for (let i = 0; i < n; i++) pgnos.add(2 + ((txid * 2654435761 + i * 40503) % (pageCount - 1)));
-  pgnos.delete(lock);
-  return [...pgnos].sort((a, b) => a - b).map((pgno) => ({ pgno, data: fillPage(Buffer.allocUnsafe(pageSize), txid * 31 + pgno) }));
-}
-
-async function* single(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
-  yield bytes;
-}
-
-async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Uint8Array[] = [];
-  for await (const c of stream) parts.push(c);
-  return Buffer.concat(parts);
-}
-
-// ---- phases run in child processes so fauxqs and each measurement have their own heap and peak RSS ----
 async function fauxqsPhase(): Promise<void> {
   const { startLocalS3 } = await import('../test/harness/local-s3.ts');
   // fauxqs's disk store reads the WHOLE object for every GET, ranged or not (readFileSync in getObject), which
@@ -135,7 +99,7 @@ async function buildReplica(client: S3ReplicaClient, pageCount: number, pageSize
   const l0: Buffer[] = [];
   for (let txid = 2; txid <= l0Count + 1; txid++) {
     const header = newHeader({ pageSize, commit: pageCount, minTXID: txid, maxTXID: txid, timestamp: ts(txid).getTime() });
-    l0.push(Buffer.from(await encodeLtxToBuffer(header, l0Pages(txid, pageCount, pageSize))));
+    l0.push(Buffer.from(await encodeLtxToBuffer(header, txnPages(txid, pageCount, pageSize))));
   }
   await mapLimit(l0, 16, (buf, i) => put({ level: 0, minTXID: i + 2, maxTXID: i + 2 }, buf, i + 2));
   // L1 every 100 TXIDs, leaving the newest ~5% in L0 only; L2 over the first half.
