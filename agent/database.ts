@@ -379,12 +379,17 @@ export class Database implements ReplicationSource {
     return true;
   }
 
+  /**
+   * Closes connections whose files are gone. Another database file means a snapshot. Another WAL is planned
+   * like any WAL (it may be a copy of the one we synced), falling back to the checksum check, then a snapshot.
+   */
   private detach(change: FileChange): void {
     this.file.close();
     this.detached = change.reason;
-    const sameDatabase = change.kind === 'wal-missing' || change.kind === 'wal-replaced';
-    if (!sameDatabase) this.sums = null;
-    this.requireSnapshot(change.reason, sameDatabase);
+    if (change.kind === 'db-missing' || change.kind === 'db-replaced') {
+      this.sums = null;
+      this.requireSnapshot(change.reason);
+    }
     const waiting = change.kind === 'db-missing' ? '; waiting for the database to be re-created' : '';
     this.logger.warn({ reason: change.reason }, `files changed under the agent's connections; closed them${waiting}`);
   }
@@ -592,6 +597,11 @@ export class Database implements ReplicationSource {
 
   txid(): TXID {
     return this.lastTxid;
+  }
+
+  /** LTX database checksum of the state after the newest L0 file, when known (diagnostics and tests). */
+  stateChecksum(): bigint | null {
+    return this.sums?.checksum() ?? null;
   }
 
   localL0Path(txid: TXID): string {
