@@ -404,8 +404,9 @@ export class Database implements ReplicationSource {
   private continueIfDbFileUnchanged(io: OpenFiles, header: WalHeader, reason: string): SyncPlan {
     const pos = this.pos;
     const sums = this.sums;
-    if (!pos || !sums || pos.pageSize !== this.pageSize || header.pageSize !== this.pageSize || sums.pageCount !== pos.commit) {
-      return { kind: 'snapshot', reason };
+    if (!pos || pos.pageSize !== this.pageSize || header.pageSize !== this.pageSize) return { kind: 'snapshot', reason };
+    if (!sums || sums.pageCount !== pos.commit) {
+      return { kind: 'snapshot', reason: `${reason}; the checksum of the state after TXID ${formatTXID(pos.txid)} is not known (unclean shutdown or a database too large to track)` };
     }
     const pages = Math.floor(io.db.size() / this.pageSize);
     if (pages !== pos.commit) {
