@@ -192,9 +192,12 @@ export class Database implements ReplicationSource {
     this.logger.debug({ known: sums !== null, reason }, 'page checksums of the newest local L0 file');
   }
 
-  /** Saves the page checksums for the next start (failure only costs a snapshot if the WAL is lost meanwhile). */
+  /**
+   * Saves the page checksums for the next start (failure only costs a snapshot if the WAL is lost meanwhile).
+   * They are keyed by the newest L0 file, so a file that never reached the disk makes them unused.
+   */
   private async saveChecksumsForRestart(): Promise<void> {
-    if (!this.sums || !this.pos || this.sums.pageCount !== this.pos.commit || this.snapshotReason) return;
+    if (!this.sums || !this.pos || this.sums.pageCount !== this.pos.commit) return;
     const key = { txid: this.lastTxid, timestamp: this.lastL0Timestamp, commit: this.pos.commit, pageSize: this.pageSize };
     try {
       await saveChecksums(this.settings.metaPath, key, this.sums);

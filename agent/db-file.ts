@@ -94,7 +94,7 @@ export class DbFile {
       this.conns.open();
       const now = statOrNull(this.path);
       if (!now || !sameFile(identityOf(now), this.dbIdentity)) {
-        throw new Error(`database ${this.path} was replaced while the agent opened it; retrying`);
+        throw new Error(`database ${this.path} was replaced while the agent opened it; the next sync opens it again`);
       }
       this.noteWal();
     } catch (err) {
