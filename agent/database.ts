@@ -331,7 +331,7 @@ export class Database implements ReplicationSource {
           this.requireSnapshot(plan.reason, checkable);
           return this.noWrite(true);
         }
-        if (checkable) plan = this.continueIfDbFileUnchanged(io, header, plan.reason);
+        if (checkable) plan = await this.continueIfDbFileUnchanged(io, header, plan.reason);
       }
       if (plan.kind === 'snapshot') {
         await this.flushWrites();
@@ -404,7 +404,7 @@ export class Database implements ReplicationSource {
    * so equal checksums and page counts mean nothing was lost. Otherwise the reason is extended and a snapshot
    * follows.
    */
-  private continueIfDbFileUnchanged(io: OpenFiles, header: WalHeader, reason: string): SyncPlan {
+  private async continueIfDbFileUnchanged(io: OpenFiles, header: WalHeader, reason: string): Promise<SyncPlan> {
     const pos = this.pos;
     const sums = this.sums;
     if (!pos || pos.pageSize !== this.pageSize || header.pageSize !== this.pageSize) return { kind: 'snapshot', reason };
@@ -416,7 +416,7 @@ export class Database implements ReplicationSource {
       return { kind: 'snapshot', reason: `${reason}; the database file has ${pages} pages, the newest L0 file ${pos.commit}` };
     }
     const start = performance.now();
-    const now = PageChecksums.ofFile(io.db, this.pageSize, pages);
+    const now = await PageChecksums.ofFile(io.db, this.pageSize, pages);
     const ms = Math.round(performance.now() - start);
     const expected = sums.checksum().toString(16);
     const actual = now.checksum().toString(16);
@@ -568,7 +568,7 @@ export class Database implements ReplicationSource {
     this.lastCheckpointAt = Date.now();
     this.syncedSinceCheckpoint = false;
     this.quietEnd = this.pos ? this.committedEnd(this.pos) : null;
-    if (outcome.sealedComplete && !this.sums) this.learnChecksumsAfterCheckpoint();
+    if (outcome.sealedComplete && !this.sums) await this.learnChecksumsAfterCheckpoint();
     this.logger.debug({ mode, result: outcome.result, sealedComplete: outcome.sealedComplete, barrierMs: outcome.barrierMs, walBefore }, 'checkpoint');
     this.maxBarrierMs = Math.max(this.maxBarrierMs, outcome.barrierMs);
     return sealed;
@@ -589,13 +589,13 @@ export class Database implements ReplicationSource {
    * newest L0 file, and our read transaction (on read-mark 0) keeps anyone from copying frames into it: the one
    * moment its page checksums can be learned from the file (after an unclean start they are unknown).
    */
-  private learnChecksumsAfterCheckpoint(): void {
+  private async learnChecksumsAfterCheckpoint(): Promise<void> {
     const pos = this.pos;
     if (!pos || pos.commit > MAX_TRACKED_PAGES || !this.conns.isReadLocked) return;
     const db = this.file.db();
     if (Math.floor(db.size() / this.pageSize) !== pos.commit) return;
     const start = performance.now();
-    this.sums = PageChecksums.ofFile(db, this.pageSize, pos.commit);
+    this.sums = await PageChecksums.ofFile(db, this.pageSize, pos.commit);
     this.logger.debug({ txid: formatTXID(pos.txid), pages: pos.commit, ms: Math.round(performance.now() - start) }, 'learned page checksums from the database file');
   }
 

@@ -124,16 +124,20 @@ export class PageChecksums {
     return sums;
   }
 
-  /** Checksums of pages 1..pageCount read from a database file (the caller keeps the file stable meanwhile). */
-  static ofFile(source: ByteSource, pageSize: number, pageCount: number): PageChecksums {
+  /**
+   * Checksums of pages 1..pageCount read from a database file (the caller keeps the file stable meanwhile).
+   * Yields to the event loop every few MiB: a large file takes seconds, and signals and other databases wait.
+   */
+  static async ofFile(source: ByteSource, pageSize: number, pageCount: number): Promise<PageChecksums> {
     const sums = new PageChecksums(pageSize, pageCount);
     const pagesPerChunk = Math.max(1, Math.floor((1 << 20) / pageSize));
     const chunk = new Uint8Array(pagesPerChunk * pageSize);
-    for (let first = 1; first <= pageCount; first += pagesPerChunk) {
+    for (let first = 1, round = 0; first <= pageCount; first += pagesPerChunk, round++) {
       const pages = Math.min(pagesPerChunk, pageCount - first + 1);
       const n = source.readAt(chunk.subarray(0, pages * pageSize), (first - 1) * pageSize);
       if (n < pages * pageSize) chunk.fill(0, n, pages * pageSize);
       for (let k = 0; k < pages; k++) sums.set(first + k, chunk.subarray(k * pageSize, (k + 1) * pageSize));
+      if (round % 8 === 7) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     return sums;
   }

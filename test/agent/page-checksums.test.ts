@@ -25,7 +25,7 @@ describe('PageChecksums', () => {
     db.close();
     const bytes = new Uint8Array(readFileSync(path));
     const pageSize = 4096;
-    const sums = PageChecksums.ofFile(bufferSource(bytes), pageSize, bytes.length / pageSize);
+    const sums = await PageChecksums.ofFile(bufferSource(bytes), pageSize, bytes.length / pageSize);
     expect(sums.checksum()).toBe(await checksumDatabaseFile(path));
     const copy = PageChecksums.fromBytes(pageSize, sums.toBytes());
     expect(copy?.checksum()).toBe(sums.checksum());
