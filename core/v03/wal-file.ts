@@ -92,11 +92,10 @@ export class WalIndexFile {
     }
   }
 
-  /** Keeps the first `frames` frames (after the header), flushes and closes; no frames removes the file's content. */
+  /** Keeps the first `frames` frames (after the header) and closes; SQLite reads it back through the page cache, so no fsync. */
   async finish(frames: number): Promise<void> {
     if (!this.handle) return;
     await this.handle.truncate(frames === 0 ? 0 : WAL_HEADER_SIZE + frames * this.frameSize);
-    await this.handle.sync();
     await this.handle.close();
     this.handle = undefined;
   }
