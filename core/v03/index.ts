@@ -10,7 +10,7 @@ import { planJson, planText, restoreJson, restoreText, v03Note } from './report.
 import { restoreV03 } from './restore.ts';
 
 export { chooseFormat } from './choose.ts';
-export { listV03, hasV03Files } from './list.ts';
+export { listV03 } from './list.ts';
 export type { V03Listing, V03Generation, V03Snapshot, V03Segment } from './list.ts';
 export { planV03Restore } from './plan.ts';
 export { restoreV03 } from './restore.ts';

@@ -43,13 +43,6 @@ function objects(client: ReplicaClient): AsyncIterable<ObjectInfo> {
   return client.listObjects(GENERATIONS_PREFIX);
 }
 
-/** True when the replica holds at least one v0.3 snapshot or WAL segment; stops listing at the first one. */
-export async function hasV03Files(client: ReplicaClient): Promise<boolean> {
-  if (!client.listObjects) return false;
-  for await (const obj of objects(client)) if (parseV03Path(obj.path)) return true;
-  return false;
-}
-
 export async function listV03(client: ReplicaClient): Promise<V03Listing> {
   const byId = new Map<string, { snapshots: V03Snapshot[]; segments: V03Segment[] }>();
   for await (const obj of objects(client)) {

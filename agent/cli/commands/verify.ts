@@ -35,7 +35,7 @@ async function runVerify(target: string, flags: VerifyFlags): Promise<void> {
   if (v03) process.stderr.write(v03);
   if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else printReport(report);
-  if (!report.ok || (v03 && report.files === 0)) process.exitCode = 1; // a v0.3-only replica was not verified
+  if (!report.ok) process.exitCode = 1;
 }
 
 export function register(program: Command): void {
