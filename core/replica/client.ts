@@ -22,6 +22,15 @@ export interface ByteRange {
   length?: number;
 }
 
+/** One object of a replica outside the LTX layout (e.g. Litestream v0.3's `generations/` tree). */
+export interface ObjectInfo {
+  /** Path below the replica root, `/`-separated, e.g. `generations/0a1b2c3d4e5f6a7b/snapshots/00000000.snapshot.lz4`. */
+  path: string;
+  size: number;
+  /** S3 LastModified, or the file's mtime rounded up to the millisecond (never earlier than the write). */
+  createdAt: Date;
+}
+
 export type WriteBody = Uint8Array | Readable | AsyncIterable<Uint8Array>;
 
 export interface ReplicaClient {
@@ -44,6 +53,15 @@ export interface ReplicaClient {
 
   /** Deletes files, in batches (1000 per request on S3). Missing files are not an error. */
   deleteLtxFiles(refs: readonly LtxFileRef[]): Promise<void>;
+
+  /**
+   * Every object below a folder of the replica root (`prefix` ends in `/`), in no set order. Only for reading
+   * layouts other than LTX (Litestream v0.3 backups); optional so wrappers and fakes need not provide it.
+   */
+  listObjects?(prefix: string): AsyncIterable<ObjectInfo>;
+
+  /** Streams an object by its path below the replica root. Rejects with a NotFoundError when it does not exist. */
+  openObject?(path: string): Promise<Readable>;
 
   /** Releases pooled connections (S3); optional. The client must not be used afterwards. */
   close?(): Promise<void>;

@@ -1,14 +1,14 @@
 // Replica client for a directory tree in Litestream's file-replica layout: `<root>/ltx/<level>/<name>.ltx`.
 import type { Dirent } from 'node:fs';
-import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { mkdir, open, opendir, readdir, rm, stat } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { TXID } from '../ltx/types.ts';
 import { fsyncDir, writeFileAtomic } from '../fs/atomic.ts';
 import { fileReplicaLevelDir, fileReplicaLtxPath, tryParseLtxFileName } from '../layout/names.ts';
 import { NotFoundError } from './client.ts';
-import type { ByteRange, LtxFileInfo, LtxFileRef, ReplicaClient, WriteBody } from './client.ts';
+import type { ByteRange, LtxFileInfo, LtxFileRef, ObjectInfo, ReplicaClient, WriteBody } from './client.ts';
 import type { FileReplicaOptions } from './options.ts';
 
 function isNotFound(err: unknown): boolean {
@@ -18,6 +18,21 @@ function isNotFound(err: unknown): boolean {
 /** File mtimes carry the LTX timestamp; rounding keeps the millisecond that utimes stored. */
 function mtimeOf(s: { mtimeMs: number }): Date {
   return new Date(Math.round(s.mtimeMs));
+}
+
+const NS_PER_MS = 1_000_000n;
+
+/** Rounded up, so an object written after a requested instant never counts as written at or before it. */
+function mtimeCeilMs(s: { mtimeNs: bigint }): Date {
+  return new Date(Number((s.mtimeNs + NS_PER_MS - 1n) / NS_PER_MS));
+}
+
+/** A relative object path must stay below the root. */
+function checkRelative(path: string): string {
+  if (path.startsWith('/') || path.split('/').some((part) => part === '..')) {
+    throw new Error(`object path "${path}" must be relative to the replica root and must not contain ".."`);
+  }
+  return path;
 }
 
 export class FileReplicaClient implements ReplicaClient {
@@ -109,6 +124,45 @@ export class FileReplicaClient implements ReplicaClient {
       await fsyncDir(dir).catch((err: unknown) => {
         if (!isNotFound(err)) throw err;
       });
+    }
+  }
+
+  async *listObjects(prefix: string): AsyncIterable<ObjectInfo> {
+    const start = checkRelative(prefix).replace(/\/+$/, '');
+    yield* this.walk(start);
+  }
+
+  private async *walk(rel: string): AsyncIterable<ObjectInfo> {
+    let dir;
+    try {
+      dir = await opendir(join(this.root, rel));
+    } catch (err) {
+      if (isNotFound(err) || (err as NodeJS.ErrnoException)?.code === 'ENOTDIR') return;
+      throw err;
+    }
+    for await (const entry of dir) {
+      const path = rel ? `${rel}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        yield* this.walk(path);
+      } else if (entry.isFile()) {
+        try {
+          const s = await stat(join(this.root, path), { bigint: true });
+          yield { path, size: Number(s.size), createdAt: mtimeCeilMs(s) };
+        } catch (err) {
+          if (!isNotFound(err)) throw err; // removed between listing and stat: skip it
+        }
+      }
+    }
+  }
+
+  async openObject(path: string): Promise<Readable> {
+    const full = join(this.root, checkRelative(path));
+    try {
+      const handle = await open(full, 'r');
+      return handle.createReadStream({ autoClose: true });
+    } catch (err) {
+      if (isNotFound(err)) throw new NotFoundError(pathToFileURL(full).href);
+      throw err;
     }
   }
 

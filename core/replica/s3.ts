@@ -8,11 +8,12 @@ import {
 } from '@aws-sdk/client-s3';
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import type { TXID } from '../ltx/types.ts';
 import { formatLtxFileName, s3LevelPrefix, s3LtxKey, tryParseLtxFileName } from '../layout/names.ts';
 import { NotFoundError } from './client.ts';
-import type { ByteRange, LtxFileInfo, LtxFileRef, ReplicaClient, WriteBody } from './client.ts';
+import type { ByteRange, LtxFileInfo, LtxFileRef, ObjectInfo, ReplicaClient, WriteBody } from './client.ts';
 import type { S3ReplicaOptions } from './options.ts';
 import { S3_DELETE_BATCH, partSizeFor, resolvedS3Settings, s3Location } from './s3-config.ts';
 import type { ResolvedS3Settings } from './s3-config.ts';
@@ -176,6 +177,43 @@ export class S3ReplicaClient implements ReplicaClient {
     }
     if (failed > 0) {
       throw new Error(`S3 DeleteObjects in ${this.location} failed for ${failed} key(s): ${failures.join('; ')}${failed > failures.length ? '; …' : ''}`);
+    }
+  }
+
+  /** As Go's path.Join(path, rel), which Litestream v0.3 used for its keys (no leading `/` when path is empty). */
+  private objectKey(rel: string): string {
+    return this.settings.path ? posix.join(this.settings.path, rel) : rel;
+  }
+
+  async *listObjects(prefix: string): AsyncIterable<ObjectInfo> {
+    const folder = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+    const base = this.objectKey(folder || '.');
+    const keyPrefix = base === '.' ? '' : base.replace(/\/*$/, '/');
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: keyPrefix, ContinuationToken: token }));
+      } catch (err) {
+        throw new S3OperationError('ListObjectsV2', this.where(keyPrefix), err);
+      }
+      for (const obj of page.Contents ?? []) {
+        if (!obj.Key) continue;
+        yield { path: folder + obj.Key.slice(keyPrefix.length), size: obj.Size ?? 0, createdAt: obj.LastModified ?? new Date(0) };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async openObject(path: string): Promise<Readable> {
+    const key = this.objectKey(path);
+    try {
+      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, ...encryptionReadParams(this.settings.encryption) }));
+      if (!out.Body) throw new Error('response has no body');
+      return out.Body as Readable;
+    } catch (err) {
+      if (isS3NotFound(err)) throw new NotFoundError(this.where(key));
+      throw new S3OperationError('GetObject', this.where(key), err);
     }
   }
 

@@ -6,9 +6,10 @@ import { formatTXID } from '../../../core/layout/names.ts';
 import { MAX_LEVEL } from '../../../core/ltx/types.ts';
 import type { LtxFileInfo, ReplicaClient } from '../../../core/replica/client.ts';
 import { openReplicaClient } from '../../../core/replica/open.ts';
+import { v03Explanation } from '../../../core/v03/index.ts';
 import { formatTable } from './databases.ts';
 
-interface LtxFlags {
+export interface LtxFlags {
   config?: string;
   expandEnv?: boolean;
   level: string;
@@ -34,29 +35,34 @@ export function ltxJson(files: LtxFileInfo[]): object[] {
   }));
 }
 
-export function register(program: Command): void {
-  program
-    .command('ltx')
-    .alias('wal')
-    .description("list a replica's LTX files")
+/** The options `ltx` takes; `wal` (its deprecated name) registers the same ones. */
+export function withLtxOptions(command: Command): Command {
+  return command
     .argument('<target>', 'DB_PATH (from the configuration) or REPLICA_URL')
     .option('--config <path>', 'configuration file')
     .option('--no-expand-env', 'do not expand environment variables in the configuration file')
     .option('--level <n>', 'level 0-9, or "all" (the default: every level)', 'all')
-    .option('--json', 'print JSON')
-    .action(async (target: string, flags: LtxFlags) => {
-      const levels = parseLevelFlag(flags.level);
-      const resolved = await resolveTarget(target, { configPath: flags.config, expandEnv: flags.expandEnv !== false });
-      const client = openReplicaClient(resolved.replica.options);
-      const files = await listFiles(client, levels);
-      if (flags.json) {
-        process.stdout.write(JSON.stringify(ltxJson(files), null, 2) + '\n');
-        return;
-      }
-      const rows = [['level', 'min_txid', 'max_txid', 'size', 'created']];
-      for (const f of ltxJson(files) as Array<Record<string, string | number>>) {
-        rows.push([String(f.level), String(f.min_txid), String(f.max_txid), String(f.size), String(f.created)]);
-      }
-      process.stdout.write(formatTable(rows));
-    });
+    .option('--json', 'print JSON');
+}
+
+export async function runLtx(target: string, flags: LtxFlags): Promise<void> {
+  const levels = parseLevelFlag(flags.level);
+  const resolved = await resolveTarget(target, { configPath: flags.config, expandEnv: flags.expandEnv !== false });
+  const client = openReplicaClient(resolved.replica.options);
+  const files = await listFiles(client, levels);
+  const v03 = await v03Explanation(client, 'ltx', files.length);
+  if (v03) process.stderr.write(v03);
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(ltxJson(files), null, 2) + '\n');
+    return;
+  }
+  const rows = [['level', 'min_txid', 'max_txid', 'size', 'created']];
+  for (const f of ltxJson(files) as Array<Record<string, string | number>>) {
+    rows.push([String(f.level), String(f.min_txid), String(f.max_txid), String(f.size), String(f.created)]);
+  }
+  process.stdout.write(formatTable(rows));
+}
+
+export function register(program: Command): void {
+  withLtxOptions(program.command('ltx').description("list a replica's LTX files")).action(runLtx);
 }

@@ -10,6 +10,7 @@ import { NoBackupsError } from '../../../core/restore/errors.ts';
 import type { IntegrityCheck } from '../../../core/restore/integrity.ts';
 import type { RestorePlan } from '../../../core/restore/plan.ts';
 import { formatTXID } from '../../../core/restore/refs.ts';
+import { restoreV03IfChosen } from '../../../core/v03/index.ts';
 import { DEFAULT_PARALLELISM, planReplicaRestore, restoreDatabase, type RestoreLogger, type RestoreResult } from '../../../core/restore/restore.ts';
 import { createLogger } from '../../logger.ts';
 
@@ -26,6 +27,7 @@ interface RestoreFlags {
   json?: boolean;
   force?: boolean;
   integrityCheck?: string;
+  generation?: string;
 }
 
 export function parseTxidFlag(value: string): TXID {
@@ -130,6 +132,10 @@ async function runRestore(target: string, flags: RestoreFlags): Promise<void> {
   }
   const client = openReplicaClient(resolved.replica.options);
   try {
+    const v03 = await restoreV03IfChosen(client, {
+      outputPath: output, txid, timestamp, generation: flags.generation, integrityCheck, force: flags.force, dryRun: flags.dryRun, parallelism, logger: stderrLogger(),
+    });
+    if (v03) return void process.stdout.write(flags.json ? JSON.stringify(v03.json, null, 2) + '\n' : v03.text);
     if (flags.dryRun) {
       const plan = await planReplicaRestore(client, { txid, timestamp });
       if (flags.json) process.stdout.write(JSON.stringify(planJson(plan, output), null, 2) + '\n');
@@ -179,5 +185,6 @@ export function register(program: Command): void {
     .option('--json', 'print the result or plan as JSON')
     .option('--force', 'overwrite an existing output database')
     .option('--integrity-check <mode>', 'none, quick (default) or full')
+    .option('--generation <id>', 'restore from this Litestream v0.3 generation (v0.3 backups only)')
     .action(async (target: string, flags: RestoreFlags) => runRestore(target, flags));
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { resolveTarget } from '../../../core/config/resolve.ts';
 import { openReplicaClient } from '../../../core/replica/open.ts';
+import { v03Explanation } from '../../../core/v03/index.ts';
 import { verifyReplica } from '../../../core/verify/index.ts';
 import type { VerifyProblem, VerifyReport } from '../../../core/verify/index.ts';
 
@@ -30,6 +31,8 @@ async function runVerify(target: string, flags: VerifyFlags): Promise<void> {
   const resolved = await resolveTarget(target, { configPath: flags.config, expandEnv: flags.expandEnv !== false });
   const client = openReplicaClient(resolved.replica.options);
   const report = await verifyReplica(client, { full: flags.full, tmpDir: flags.tmpDir });
+  const v03 = await v03Explanation(client, 'verify', report.files);
+  if (v03) process.stderr.write(v03);
   if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else printReport(report);
   if (!report.ok) process.exitCode = 1;
