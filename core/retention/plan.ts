@@ -4,6 +4,7 @@ import { MAX_LEVEL, SNAPSHOT_LEVEL } from '../ltx/types.ts';
 import { chainEnd, selectChain } from '../compact/chain.ts';
 import { newestFile } from '../compact/listing.ts';
 import { invariantViolations, retentionWindow } from './invariant.ts';
+import { restorePoints } from './points.ts';
 import type { RetentionPolicy, RetentionWindow } from './invariant.ts';
 
 export interface RetentionSettings extends RetentionPolicy {
@@ -65,7 +66,12 @@ function l0Deletions(levels: readonly LtxFileInfo[][], keptAbove: readonly LtxFi
   const merged = top >= 1 ? (newestFile(levels[1])?.maxTXID ?? 0) : Number.MAX_SAFE_INTEGER;
   const limit = Math.min(covered, merged);
   const newest = newestFile(levels[0]);
-  return deletablePrefix(levels[0], (f) => f !== newest && f.maxTXID <= limit && f.createdAt.getTime() < window.l0Cutoff.getTime());
+  const prefix = deletablePrefix(levels[0], (f) => f !== newest && f.maxTXID <= limit && f.createdAt.getTime() < window.l0Cutoff.getTime());
+  // The first kept L0 file continues from the end of the deleted prefix, so that end must stay a restore point of
+  // the compacted files: otherwise the young L0 files after it lose their base.
+  const reachable = new Set(restorePoints(keptAbove));
+  while (prefix.length > 0 && !reachable.has(prefix[prefix.length - 1].maxTXID)) prefix.pop();
+  return prefix;
 }
 
 function without(files: readonly LtxFileInfo[], removed: readonly LtxFileInfo[]): LtxFileInfo[] {
