@@ -42,6 +42,20 @@ describe('StreambedBackup construct', () => {
     t.resourceCountIs('Custom::S3BucketNotifications', 1);
   });
 
+  it('sizes verification for full mode (10 GiB /tmp) only when asked, and runs one sweep at a time', () => {
+    const app = newApp();
+    const stack = new Stack(app, 'Full', { env: TEST_ENV });
+    new StreambedBackup(stack, 'Backup', { verifyFull: true });
+    const t = templateOf(app, stack);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Verify'),
+      EphemeralStorage: { Size: 10240 },
+      MemorySize: 3008,
+      Environment: { Variables: Match.objectLike({ VERIFY_FULL: 'true' }) },
+    });
+    t.hasResourceProperties('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Maintenance pass'), ReservedConcurrentExecutions: 1 });
+  });
+
   it('refuses props it cannot honour, naming them', () => {
     const stack = new Stack(newApp(), 'Bad', { env: TEST_ENV });
     const imported = Bucket.fromBucketName(stack, 'B', 'other-bucket');
