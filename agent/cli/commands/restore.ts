@@ -26,6 +26,7 @@ interface RestoreFlags {
   json?: boolean;
   force?: boolean;
   integrityCheck?: string;
+  remote?: string;
 }
 
 export function parseTxidFlag(value: string): TXID {
@@ -117,6 +118,8 @@ async function runRestore(target: string, flags: RestoreFlags): Promise<void> {
   if (flags.txid !== undefined && flags.timestamp !== undefined) throw new UsageError('cannot use -txid and -timestamp together; choose one');
   const txid = flags.txid !== undefined ? parseTxidFlag(flags.txid) : undefined;
   const timestamp = flags.timestamp !== undefined ? parseTimestampFlag(flags.timestamp) : undefined;
+  // Loaded only when used: the Lambda client is not worth its start-up cost for local restores.
+  if (flags.remote !== undefined) return (await import('../remote-restore.ts')).runRemoteRestore({ functionName: flags.remote, target, txid, timestamp, output: flags.o, configPath: flags.config, expandEnv: flags.expandEnv, force: flags.force, ifDbNotExists: flags.ifDbNotExists, json: flags.json });
   const parallelism = parseParallelism(flags.parallelism);
   const integrityCheck = parseIntegrityCheck(flags.integrityCheck);
   const resolved = await resolveTarget(target, { configPath: flags.config, expandEnv: flags.expandEnv !== false });
@@ -179,5 +182,6 @@ export function register(program: Command): void {
     .option('--json', 'print the result or plan as JSON')
     .option('--force', 'overwrite an existing output database')
     .option('--integrity-check <mode>', 'none, quick (default) or full')
+    .option('--remote <function>', 'restore through the deployed restore Lambda (name or ARN) and download the result')
     .action(async (target: string, flags: RestoreFlags) => runRestore(target, flags));
 }
