@@ -134,3 +134,30 @@ describe('maintenance lease', () => {
     expect((await listLevel(client, 1)).map((f) => f.maxTXID)).toEqual([4]);
   });
 });
+
+describe('logs', () => {
+  it('carry the Lambda request id and the reason a record failed', async () => {
+    const { Logger } = await import('@aws-lambda-powertools/logger');
+    const { Metrics } = await import('@aws-lambda-powertools/metrics');
+    const observability = { logger: new Logger({ serviceName: 'streambed-compact', logLevel: 'INFO' }), metrics: new Metrics({ namespace: 'StreambedTest', serviceName: 'streambed-compact' }) };
+    const compact = createCompactHandler({ env: { S3_ENDPOINT: s3.endpoint, AWS_REGION: 'us-east-1' }, observability });
+    const context = {
+      awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e812345678', functionName: 'streambed-compact', functionVersion: '$LATEST', memoryLimitInMB: '1024',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:streambed-compact', logGroupName: '/aws/lambda/x', logStreamName: 's',
+      callbackWaitsForEmptyEventLoop: true, getRemainingTimeInMillis: () => 60_000, done: () => undefined, fail: () => undefined, succeed: () => undefined,
+    };
+    const error = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    const other = ['info', 'warn', 'log'].map((m) => vi.spyOn(console, m as 'info').mockImplementation(() => undefined));
+    let lines: string[] = [];
+    try {
+      const response = await compact(sqsEvent([sqsRecord({ not: 'an S3 notification' }, 'msg-1')]), context);
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'msg-1' }]);
+      lines = error.mock.calls.map((c) => String(c[0]));
+    } finally {
+      error.mockRestore();
+      for (const o of other) o.mockRestore();
+    }
+    const failed = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.message === 'record failed');
+    expect(failed).toMatchObject({ messageId: 'msg-1', function_request_id: context.awsRequestId, reason: expect.stringMatching(/no "Records" array/) });
+  });
+});
