@@ -39,7 +39,7 @@ export function deleteStatement(bucket: IBucket): PolicyStatement {
   return new PolicyStatement({ sid: 'DeleteReplicaObjects', effect: Effect.ALLOW, actions: ['s3:DeleteObject'], resources: [bucket.arnForObjects('*')] });
 }
 
-/** The maintenance lease of every database (functions/shared/lease.ts): read and conditionally rewritten, never deleted. */
+/** The maintenance lease of every database (functions/shared/lease.ts): read and conditionally written; the delete that releases it is in deleteStatement. */
 export function leaseStatement(bucket: IBucket): PolicyStatement {
   return new PolicyStatement({
     sid: 'MaintenanceLease',

@@ -1,5 +1,5 @@
 // One maintenance pass per database at a time: a lease object written with S3 conditional writes.
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { leaseKey } from './lease-key.ts';
 
 export interface LeaseBody {
@@ -56,9 +56,8 @@ export async function acquireLease(s3: S3Client, bucket: string, dbPath: string,
     return { acquired: false, heldBy: current.body.owner, until: current.body.expires };
   }
   const body: LeaseBody = { owner: options.owner, expires: new Date(now.getTime() + options.ttlMs).toISOString() };
-  let etag: string | undefined;
   try {
-    const put = await s3.send(
+    await s3.send(
       new PutObjectCommand({
         Bucket: bucket,
         Key: key,
@@ -67,7 +66,6 @@ export async function acquireLease(s3: S3Client, bucket: string, dbPath: string,
         ...(current ? (current.etag ? { IfMatch: current.etag } : {}) : { IfNoneMatch: '*' }),
       }),
     );
-    etag = put.ETag;
   } catch (err) {
     if (lostRace(err)) return { acquired: false, heldBy: 'another pass (conditional write lost)', until: body.expires };
     throw err;
@@ -76,14 +74,10 @@ export async function acquireLease(s3: S3Client, bucket: string, dbPath: string,
   if (check && check.body.owner !== options.owner) return { acquired: false, heldBy: check.body.owner, until: check.body.expires };
   return {
     acquired: true,
+    // DELETE costs nothing on S3 (a PUT would cost as much as the pass's own writes). Only a pass that outlived
+    // its lease could remove a successor's, and the ttl is the function's whole remaining time.
     async release() {
-      const expired: LeaseBody = { owner: options.owner, expires: new Date(0).toISOString() };
-      try {
-        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: JSON.stringify(expired), ContentType: 'application/json', ...(etag ? { IfMatch: etag } : {}) }));
-      } catch (err) {
-        // Someone took it over after ours expired: theirs now, nothing to release.
-        if (!lostRace(err)) throw err;
-      }
+      await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
   };
 }

@@ -39,7 +39,7 @@ describe('host examples', () => {
     expect(JSON.stringify(byName.restore.Command)).toMatch(/"restore","-if-db-not-exists","-if-replica-exists","-o","\/data\/app.db"/);
     expect(byName.agent.DependsOn).toEqual([{ ContainerName: 'restore', Condition: 'SUCCESS' }]);
     expect(byName.app.DependsOn).toEqual(expect.arrayContaining([{ ContainerName: 'restore', Condition: 'SUCCESS' }, { ContainerName: 'agent', Condition: 'START' }]));
-    for (const c of Object.values(byName)) expect(c.MountPoints).toEqual([{ SourceVolume: 'data', ContainerPath: '/data', ReadOnly: false }]);
+    for (const c of Object.values(byName) as Array<Record<string, unknown>>) expect(c.MountPoints).toEqual([{ SourceVolume: 'data', ContainerPath: '/data', ReadOnly: false }]);
     expect(JSON.stringify(task.Properties.TaskRoleArn)).toMatch(/TasksAccessTaskRole/);
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: [Match.objectLike({ Principal: { Service: 'ecs-tasks.amazonaws.com' }, Condition: Match.objectLike({ StringEquals: Match.anyValue() }) })] },
