@@ -1,7 +1,7 @@
 // One streambed Lambda: Node 24 on arm64, bundled locally by esbuild as ESM, its own role and log group.
 import { Duration, RemovalPolicy, Size } from 'aws-cdk-lib';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, RuntimeFamily } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, RuntimeFamily, type IDestination } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -23,6 +23,28 @@ export interface StreambedFunctionProps {
   ephemeralStorage?: Size;
   environment: Record<string, string>;
   logRetention: RetentionDays;
+  /** Asynchronous invocations (schedules): where a failed event goes after the retries. */
+  onFailure?: IDestination;
+  /** Retries of a failed asynchronous invocation (Lambda's default is 2). */
+  retryAttempts?: number;
+  reservedConcurrency?: number;
+}
+
+/** esbuild as installed with the project (the same binary CDK's local bundling runs). */
+const ESBUILD = join(REPO_ROOT, 'node_modules', '.bin', 'esbuild');
+
+/**
+ * core/restore starts its decode worker as `new URL('./decode-worker.ts', import.meta.url)` when the machine has
+ * more than two cores (a Lambda above 2048 MB). In the bundle that URL points next to index.mjs, so the worker is
+ * bundled to exactly that name: plain JavaScript, which Node 24's type stripping loads as is, as an ES module
+ * because of the package.json next to it.
+ */
+function decodeWorkerCommands(outputDir: string): string[] {
+  const out = (name: string): string => JSON.stringify(join(outputDir, name));
+  return [
+    `${JSON.stringify(ESBUILD)} ${JSON.stringify(join(REPO_ROOT, 'core', 'restore', 'decode-worker.ts'))} --bundle --platform=node --format=esm --target=node24 --minify --log-level=warning --outfile=${out('decode-worker.ts')}`,
+    `echo '{"type":"module"}' > ${out('package.json')}`,
+  ];
 }
 
 /**
@@ -59,6 +81,9 @@ export class StreambedFunction extends Construct {
       timeout: props.timeout,
       memorySize: props.memorySize,
       ...(props.ephemeralStorage ? { ephemeralStorageSize: props.ephemeralStorage } : {}),
+      ...(props.onFailure ? { onFailure: props.onFailure } : {}),
+      ...(props.retryAttempts !== undefined ? { retryAttempts: props.retryAttempts } : {}),
+      ...(props.reservedConcurrency !== undefined ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       role: this.role,
       logGroup: this.logGroup,
       projectRoot: REPO_ROOT,
@@ -74,6 +99,11 @@ export class StreambedFunction extends Construct {
         mainFields: ['module', 'main'],
         banner: "import { createRequire as __streambedCreateRequire } from 'node:module'; const require = __streambedCreateRequire(import.meta.url);",
         esbuildArgs: { '--alias:better-sqlite3': join(REPO_ROOT, 'functions', 'shared', 'sqlite-adapter.ts') },
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_inputDir: string, outputDir: string) => decodeWorkerCommands(outputDir),
+        },
       },
     });
   }

@@ -1,6 +1,8 @@
 // Explicit S3 policy statements, so each role gets exactly the actions its function uses (no grant* extras).
 import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { LEASE_OBJECT_NAME } from '../functions/shared/lease-key.ts';
 
 /** Why object ARNs end in wildcards (cdk-nag IAM5 acknowledgements). */
 export const PER_DB_KEYS = 'Database paths are chosen by the host agents at run time, so object ARNs are per-level patterns under any path.';
@@ -35,4 +37,19 @@ export function writeStatement(bucket: IBucket, objectArns: string[] = [bucket.a
 
 export function deleteStatement(bucket: IBucket): PolicyStatement {
   return new PolicyStatement({ sid: 'DeleteReplicaObjects', effect: Effect.ALLOW, actions: ['s3:DeleteObject'], resources: [bucket.arnForObjects('*')] });
+}
+
+/** The maintenance lease of every database (functions/shared/lease.ts): read and conditionally written; the delete that releases it is in deleteStatement. */
+export function leaseStatement(bucket: IBucket): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'MaintenanceLease',
+    effect: Effect.ALLOW,
+    actions: ['s3:GetObject', 's3:PutObject'],
+    resources: [bucket.arnForObjects(`*/${LEASE_OBJECT_NAME}`), bucket.arnForObjects(LEASE_OBJECT_NAME)],
+  });
+}
+
+/** SSE-KMS: writing needs a data key, reading (and multipart uploads) decrypts it. */
+export function kmsStatement(key: IKey): PolicyStatement {
+  return new PolicyStatement({ sid: 'ReplicaBucketKey', effect: Effect.ALLOW, actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [key.keyArn] });
 }

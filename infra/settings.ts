@@ -1,85 +1,83 @@
-// The stack's knobs, read from CDK context (`cdk.json` or `-c key=value`) with the agent's defaults.
+// The ready app's knobs, read from CDK context (`cdk.json` or `-c key=value`) and turned into StreambedBackup props.
 import type { Node } from 'constructs';
+import type { StreambedBackupProps } from './backup-props.ts';
+import { StreambedPropsError } from './backup-props.ts';
 
-export interface MaintenanceEnv {
-  /** Go durations, e.g. "30s,5m,1h" (L1..Ln); the same settings the agent's config file has. */
-  levels: string;
-  snapshotInterval: string;
-  snapshotRetention: string;
-  l0Retention: string;
-  retentionEnabled: boolean;
-}
-
-export interface StreambedSettings {
-  /** Use this existing bucket instead of creating one. */
+/** What the app builds besides the construct's props. */
+export interface AppSettings {
+  /** Import this existing bucket instead of creating one. */
   bucketName?: string;
-  /** Versioning on a created bucket (noncurrent versions then expire after `noncurrentDays`). */
-  versioned: boolean;
-  noncurrentDays: number;
-  maintenance: MaintenanceEnv;
-  /** Database paths the scheduled functions handle; empty: discover them by listing the bucket. */
-  dbPaths: string[];
-  /** EventBridge rate expressions. */
-  retentionSchedule: string;
-  verifySchedule: string;
-  sweepSchedule: string;
-  logRetentionDays: number;
+  /** KMS key ARN: SSE-KMS on a created bucket, or the key an imported bucket uses. */
+  kmsKeyArn?: string;
+  /** Create an EC2 instance role (+ profile) and an ECS task role scoped to the databases. Default true. */
+  hostRoles: boolean;
+  props: Omit<StreambedBackupProps, 'bucket' | 'encryptionKey'>;
 }
 
-export const DEFAULT_SETTINGS: StreambedSettings = {
-  versioned: false,
-  noncurrentDays: 7,
-  maintenance: { levels: '30s,5m,1h', snapshotInterval: '24h', snapshotRetention: '24h', l0Retention: '5m', retentionEnabled: true },
-  dbPaths: [],
-  retentionSchedule: 'rate(15 minutes)',
-  verifySchedule: 'rate(1 day)',
-  sweepSchedule: 'rate(5 minutes)',
-  logRetentionDays: 30,
-};
+/** Every context key the app reads (docs/deploy.md lists them with their meaning). */
+export const CONTEXT_KEYS = [
+  'stackName', 'bucketName', 'kmsKeyArn', 'versioned', 'noncurrentDays', 'objectLockMode', 'objectLockDays', 'levels',
+  'snapshotInterval', 'snapshotRetention', 'l0Retention', 'retentionEnabled', 'dbPaths', 'retentionSchedule',
+  'verifySchedule', 'sweepSchedule', 'staleAfter', 'restoresExpireDays', 'verifyFull', 'alarmEmail', 'logRetentionDays',
+  'hostRoles',
+] as const;
 
 function text(node: Node, key: string): string | undefined {
   const value: unknown = node.tryGetContext(key);
-  return value === undefined || value === null || value === '' ? undefined : String(value);
+  if (value === undefined || value === null || value === '') return undefined;
+  return Array.isArray(value) ? value.join(',') : String(value);
 }
 
-function flag(node: Node, key: string, fallback: boolean): boolean {
+function flag(node: Node, key: string): boolean | undefined {
   const value = text(node, key);
-  return value === undefined ? fallback : value === 'true';
+  if (value === undefined) return undefined;
+  if (value === 'true' || value === 'false') return value === 'true';
+  throw new StreambedPropsError(`context ${key}=${JSON.stringify(value)}: use true or false`);
 }
 
-/** Context keys: bucketName, versioned, levels, snapshotInterval, snapshotRetention, l0Retention, retentionEnabled, dbPaths, retentionSchedule, verifySchedule, sweepSchedule, logRetentionDays. */
-export function settingsFromContext(node: Node): StreambedSettings {
-  const d = DEFAULT_SETTINGS;
-  const m = d.maintenance;
+function count(node: Node, key: string): number | undefined {
+  const value = text(node, key);
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new StreambedPropsError(`context ${key}=${JSON.stringify(value)}: a whole number of days`);
+  return Number(value);
+}
+
+function list(node: Node, key: string): string[] | undefined {
+  const value = text(node, key);
+  return value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** Unset keys leave the construct's defaults in place; the construct validates every value. */
+export function settingsFromContext(node: Node): AppSettings {
+  const props: Record<string, unknown> = {
+    versioned: flag(node, 'versioned'),
+    noncurrentVersionDays: count(node, 'noncurrentDays'),
+    levels: list(node, 'levels'),
+    snapshotInterval: text(node, 'snapshotInterval'),
+    snapshotRetention: text(node, 'snapshotRetention'),
+    l0Retention: text(node, 'l0Retention'),
+    retentionEnabled: flag(node, 'retentionEnabled'),
+    databases: list(node, 'dbPaths'),
+    staleAfter: text(node, 'staleAfter'),
+    restoresExpireDays: count(node, 'restoresExpireDays'),
+    verifyFull: flag(node, 'verifyFull'),
+    alarmEmail: text(node, 'alarmEmail'),
+    logRetentionDays: count(node, 'logRetentionDays'),
+  };
+  const schedules = { sweep: text(node, 'sweepSchedule'), retention: text(node, 'retentionSchedule'), verify: text(node, 'verifySchedule') };
+  if (Object.values(schedules).some((v) => v !== undefined)) props.schedules = Object.fromEntries(Object.entries(schedules).filter(([, v]) => v !== undefined));
+  const lockMode = text(node, 'objectLockMode');
+  if (lockMode !== undefined) {
+    if (lockMode !== 'GOVERNANCE' && lockMode !== 'COMPLIANCE') throw new StreambedPropsError(`context objectLockMode=${JSON.stringify(lockMode)}: GOVERNANCE or COMPLIANCE`);
+    props.objectLock = { mode: lockMode, days: count(node, 'objectLockDays') ?? 7 };
+  }
+  for (const k of Object.keys(props)) if (props[k] === undefined) delete props[k];
   const bucketName = text(node, 'bucketName');
+  const kmsKeyArn = text(node, 'kmsKeyArn');
   return {
     ...(bucketName ? { bucketName } : {}),
-    versioned: flag(node, 'versioned', d.versioned),
-    noncurrentDays: Number(text(node, 'noncurrentDays') ?? d.noncurrentDays),
-    maintenance: {
-      levels: text(node, 'levels') ?? m.levels,
-      snapshotInterval: text(node, 'snapshotInterval') ?? m.snapshotInterval,
-      snapshotRetention: text(node, 'snapshotRetention') ?? m.snapshotRetention,
-      l0Retention: text(node, 'l0Retention') ?? m.l0Retention,
-      retentionEnabled: flag(node, 'retentionEnabled', m.retentionEnabled),
-    },
-    dbPaths: (text(node, 'dbPaths') ?? '').split(',').map((s) => s.trim()).filter(Boolean),
-    retentionSchedule: text(node, 'retentionSchedule') ?? d.retentionSchedule,
-    verifySchedule: text(node, 'verifySchedule') ?? d.verifySchedule,
-    sweepSchedule: text(node, 'sweepSchedule') ?? d.sweepSchedule,
-    logRetentionDays: Number(text(node, 'logRetentionDays') ?? d.logRetentionDays),
-  };
-}
-
-/** The environment every maintenance function gets (read back by functions/shared/settings.ts). */
-export function maintenanceEnvironment(s: StreambedSettings, bucketName: string): Record<string, string> {
-  return {
-    BUCKET_NAME: bucketName,
-    LEVELS: s.maintenance.levels,
-    SNAPSHOT_INTERVAL: s.maintenance.snapshotInterval,
-    SNAPSHOT_RETENTION: s.maintenance.snapshotRetention,
-    L0_RETENTION: s.maintenance.l0Retention,
-    RETENTION_ENABLED: String(s.maintenance.retentionEnabled),
-    ...(s.dbPaths.length > 0 ? { DB_PATHS: s.dbPaths.join(',') } : {}),
+    ...(kmsKeyArn ? { kmsKeyArn } : {}),
+    hostRoles: flag(node, 'hostRoles') ?? true,
+    props: props as AppSettings['props'],
   };
 }

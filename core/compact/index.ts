@@ -9,6 +9,11 @@ export { listLevel, listReplica, type ReplicaListing } from './listing.ts';
 export {
   maintenanceSettingsFromConfig,
   DEFAULT_MAINTENANCE_SETTINGS,
+  MAX_COMPACTION_LEVELS,
+  levelsProblem,
+  maintenanceDurationProblems,
+  type MaintenanceDurations,
+  type SettingProblem,
   type MaintenanceSettings,
   type MaintenanceLogger,
 } from './settings.ts';

@@ -1,4 +1,5 @@
 // What maintenance (compaction, snapshots, retention) needs to know, and how to derive it from a configuration.
+import { formatDuration } from '../config/duration.ts';
 import type { StreambedConfig } from '../config/types.ts';
 import {
   DEFAULT_L0_RETENTION,
@@ -49,4 +50,50 @@ export function maintenanceSettingsFromConfig(config: StreambedConfig): Maintena
 /** The highest compaction level (Ln); files from L1 to Ln feed the snapshot level. */
 export function topLevel(settings: Pick<MaintenanceSettings, 'levels'>): number {
   return settings.levels.length;
+}
+
+/** L1..L8: level 9 holds snapshots (Litestream's SnapshotLevel). */
+export const MAX_COMPACTION_LEVELS = 8;
+
+/** The maintenance durations a configuration sets, in milliseconds; `levels` are L1..Ln. */
+export type MaintenanceDurations = Pick<MaintenanceSettings, 'levels' | 'snapshotInterval' | 'snapshotRetention' | 'l0Retention'>;
+
+export interface SettingProblem {
+  setting: keyof MaintenanceDurations;
+  message: string;
+}
+
+function shown(ms: number): string {
+  return Number.isFinite(ms) ? formatDuration(ms) : String(ms);
+}
+
+/**
+ * Why these compaction intervals cannot be used, or undefined when they can. The one rule the agent's YAML
+ * (`levels:`), the Lambda environment (LEVELS) and the CDK construct (`levels` prop) all apply, so a setting one
+ * of them accepts is never refused by another.
+ */
+export function levelsProblem(levels: readonly number[]): string | undefined {
+  if (levels.length > MAX_COMPACTION_LEVELS) {
+    return `${levels.length} levels given; at most ${MAX_COMPACTION_LEVELS} (L1..L${MAX_COMPACTION_LEVELS}; level 9 holds snapshots)`;
+  }
+  for (let i = 0; i < levels.length; i++) {
+    if (!Number.isFinite(levels[i]) || !(levels[i] > 0)) return `L${i + 1} interval ${shown(levels[i])} must be a positive duration such as 30s`;
+  }
+  for (let i = 1; i < levels.length; i++) {
+    if (levels[i] <= levels[i - 1]) {
+      return `L${i + 1} interval ${shown(levels[i])} must be longer than L${i}'s ${shown(levels[i - 1])}: intervals increase from L1 to L${levels.length}`;
+    }
+  }
+  return undefined;
+}
+
+/** Every problem of a set of maintenance durations (levels, snapshot interval and retention, L0 retention). */
+export function maintenanceDurationProblems(s: MaintenanceDurations): SettingProblem[] {
+  const out: SettingProblem[] = [];
+  const levels = levelsProblem(s.levels);
+  if (levels) out.push({ setting: 'levels', message: levels });
+  if (!(s.snapshotInterval > 0)) out.push({ setting: 'snapshotInterval', message: `${shown(s.snapshotInterval)} must be a positive duration such as 24h` });
+  if (!(s.snapshotRetention > 0)) out.push({ setting: 'snapshotRetention', message: `${shown(s.snapshotRetention)} must be a positive duration such as 24h` });
+  if (!(s.l0Retention >= 0)) out.push({ setting: 'l0Retention', message: `${shown(s.l0Retention)} must be zero or a positive duration such as 5m` });
+  return out;
 }

@@ -4,6 +4,7 @@ import {
   DEFAULT_SHUTDOWN_SYNC_INTERVAL, DEFAULT_SHUTDOWN_SYNC_TIMEOUT, DEFAULT_SNAPSHOT_INTERVAL, DEFAULT_SNAPSHOT_RETENTION,
   MIN_HEARTBEAT_INTERVAL,
 } from './defaults.ts';
+import { levelsProblem } from '../compact/settings.ts';
 import { checkKeys, fail, fieldsOf, isSet, readBool, readDuration, readMap, readString } from './fields.ts';
 import type { Field, Fields, ReadContext } from './fields.ts';
 import { LEVEL_KEYS, LOGGING_KEYS, RETENTION_KEYS, SNAPSHOT_KEYS, SOCKET_KEYS, VALIDATION_KEYS } from './keys.ts';
@@ -61,7 +62,7 @@ function levels(g: Fields, ctx: ReadContext): number[] {
   const field = g.get('levels');
   if (!field || (field.node.kind === 'scalar' && field.node.value === null)) return [...DEFAULT_LEVEL_INTERVALS];
   if (field.node.kind !== 'seq') fail(field, 'must be a list of `- interval: DURATION` entries (L1, L2, ...)');
-  return field.node.items.map((item, i) => {
+  const out = field.node.items.map((item, i) => {
     const itemField: Field = { ...field, path: `${field.path}[${i}]`, node: item, line: item.line };
     const map = readMap(itemField);
     if (!map) return fail(itemField, 'must be a mapping such as `- interval: 30s`');
@@ -71,6 +72,9 @@ function levels(g: Fields, ctx: ReadContext): number[] {
     if (interval === undefined) return fail(itemField, 'needs `interval` (e.g. `interval: 5m`)');
     return interval;
   });
+  const problem = levelsProblem(out);
+  if (problem) fail(field, problem);
+  return out;
 }
 
 function heartbeat(g: Fields): Pick<StreambedConfig, 'heartbeatUrl' | 'heartbeatInterval'> {

@@ -2,11 +2,13 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { runMaintenance, type MaintenanceReport } from '../../core/compact/index.ts';
+import type { MaintenanceReport } from '../../core/compact/index.ts';
 import { cachedReplicaClient } from '../shared/client-cache.ts';
 import type { Env } from '../shared/env.ts';
+import { leasedMaintenance, passIdentity } from '../shared/leased-pass.ts';
 import { dbPathOfL0Key } from '../shared/ltx-keys.ts';
-import { coreLogger, createObservability, type Observability } from '../shared/powertools.ts';
+import { METRIC_NAMES } from '../shared/metric-names.ts';
+import { coreLogger, createObservability, errorMessage, type Observability } from '../shared/powertools.ts';
 import { maintenanceSettingsFromEnv } from '../shared/settings.ts';
 import { createdObjectsOf } from './s3-notifications.ts';
 
@@ -35,17 +37,26 @@ export function createCompactHandler(options: CompactHandlerOptions = {}): Compa
   const processor = new BatchProcessor(EventType.SQS);
 
   return async (event, context) => {
+    if (context) logger.addContext(context);
     const settings = maintenanceSettingsFromEnv(env, { logger: coreLogger(logger) });
+    const identity = passIdentity(context);
     const passes = new Map<string, Promise<void>>();
     const runPass = (bucket: string, path: string): Promise<void> => {
       const db = `s3://${bucket}/${path}`;
       let pass = passes.get(db);
       if (!pass) {
         pass = (async () => {
-          const report = await runMaintenance(cachedReplicaClient(env, bucket, path), settings, options.now?.() ?? new Date());
-          metrics.addMetric('FilesWritten', MetricUnit.Count, report.written.length);
-          metrics.addMetric('FilesDeleted', MetricUnit.Count, report.deleted.length);
-          metrics.addMetric('MaintenanceErrors', MetricUnit.Count, report.errors.length);
+          const outcome = await leasedMaintenance(cachedReplicaClient(env, bucket, path), bucket, path, settings, options.now?.() ?? new Date(), identity);
+          if (outcome.skipped) {
+            // The holder's pass, or the next sweep, covers this database: not a failure, nothing to retry.
+            metrics.addMetric(METRIC_NAMES.passesSkipped, MetricUnit.Count, 1);
+            logger.info('maintenance pass skipped: another pass holds the lease', { db, heldBy: outcome.heldBy, until: outcome.until });
+            return;
+          }
+          const { report } = outcome;
+          metrics.addMetric(METRIC_NAMES.filesWritten, MetricUnit.Count, report.written.length);
+          metrics.addMetric(METRIC_NAMES.filesDeleted, MetricUnit.Count, report.deleted.length);
+          metrics.addMetric(METRIC_NAMES.maintenanceErrors, MetricUnit.Count, report.errors.length);
           logger.info('maintenance pass', { db, written: report.written.length, deleted: report.deleted.length, errors: report.errors });
           const failure = failureOf(db, report);
           if (failure) throw failure;
@@ -56,6 +67,15 @@ export function createCompactHandler(options: CompactHandlerOptions = {}): Compa
     };
     const recordHandler = async (record: SQSRecord): Promise<void> => {
       const dbs = new Map<string, { bucket: string; path: string }>();
+      try {
+        await passesFor(record, dbs);
+      } catch (err) {
+        // The reason, next to the message that SQS will redeliver (and finally dead-letter).
+        logger.error('record failed', { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount, databases: [...dbs.keys()], reason: errorMessage(err) });
+        throw err;
+      }
+    };
+    const passesFor = async (record: SQSRecord, dbs: Map<string, { bucket: string; path: string }>): Promise<void> => {
       for (const object of createdObjectsOf(record.body)) {
         const path = dbPathOfL0Key(object.key);
         if (path === null) continue;

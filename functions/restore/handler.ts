@@ -1,5 +1,6 @@
 // Restore function (direct invocation): rebuilds a database at a TXID or time into /tmp and uploads it to the bucket.
 import { Upload } from '@aws-sdk/lib-storage';
+import type { Context } from 'aws-lambda';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,27 +11,38 @@ import { optionalEnv } from '../shared/env.ts';
 import { restoresPrefix } from '../shared/db-paths.ts';
 import { coreLogger, createObservability, type Observability } from '../shared/powertools.ts';
 import { bucketFromEnv, replicaClientFor } from '../shared/replica.ts';
+import { UsageError } from '../../core/errors.ts';
 import { parseRestoreRequest, type RestoreRequest } from './input.ts';
+import { presignGetUrl } from './presign.ts';
 
 export type { RestoreRequest };
 
 export interface RestoreResponse {
+  /** BUCKET_NAME, where the restored database was uploaded. */
+  bucket: string;
   /** 16 hex digits. */
   txid: string;
-  /** Where the restored database was uploaded, in BUCKET_NAME. */
+  /** Time of the restored transaction (RFC 3339). */
+  timestamp: string;
+  /** The restored database's key, always under RESTORES_PREFIX (which the bucket's lifecycle expires). */
   key: string;
   /** Size of the restored database file. */
   bytes: number;
   /** LTX database checksum of the restored file, 16 hex digits (what `streambed ltxfile` and Litestream print). */
   checksum: string;
+  /** Presigned GET of `key`, valid for 15 minutes: `streambed restore -remote` downloads through it. */
+  url: string;
 }
+
+/** How long the returned URL works. */
+export const URL_EXPIRY_SECONDS = 15 * 60;
 
 export interface RestoreHandlerOptions {
   env?: Env;
   observability?: Observability;
 }
 
-export type RestoreHandler = (event: RestoreRequest) => Promise<RestoreResponse>;
+export type RestoreHandler = (event: RestoreRequest, context?: Context) => Promise<RestoreResponse>;
 
 /** INTEGRITY_CHECK: none | quick (default) | full; the bundle runs it with node:sqlite (functions/shared/sqlite-adapter.ts). */
 function integrityCheck(env: Env): 'none' | 'quick' | 'full' {
@@ -42,8 +54,13 @@ function integrityCheck(env: Env): 'none' | 'quick' | 'full' {
 export function createRestoreHandler(options: RestoreHandlerOptions = {}): RestoreHandler {
   const env = options.env ?? process.env;
   const { logger } = options.observability ?? createObservability('streambed-restore');
-  return async (event) => {
+  return async (event, context) => {
+    if (context) logger.addContext(context);
     const request = parseRestoreRequest(event);
+    const prefix = restoresPrefix(env);
+    if (request.outputKey !== undefined && !request.outputKey.startsWith(prefix)) {
+      throw new UsageError(`restore input: "outputKey" ${JSON.stringify(request.outputKey)} must be under ${prefix} (the only prefix this function may write, and the one that expires)`);
+    }
     const bucket = bucketFromEnv(env);
     const client = replicaClientFor(env, bucket, request.path);
     const dir = await mkdtemp(join(tmpdir(), 'streambed-restore-'));
@@ -58,12 +75,13 @@ export function createRestoreHandler(options: RestoreHandlerOptions = {}): Resto
         logger: coreLogger(logger),
       });
       const txid = formatTXID(result.txid);
-      const key = request.outputKey ?? `${restoresPrefix(env)}${request.path ? `${request.path}/` : ''}${txid}.db`;
+      const key = request.outputKey ?? `${prefix}${request.path ? `${request.path}/` : ''}${txid}.db`;
       const bytes = (await stat(outputPath)).size;
       await new Upload({ client: client.s3, params: { Bucket: bucket, Key: key, Body: createReadStream(outputPath), ContentType: 'application/vnd.sqlite3' } }).done();
       const checksum = (result.checksum ?? 0n).toString(16).padStart(16, '0');
+      const url = await presignGetUrl(client.s3, bucket, key, URL_EXPIRY_SECONDS);
       logger.info('restored', { db: client.location, txid, key, bytes, files: result.files.length, skipped: result.skipped });
-      return { txid, key, bytes, checksum };
+      return { bucket, key, txid, timestamp: result.timestamp.toISOString(), bytes, checksum, url };
     } finally {
       await Promise.all([rm(dir, { recursive: true, force: true }), client.close()]);
     }

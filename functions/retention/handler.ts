@@ -1,9 +1,10 @@
 // Retention function (scheduled): deletes what the retention policy no longer needs, for every database.
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { ScheduledEvent } from 'aws-lambda';
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { RetentionOutcome } from '../../core/compact/index.ts';
 import { enforceRetention } from '../../core/retention/index.ts';
 import type { Env } from '../shared/env.ts';
+import { METRIC_NAMES } from '../shared/metric-names.ts';
 import { coreLogger, createObservability, type Observability } from '../shared/powertools.ts';
 import { forEachDb, throwIfFailed, type DbResult } from '../shared/scheduled.ts';
 import { maintenanceSettingsFromEnv } from '../shared/settings.ts';
@@ -14,23 +15,24 @@ export interface ScheduledHandlerOptions {
   now?: () => Date;
 }
 
-export type RetentionHandler = (event: ScheduledEvent) => Promise<Array<DbResult<RetentionOutcome>>>;
+export type RetentionHandler = (event: ScheduledEvent, context?: Context) => Promise<Array<DbResult<RetentionOutcome>>>;
 
 /** RETENTION_ENABLED=false makes every run a no-op that says so (the bucket's lifecycle rules are in charge). */
 export function createRetentionHandler(options: ScheduledHandlerOptions = {}): RetentionHandler {
   const env = options.env ?? process.env;
   const { logger, metrics } = options.observability ?? createObservability('streambed-retention');
-  return async (event) => {
+  return async (event, context) => {
+    if (context) logger.addContext(context);
     const settings = maintenanceSettingsFromEnv(env, { logger: coreLogger(logger) });
     logger.info('retention run', { schedule: event.resources, enabled: settings.retentionEnabled });
     try {
       const results = await forEachDb(env, (client) => enforceRetention(client, settings, options.now?.() ?? new Date()));
       for (const r of results) {
-        if (r.error !== undefined) logger.error('retention failed', { db: r.db, error: r.error });
+        if (r.error !== undefined) logger.error('retention failed', { db: r.db, reason: r.error });
         else logger.info('retention done', { db: r.db, deleted: r.result?.deleted.length, notes: r.result?.notes });
       }
-      metrics.addMetric('RetentionDeletedFiles', MetricUnit.Count, results.reduce((n, r) => n + (r.result?.deleted.length ?? 0), 0));
-      metrics.addMetric('RetentionFailedDatabases', MetricUnit.Count, results.filter((r) => r.error !== undefined).length);
+      metrics.addMetric(METRIC_NAMES.retentionDeletedFiles, MetricUnit.Count, results.reduce((n, r) => n + (r.result?.deleted.length ?? 0), 0));
+      metrics.addMetric(METRIC_NAMES.retentionFailedDatabases, MetricUnit.Count, results.filter((r) => r.error !== undefined).length);
       throwIfFailed(results, 'retention');
       return results;
     } finally {

@@ -2,8 +2,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { MaintenanceLogger } from '../../core/compact/index.ts';
+import { METRICS_NAMESPACE } from './metric-names.ts';
 
-export const METRICS_NAMESPACE = 'Streambed';
+export { METRICS_NAMESPACE };
 
 export interface Observability {
   logger: Logger;

@@ -53,9 +53,14 @@ describe('restore handler', () => {
   });
 
   it('restores the latest state by default and a point in time by timestamp, to a chosen key', async () => {
-    const latest = await handler()({ path: 'svc/app.db', outputKey: 'exports/latest.db' });
-    expect(latest).toMatchObject({ txid: '000000000000000a', key: 'exports/latest.db' });
-    expect((await download('exports/latest.db')).equals(history.states[9])).toBe(true);
+    const latest = await handler()({ path: 'svc/app.db', outputKey: 'restores/exports/latest.db' });
+    expect(latest).toMatchObject({ bucket, txid: '000000000000000a', key: 'restores/exports/latest.db', timestamp: '2026-01-01T00:00:10.000Z' });
+    expect((await download('restores/exports/latest.db')).equals(history.states[9])).toBe(true);
+    // The presigned URL (15 minutes) reads the same bytes, ranges included.
+    expect(latest.url).toMatch(/X-Amz-Expires=900/);
+    const ranged = await fetch(latest.url, { headers: { Range: 'bytes=100-199' } });
+    expect(ranged.status).toBe(206);
+    expect(Buffer.from(await ranged.arrayBuffer()).equals(history.states[9].subarray(100, 200))).toBe(true);
     // litestream-timestamp of TXID n is 2026-01-01T00:00:00Z + n s; "before 00:00:04.5" is TXID 4.
     const atTime = await handler()({ path: 'svc/app.db', timestamp: '2026-01-01T00:00:04.500Z' });
     expect(atTime.txid).toBe('0000000000000004');
@@ -71,6 +76,8 @@ describe('restore handler', () => {
     await expect(run({ path: 'svc/app.db', timestamp: 'yesterday' })).rejects.toThrow(/"timestamp" must be RFC 3339/);
     await expect(run({ path: 'svc/app.db', txid: '0000000000000001', timestamp: '2026-01-01T00:00:00Z' })).rejects.toThrow(/not both/);
     await expect(run({ path: 'svc/app.db', outputKey: 'x/0000/0000000000000001-0000000000000001.ltx' })).rejects.toThrow(/"outputKey"/);
+    // Anywhere outside restores/ would be denied by the role after the whole restore; refuse it up front.
+    await expect(run({ path: 'svc/app.db', outputKey: 'svc/app.db/0000/evil.db' })).rejects.toThrow(/"outputKey" "svc\/app.db\/0000\/evil.db" must be under restores\//);
     await expect(run({ path: 'svc/app.db', dbPath: 'x' } as never)).rejects.toThrow(/unknown field\(s\) "dbPath"/);
     await expect(run({ path: 'svc/app.db', txid: '00000000000000ff' })).rejects.toThrow(/00000000000000ff|TXID|not available/i);
     await expect(run({ path: 'nothing-here.db' })).rejects.toThrow();

@@ -3,8 +3,9 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Template } from 'aws-cdk-lib/assertions';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -80,4 +81,50 @@ describe('bundled restore function', () => {
     expect(Buffer.from((await out.Body?.transformToByteArray()) ?? []).equals(history.states[3])).toBe(true);
     await expect(bundle.handler({ path: 'app.db' })).rejects.toThrow(/quick_check|integrity/i);
   });
+
+  it('works with more than two vCPUs (decode worker in the asset), run as Lambda would: a separate Node process', async () => {
+    const bucket = await s3.createBucket();
+    const history = await makeHistory(await tempDir('bundle-cpus'), 6, 3);
+    await writeL0(new S3ReplicaClient(s3.s3Options(bucket, 'app.db')), history, 1, 6);
+    expect(existsSync(join(assetDir, 'decode-worker.ts'))).toBe(true);
+    const run = (dir: string): Promise<{ code: number | null; stdout: string; stderr: string }> => runBundle(dir, bucket, 4);
+    const four = await run(assetDir);
+    expect(four.stderr).not.toMatch(/Cannot find module/);
+    expect(four.code).toBe(0);
+    const answer = JSON.parse(four.stdout) as RestoreResponse & { cpus: number };
+    expect(answer.cpus).toBe(4);
+    expect(answer.txid).toBe('0000000000000006');
+    const out = await s3.client().send(new GetObjectCommand({ Bucket: bucket, Key: answer.key }));
+    expect(Buffer.from((await out.Body?.transformToByteArray()) ?? []).equals(history.states[5])).toBe(true);
+
+    // Without the worker file next to index.mjs, the same run fails as issue 10 reported: the check is live.
+    const broken = await tempDir('bundle-no-worker');
+    await cp(assetDir, broken, { recursive: true });
+    await rm(join(broken, 'decode-worker.ts'));
+    const failed = await run(broken);
+    expect(failed.code).not.toBe(0);
+    expect(failed.stderr).toMatch(/Cannot find module .*decode-worker\.ts/);
+  });
 });
+
+/** Runs the bundled handler in a child process whose os.availableParallelism() reports `cpus`. */
+async function runBundle(dir: string, bucket: string, cpus: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const helpers = await tempDir('bundle-runner');
+  const preload = join(helpers, 'cpus.mjs');
+  await writeFile(preload, `import os from 'node:os'; import { syncBuiltinESMExports } from 'node:module'; os.availableParallelism = () => ${cpus}; os.cpus = () => Array.from({ length: ${cpus} }, () => ({ model: 'sim', speed: 0, times: { user: 0, nice: 0, sys: 0, idle: 0, irq: 0 } })); syncBuiltinESMExports();\n`);
+  const runner = join(helpers, 'run.mjs');
+  await writeFile(runner, `import { availableParallelism } from 'node:os'; const { handler } = await import(${JSON.stringify(pathToFileURL(join(dir, 'index.mjs')).href)}); const out = await handler({ path: 'app.db' }); process.stdout.write(JSON.stringify({ ...out, cpus: availableParallelism() }));\n`);
+  const env = {
+    PATH: process.env.PATH, AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey, AWS_REGION: 'us-east-1',
+    S3_ENDPOINT: s3.endpoint, BUCKET_NAME: bucket, INTEGRITY_CHECK: 'quick', POWERTOOLS_LOG_LEVEL: 'SILENT', NODE_OPTIONS: '--enable-source-maps',
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', pathToFileURL(preload).href, runner], { env, cwd: helpers });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

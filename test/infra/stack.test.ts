@@ -1,60 +1,15 @@
-// The CDK stack synthesized in-process: runtime, event wiring, schedules, least-privilege IAM, and a clean cdk-nag run.
-import { App, type Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+// The ready app's stack synthesized in-process: runtime, event wiring, schedules, least-privilege IAM, clean cdk-nag.
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addNagChecks } from '../../infra/nag.ts';
-import { DEFAULT_SETTINGS, type StreambedSettings } from '../../infra/settings.ts';
-import { StreambedStack } from '../../infra/stack.ts';
-
-const outdirs: string[] = [];
-afterAll(() => {
-  for (const dir of outdirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-/** Bundling is skipped here (test/infra/bundle.test.ts builds a real asset); the template is the same. */
-function synth(settings: StreambedSettings = DEFAULT_SETTINGS, nag = false): { app: App; stack: StreambedStack } {
-  const outdir = mkdtempSync(join(tmpdir(), 'streambed-cdk-'));
-  outdirs.push(outdir);
-  // The built-in CloudFormation linter costs ~4 s per process here; cdk-nag is what these tests check.
-  const app = new App({ outdir, builtinCloudFormationValidation: false, context: { 'aws:cdk:bundling-stacks': [] } });
-  const stack = new StreambedStack(app, 'Test', { settings, env: { account: '123456789012', region: 'eu-west-1' } });
-  if (nag) addNagChecks(app);
-  return { app, stack };
-}
-
-type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
-
-/** Every statement of the inline policies attached to the role whose logical ID starts with `rolePrefix`. */
-function statementsOf(template: Template, rolePrefix: string): Statement[] {
-  const policies = template.findResources('AWS::IAM::Policy');
-  const out: Statement[] = [];
-  for (const p of Object.values(policies)) {
-    const roles = (p.Properties.Roles as Array<{ Ref: string }>).map((r) => r.Ref);
-    if (roles.some((r) => r.startsWith(rolePrefix))) out.push(...(p.Properties.PolicyDocument.Statement as Statement[]));
-  }
-  if (out.length === 0) throw new Error(`no policy attached to a role named ${rolePrefix}…`);
-  return out;
-}
-
-function actionsOf(statements: Statement[], effect = 'Allow'): string[] {
-  return statements.filter((s) => s.Effect === effect).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
-}
-
-/** Synthesizes the whole app once (running the cdk-nag plugin when added) and returns the stack's template. */
-function templateOf(app: App, stack: Stack): Template {
-  return Template.fromJSON(app.synth().getStackArtifact(stack.artifactId).template as Record<string, unknown>);
-}
+import { beforeAll, describe, expect, it } from 'vitest';
+import { settingsFromContext } from '../../infra/settings.ts';
+import { DEFAULT_APP, actionsOf, newApp, statementsOf, synthStack } from './synth.ts';
 
 describe('streambed stack', () => {
   let template: Template;
   beforeAll(() => {
     // With cdk-nag: synthesis itself throws on any unacknowledged finding.
-    const { app, stack } = synth(DEFAULT_SETTINGS, true);
-    template = templateOf(app, stack);
+    template = synthStack(DEFAULT_APP, true).template();
   });
 
   it('runs every function on nodejs24.x, arm64, with log retention', () => {
@@ -90,15 +45,24 @@ describe('streambed stack', () => {
     expect(compact[0].Properties.Environment.Variables).toMatchObject({ LEVELS: '30s,5m,1h', RETENTION_ENABLED: 'true' });
   });
 
-  it('schedules the sweep, retention and verification', () => {
+  it('schedules the sweep, retention and verification; each async function has a failure destination and no retries', () => {
     const rules = Object.values(template.findResources('AWS::Events::Rule')).map((r) => r.Properties.ScheduleExpression).sort();
     expect(rules).toEqual(['rate(1 day)', 'rate(15 minutes)', 'rate(5 minutes)']);
+    const configs = Object.values(template.findResources('AWS::Lambda::EventInvokeConfig'));
+    // Sweep, retention, verify (async) and restore (sync; no retry of a restore someone waits for).
+    expect(configs).toHaveLength(4);
+    for (const c of configs) expect(c.Properties.MaximumRetryAttempts).toBe(0);
+    const withDestination = configs.filter((c) => c.Properties.DestinationConfig?.OnFailure?.Destination);
+    expect(withDestination).toHaveLength(3);
+    const sweep = Object.values(template.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('^Maintenance pass') } }))[0];
+    expect(sweep.Properties.ReservedConcurrentExecutions).toBe(1);
   });
 
-  it('creates a private, TLS-only, encrypted bucket', () => {
+  it('creates a private, TLS-only, encrypted bucket whose restores/ expire', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LifecycleConfiguration: { Rules: Match.arrayWith([Match.objectLike({ Prefix: 'restores/', ExpirationInDays: 7, Status: 'Enabled' })]) },
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
@@ -106,50 +70,33 @@ describe('streambed stack', () => {
   });
 
   it('gives each function only the S3 actions it uses', () => {
-    const compact = actionsOf(statementsOf(template, 'CompactionCompactRole'));
+    const compact = actionsOf(statementsOf(template, 'BackupCompactionCompactRole'));
     expect(compact).toEqual(expect.arrayContaining(['s3:ListBucket', 's3:GetObject', 's3:PutObject', 's3:DeleteObject']));
-    const retention = actionsOf(statementsOf(template, 'ChecksRetentionRole'));
+    const retention = actionsOf(statementsOf(template, 'BackupChecksRetentionRole'));
     expect(retention.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:DeleteObject', 's3:ListBucket']);
-    const verify = actionsOf(statementsOf(template, 'ChecksVerifyRole'));
+    const verify = actionsOf(statementsOf(template, 'BackupChecksVerifyRole'));
     expect(verify.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:GetObject', 's3:ListBucket']);
-    const restore = statementsOf(template, 'RestoreRole');
+    const restore = statementsOf(template, 'BackupRestoreRole');
     expect(actionsOf(restore)).not.toContain('s3:DeleteObject');
     const restoreWrite = restore.find((s) => actionsOf([s]).includes('s3:PutObject'));
     expect(JSON.stringify(restoreWrite?.Resource)).toContain('/restores/*');
-    // Compaction writes levels 0001..0009 only: never an agent's L0 file.
-    const compactWrite = statementsOf(template, 'CompactionCompactRole').find((s) => actionsOf([s]).includes('s3:PutObject'));
-    expect(JSON.stringify(compactWrite?.Resource)).not.toContain('0000/');
-    for (const s of [...statementsOf(template, 'CompactionCompactRole'), ...statementsOf(template, 'ChecksVerifyRole')]) {
+    // Compaction writes levels 0001..0009 (and its lease) only: never an agent's L0 file.
+    const compactWrites = statementsOf(template, 'BackupCompactionCompactRole').filter((s) => actionsOf([s]).includes('s3:PutObject'));
+    for (const w of compactWrites) expect(JSON.stringify(w.Resource)).not.toContain('0000/');
+    for (const s of [...statementsOf(template, 'BackupCompactionCompactRole'), ...statementsOf(template, 'BackupChecksVerifyRole')]) {
       expect(actionsOf([s]).some((a) => a.includes('*'))).toBe(false);
     }
   });
 
-  it('exports an agent policy that can put and get L0 files and list, but never delete', () => {
-    const policies = Object.values(template.findResources('AWS::IAM::ManagedPolicy'));
-    const agent = policies.find((p) => String(p.Properties.Description).startsWith('streambed agent'));
-    const statements = agent?.Properties.PolicyDocument.Statement as Statement[];
-    expect(actionsOf(statements).sort()).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
-    for (const s of statements.filter((x) => x.Effect === 'Allow' && actionsOf([x]).some((a) => a === 's3:PutObject' || a === 's3:GetObject'))) {
-      expect(JSON.stringify(s.Resource)).toMatch(/0000\/\*/);
-      expect(JSON.stringify(s.Resource)).not.toMatch(/000[1-9]/);
+  it('outputs what hosts and operators need', () => {
+    for (const name of ['BucketName', 'RestoreFunctionName', 'AlarmTopicArn', 'DashboardName', 'HostPolicyArn', 'Ec2InstanceProfileName', 'EcsTaskRoleArn']) {
+      template.hasOutput(name, {});
     }
-    expect(actionsOf(statements, 'Deny')).toContain('s3:DeleteObject');
-    template.hasOutput('AgentPolicyArn', {});
-  });
-
-  it('imports an existing bucket by name (and cdk-nag passes on that variant too)', () => {
-    const variant = synth({ ...DEFAULT_SETTINGS, bucketName: 'my-existing-bucket', versioned: true }, true);
-    const imported = templateOf(variant.app, variant.stack);
-    imported.resourceCountIs('AWS::S3::Bucket', 0);
-    const env = Object.values(imported.findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } }))[0].Properties.Environment.Variables;
-    expect(env.BUCKET_NAME).toBe('my-existing-bucket');
   });
 
   it('fails synthesis on a cdk-nag finding nobody acknowledged (the checks above are live)', () => {
-    const { app, stack: bad } = synth(DEFAULT_SETTINGS, true);
-    bad.checks.verify.role.addToPrincipalPolicy(
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::other-bucket/*'] }),
-    );
+    const { app, stack: bad } = synthStack(DEFAULT_APP, true);
+    bad.backup.checks.verify.role.addToPrincipalPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::other-bucket/*'] }));
     let message = '';
     try {
       app.synth();
@@ -157,5 +104,25 @@ describe('streambed stack', () => {
       message = String(err);
     }
     expect(message).toMatch(/Checks\/Verify\/Role[\s\S]*AwsSolutions-IAM5\[Resource::arn:aws:s3:::other-bucket\/\*\]/);
+  });
+});
+
+describe('context keys', () => {
+  it('map to construct props, and bad values name the key', () => {
+    const app = newApp();
+    app.node.setContext('levels', '10s,1m');
+    app.node.setContext('dbPaths', 'a.db, tenant/b.db');
+    app.node.setContext('objectLockMode', 'GOVERNANCE');
+    app.node.setContext('objectLockDays', '3');
+    app.node.setContext('sweepSchedule', 'rate(10 minutes)');
+    const s = settingsFromContext(app.node);
+    expect(s.props).toMatchObject({ levels: ['10s', '1m'], databases: ['a.db', 'tenant/b.db'], objectLock: { mode: 'GOVERNANCE', days: 3 }, schedules: { sweep: 'rate(10 minutes)' } });
+    const bad = newApp();
+    bad.node.setContext('versioned', 'yes');
+    expect(() => settingsFromContext(bad.node)).toThrow(/context versioned="yes": use true or false/);
+  });
+
+  it('a bad level order stops synthesis with the construct prop named', () => {
+    expect(() => synthStack({ hostRoles: false, props: { levels: ['1h', '30s'] } })).toThrow(/StreambedBackup levels \["1h","30s"\]: L2 interval 30s must be longer than L1's 1h/);
   });
 });

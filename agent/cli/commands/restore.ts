@@ -28,6 +28,7 @@ interface RestoreFlags {
   force?: boolean;
   integrityCheck?: string;
   generation?: string;
+  remote?: string;
 }
 
 export function parseTxidFlag(value: string): TXID {
@@ -119,6 +120,8 @@ async function runRestore(target: string, flags: RestoreFlags): Promise<void> {
   if (flags.txid !== undefined && flags.timestamp !== undefined) throw new UsageError('cannot use -txid and -timestamp together; choose one');
   const txid = flags.txid !== undefined ? parseTxidFlag(flags.txid) : undefined;
   const timestamp = flags.timestamp !== undefined ? parseTimestampFlag(flags.timestamp) : undefined;
+  // Loaded only when used: the Lambda client is not worth its start-up cost for local restores.
+  if (flags.remote !== undefined) return (await import('../remote-restore.ts')).runRemoteRestore({ functionName: flags.remote, target, txid, timestamp, output: flags.o, configPath: flags.config, expandEnv: flags.expandEnv, force: flags.force, ifDbNotExists: flags.ifDbNotExists, json: flags.json });
   const parallelism = parseParallelism(flags.parallelism);
   const integrityCheck = parseIntegrityCheck(flags.integrityCheck);
   const resolved = await resolveTarget(target, { configPath: flags.config, expandEnv: flags.expandEnv !== false });
@@ -186,5 +189,6 @@ export function register(program: Command): void {
     .option('--force', 'overwrite an existing output database')
     .option('--integrity-check <mode>', 'none, quick (default) or full')
     .option('--generation <id>', 'restore from this Litestream v0.3 generation (v0.3 backups only)')
+    .option('--remote <function>', 'restore through the deployed restore Lambda (name or ARN) and download the result')
     .action(async (target: string, flags: RestoreFlags) => runRestore(target, flags));
 }

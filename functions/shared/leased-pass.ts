@@ -1,0 +1,44 @@
+// A maintenance pass run under the database's lease, so two invocations never work on one database at once.
+import type { Context } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { runMaintenance, type MaintenanceReport, type MaintenanceSettings } from '../../core/compact/index.ts';
+import type { S3ReplicaClient } from '../../core/replica/s3.ts';
+import { acquireLease } from './lease.ts';
+
+export type PassOutcome =
+  | { skipped: false; report: MaintenanceReport }
+  /** Another pass holds the lease: it (or the next sweep) does this database's work. */
+  | { skipped: true; heldBy: string; until: string };
+
+/** Without a Lambda context (tests, local runs): the compaction function's timeout. */
+const DEFAULT_TTL_MS = 5 * 60_000;
+
+export interface PassIdentity {
+  owner: string;
+  ttlMs: number;
+}
+
+/** The request id owns the lease until the function would time out, so a crashed pass frees it by itself. */
+export function passIdentity(context: Context | undefined): PassIdentity {
+  return {
+    owner: context?.awsRequestId ?? randomUUID(),
+    ttlMs: (context ? context.getRemainingTimeInMillis() : DEFAULT_TTL_MS) + 10_000,
+  };
+}
+
+export async function leasedMaintenance(
+  client: S3ReplicaClient,
+  bucket: string,
+  path: string,
+  settings: MaintenanceSettings,
+  now: Date,
+  identity: PassIdentity,
+): Promise<PassOutcome> {
+  const lease = await acquireLease(client.s3, bucket, path, { owner: identity.owner, ttlMs: identity.ttlMs, now: () => now });
+  if (!lease.acquired) return { skipped: true, heldBy: lease.heldBy, until: lease.until };
+  try {
+    return { skipped: false, report: await runMaintenance(client, settings, now) };
+  } finally {
+    await lease.release();
+  }
+}
