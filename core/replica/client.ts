@@ -45,6 +45,12 @@ export interface ReplicaClient {
   /** Deletes files, in batches (1000 per request on S3). Missing files are not an error. */
   deleteLtxFiles(refs: readonly LtxFileRef[]): Promise<void>;
 
+  /**
+   * The newest failed attempt the client retried by itself (S3), so a caller can report a stall while a request
+   * is still being retried; optional.
+   */
+  lastRetriedError?(): { reason: string; at: number } | undefined;
+
   /** Releases pooled connections (S3); optional. The client must not be used afterwards. */
   close?(): Promise<void>;
 }
