@@ -10,6 +10,9 @@ import type { DatabaseSettings, ReplicationSource } from './database-api.ts';
 import { Database } from './database.ts';
 import { MaintenanceWorker } from './maintenance-worker.ts';
 import { silentLogger, type Logger } from './logger.ts';
+import { settlesBy } from './deadline.ts';
+import { readinessOf, type Readiness } from './health.ts';
+import type { LatenessReport } from './lateness.ts';
 import type { AgentMetrics, MetricsServer } from './metrics.ts';
 import { Replicator, type ReplicatorSettings, type UploadEvent } from './replicator.ts';
 
@@ -33,6 +36,8 @@ export interface AgentOptions {
   /** Backoff bounds for every replicator (tests shorten them). */
   minBackoff?: number;
   maxBackoff?: number;
+  /** How often a repeating failure is logged loudly (default 1 minute; tests shorten it). */
+  repeatLogInterval?: number;
 }
 
 interface RunningDb {
@@ -94,7 +99,9 @@ export class Agent {
     const openDatabase = options.openDatabase ?? ((s: DatabaseSettings, l: Logger) => new Database(s, l));
     this.dbs = config.dbs.map((dbConfig) => {
       const db = openDatabase(databaseSettings(dbConfig), this.logger.child({ db: dbConfig.path }));
-      const settings = { ...replicatorSettings(dbConfig, config), minBackoff: options.minBackoff, maxBackoff: options.maxBackoff };
+      const settings = {
+        ...replicatorSettings(dbConfig, config), minBackoff: options.minBackoff, maxBackoff: options.maxBackoff, repeatLogInterval: options.repeatLogInterval,
+      };
       const replicator = new Replicator({
         db, client: openClient(dbConfig.replica.options), settings, logger: this.logger, metrics: this.metrics, onUpload: options.onUpload,
       });
@@ -104,6 +111,15 @@ export class Agent {
 
   get replicators(): readonly Replicator[] {
     return this.dbs.map((d) => d.replicator);
+  }
+
+  /** What `/readyz` answers: ready unless a database has committed changes waiting longer than it may. */
+  readiness(now: number = Date.now()): Readiness {
+    return readinessOf(this.lateness(now));
+  }
+
+  private lateness(now: number): Array<{ db: string; lateness: LatenessReport }> {
+    return this.dbs.map((d) => ({ db: d.config.path, lateness: d.replicator.lateness.report(now) }));
   }
 
   /** The metrics endpoint, when `addr` is configured and the agent started. */
@@ -119,7 +135,7 @@ export class Agent {
       const { AgentMetrics, serveMetrics } = await import('./metrics.ts');
       const metrics = (this.metrics ??= new AgentMetrics({ defaultMetrics: true }));
       for (const d of this.dbs) d.replicator.attachMetrics(metrics);
-      this.metricsServer = await serveMetrics(metrics, this.config.addr);
+      this.metricsServer = await serveMetrics(metrics, this.config.addr, () => this.lateness(Date.now()));
       this.logger.info({ url: this.metricsServer.url }, 'serving metrics');
     }
     for (const d of this.dbs) {
@@ -162,16 +178,19 @@ export class Agent {
    * shutdown-sync-interval until shutdown-sync-timeout. Returns true when every database caught up.
    */
   async stop(options: { finalSync?: boolean } = {}): Promise<boolean> {
+    // The whole shutdown fits in shutdown-sync-timeout: a replica that stopped answering must not hold the process.
+    const deadline = Date.now() + this.config.shutdownSyncTimeout;
     for (const d of this.dbs) {
       if (d.maintenanceTimer) clearInterval(d.maintenanceTimer);
       d.maintenanceTimer = undefined;
     }
-    await Promise.all(this.dbs.map((d) => d.maintenanceRun?.catch(() => undefined)));
+    const maintenance = Promise.all(this.dbs.map((d) => d.maintenanceRun?.catch(() => undefined)));
+    if (!(await settlesBy(maintenance, deadline))) this.logger.warn({ err: 'maintenance still running at shutdown-sync-timeout' }, 'shutdown: abandoning maintenance');
     const results = await Promise.all(
       this.dbs.map((d) =>
         d.replicator.stop({
           finalSync: options.finalSync,
-          timeout: this.config.shutdownSyncTimeout,
+          timeout: Math.max(0, deadline - Date.now()),
           interval: this.config.shutdownSyncInterval,
         }),
       ),
