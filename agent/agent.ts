@@ -38,6 +38,8 @@ export interface AgentOptions {
   maxBackoff?: number;
   /** How often a repeating failure is logged loudly (default 1 minute; tests shorten it). */
   repeatLogInterval?: number;
+  /** When waiting changes count as late (default max(5 × sync-interval, 1 minute); tests shorten it). */
+  lateAfter?: number;
 }
 
 interface RunningDb {
@@ -100,7 +102,8 @@ export class Agent {
     this.dbs = config.dbs.map((dbConfig) => {
       const db = openDatabase(databaseSettings(dbConfig), this.logger.child({ db: dbConfig.path }));
       const settings = {
-        ...replicatorSettings(dbConfig, config), minBackoff: options.minBackoff, maxBackoff: options.maxBackoff, repeatLogInterval: options.repeatLogInterval,
+        ...replicatorSettings(dbConfig, config), minBackoff: options.minBackoff, maxBackoff: options.maxBackoff,
+        repeatLogInterval: options.repeatLogInterval, lateAfter: options.lateAfter,
       };
       const replicator = new Replicator({
         db, client: openClient(dbConfig.replica.options), settings, logger: this.logger, metrics: this.metrics, onUpload: options.onUpload,
