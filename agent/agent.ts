@@ -11,6 +11,7 @@ import { Database } from './database.ts';
 import { MaintenanceWorker } from './maintenance-worker.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { settlesBy } from './deadline.ts';
+import { FailureLog } from './failure-log.ts';
 import { readinessOf, type Readiness } from './health.ts';
 import type { LatenessReport } from './lateness.ts';
 import type { AgentMetrics, MetricsServer } from './metrics.ts';
@@ -45,6 +46,8 @@ export interface AgentOptions {
 interface RunningDb {
   config: DbConfig;
   replicator: Replicator;
+  /** Paces maintenance failure lines like the replicator's (a failing step every interval would flood the log). */
+  maintenanceLog: FailureLog;
   maintenanceTimer?: NodeJS.Timeout;
   maintenanceRun?: Promise<void>;
 }
@@ -90,6 +93,7 @@ export class Agent {
   private metricsServer: MetricsServer | undefined;
   private readonly maintenanceWorker: MaintenanceWorker | undefined;
   private started = false;
+  private stopping = false;
 
   constructor(config: StreambedConfig, options: AgentOptions = {}) {
     this.config = config;
@@ -108,7 +112,8 @@ export class Agent {
       const replicator = new Replicator({
         db, client: openClient(dbConfig.replica.options), settings, logger: this.logger, metrics: this.metrics, onUpload: options.onUpload,
       });
-      return { config: dbConfig, replicator };
+      const maintenanceLog = new FailureLog(this.logger.child({ db: dbConfig.path }), options.repeatLogInterval);
+      return { config: dbConfig, replicator, maintenanceLog };
     });
   }
 
@@ -183,12 +188,15 @@ export class Agent {
   async stop(options: { finalSync?: boolean } = {}): Promise<boolean> {
     // The whole shutdown fits in shutdown-sync-timeout: a replica that stopped answering must not hold the process.
     const deadline = Date.now() + this.config.shutdownSyncTimeout;
+    this.stopping = true;
     for (const d of this.dbs) {
       if (d.maintenanceTimer) clearInterval(d.maintenanceTimer);
       d.maintenanceTimer = undefined;
     }
-    const maintenance = Promise.all(this.dbs.map((d) => d.maintenanceRun?.catch(() => undefined)));
-    if (!(await settlesBy(maintenance, deadline))) this.logger.warn({ err: 'maintenance still running at shutdown-sync-timeout' }, 'shutdown: abandoning maintenance');
+    // Maintenance that is still running finishes beside the final syncs (as it runs beside uploads), not before them.
+    const maintenance = settlesBy(Promise.all(this.dbs.map((d) => d.maintenanceRun)), deadline).then((done) => {
+      if (!done) this.logger.warn({ err: 'a maintenance run was still waiting for the replica at shutdown-sync-timeout' }, 'shutdown: abandoning maintenance');
+    });
     const results = await Promise.all(
       this.dbs.map((d) =>
         d.replicator.stop({
@@ -198,10 +206,12 @@ export class Agent {
         }),
       ),
     );
+    await maintenance;
     await this.metricsServer?.close();
     this.metricsServer = undefined;
     await this.maintenanceWorker?.close();
     this.started = false;
+    this.stopping = false;
     return results.every(Boolean);
   }
 
@@ -238,14 +248,23 @@ export class Agent {
         ? await this.maintenanceWorker.run(d.config.replica.options, settings, now)
         : await (await import('../core/compact/index.ts')).runMaintenance(d.replicator.client, settings, now);
       // In-process, runMaintenance has logged its failed steps already.
-      if (this.maintenanceWorker) for (const e of report.errors) this.logger.warn({ db: d.config.path, step: e.step, err: e.message }, 'maintenance step failed');
+      if (this.maintenanceWorker) for (const e of report.errors) d.maintenanceLog.failed('maintenance step failed', e.message, { step: e.step });
       if (report.errors.length > 0) this.metrics?.maintenanceErrors.inc({ db: d.config.path });
+      else {
+        const ended = d.maintenanceLog.recovered();
+        if (ended) this.logger.info({ db: d.config.path, errors: ended.failures, lastErr: ended.reason }, 'maintenance recovered');
+      }
       if (report.written.length > 0 || report.deleted.length > 0) {
         this.logger.debug({ db: d.config.path, written: report.written.length, deleted: report.deleted.length }, 'maintenance');
       }
     } catch (err) {
-      this.metrics?.maintenanceErrors.inc({ db: d.config.path });
-      this.logger.warn({ db: d.config.path, err: err instanceof Error ? err.message : String(err) }, 'maintenance failed; will retry');
+      const reason = err instanceof Error ? err.message : String(err);
+      // Stopping ends the worker under a running job: that is not a failure to report.
+      if (this.stopping) this.logger.debug({ db: d.config.path, err: reason }, 'maintenance stopped by shutdown');
+      else {
+        this.metrics?.maintenanceErrors.inc({ db: d.config.path });
+        d.maintenanceLog.failed('maintenance failed; will retry', reason);
+      }
     }
   }
 }

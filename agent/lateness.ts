@@ -59,10 +59,10 @@ export class Lateness {
     this.walSince ??= at;
   }
 
-  /** The replica holds everything up to `txid`; with `at`, it was an upload acknowledged at that time. */
+  /** The replica holds everything up to `txid` (its listing, or an upload acknowledged at `at`). */
   acknowledged(txid: TXID, at?: number): void {
     for (const t of this.files.keys()) if (t <= txid) this.files.delete(t);
-    if (this.replicaTXID === undefined || txid > this.replicaTXID) this.replicaTXID = txid;
+    this.replicaTXID = txid;
     if (at !== undefined) this.lastUploadAt = at;
   }
 
