@@ -209,6 +209,10 @@ describe('a local staging directory that cannot be written (sync lane)', () => {
     await waitFor(() => replicator.lateness.report().waitingMs === 0 && caughtUp() && replicator.db.txid() > txidBefore, 15_000, 'sync to resume');
     const resumedAt = Date.now();
     await waitForLine(lines, (l) => l.msg === 'sync recovered', 5000, fixedAt);
+    // The retry delay doubles from 1 s and stops at 4 s, so a fixed cause is noticed within seconds.
+    const delays = lines.filter((l) => l.msg === 'sync failed; will retry').map((l) => Number(l.retryInMs));
+    expect(delays.slice(0, 3)).toEqual([1000, 2000, 4000]);
+    expect(Math.max(...delays)).toBe(4000);
     expect((await readyz(base)).status).toBe(200);
     console.log(`staging dir unwritable for ${fixedAt - brokenAt} ms: caught up ${resumedAt - fixedAt} ms after it was fixed`);
     await mkdir(staging, { recursive: true });
