@@ -179,7 +179,7 @@ export class Replicator {
     if (this.replicaPos === undefined) {
       const remoteMax = await this.fetchRemoteMax();
       if (this.db.txid() < remoteMax) {
-        this.logger.info({ localTXID: this.db.txid(), remoteTXID: remoteMax }, 'replica is ahead of the local database; continuing after it');
+        this.logger.info({ localTXID: formatTXID(this.db.txid()), remoteTXID: formatTXID(remoteMax) }, 'replica is ahead of the local database; continuing after it');
         await this.db.continueAfter(remoteMax);
       }
       this.replicaPos = remoteMax;
@@ -528,14 +528,14 @@ export class Replicator {
       syncStartedAt: info?.syncStartedAt, syncEndedAt: info?.syncEndedAt, observedAt: info?.observedAt, ackAt, lagMs,
     };
     const { db: _db, ...fields } = event;
-    this.logger.debug(fields, 'uploaded');
+    this.logger.debug({ ...fields, txid: formatTXID(txid) }, 'uploaded');
     this.onUpload?.(event);
     return true;
   }
 
   /** A local L0 file vanished before upload: the chain cannot be continued, so ship a full snapshot next. */
   private async recoverFromMissingFile(txid: TXID, path: string): Promise<void> {
-    this.logger.warn({ txid, path }, 'local L0 file missing before upload; writing a snapshot to restore continuity');
+    this.logger.warn({ txid: formatTXID(txid), path }, 'local L0 file missing before upload; writing a snapshot to restore continuity');
     this.recovering = true;
     let result: SyncResult;
     try {
@@ -564,7 +564,7 @@ export class Replicator {
     if (this.replicaPos === undefined || now - this.lastPrune < this.settings.l0RetentionCheckInterval) return;
     this.lastPrune = now;
     const removed = await this.db.pruneLocalL0(this.replicaPos, this.settings.l0Retention);
-    if (removed > 0) this.logger.debug({ removed, uploadedTXID: this.replicaPos }, 'pruned local L0 files');
+    if (removed > 0) this.logger.debug({ removed, uploadedTXID: formatTXID(this.replicaPos) }, 'pruned local L0 files');
   }
 
   private watchWal(): void {
