@@ -111,7 +111,7 @@ export function parseAddr(addr: string): { host?: string; port: number } {
 
 /**
  * Serves on addr: `/metrics`; `/healthz` (200 while the process runs); `/readyz` (503 while any database of
- * `readiness` has late changes, with a JSON body naming it; 200 otherwise); `/` answers like `/healthz`.
+ * `readiness` has late changes, with a JSON body naming it; 200 otherwise); `/` keeps its plain 200 (liveness only).
  */
 export async function serveMetrics(metrics: AgentMetrics, addr: string, readiness?: ReadinessSource): Promise<MetricsServer> {
   const { host, port } = parseAddr(addr);
