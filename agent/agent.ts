@@ -1,6 +1,6 @@
 // Runs every configured database: one Replicator each, local compaction/retention on a timer, graceful shutdown.
 import type { DbConfig, StreambedConfig } from '../core/config/types.ts';
-import { defaultMetaPath } from '../core/layout/names.ts';
+import { defaultMetaPath, formatTXID } from '../core/layout/names.ts';
 import type { ReplicaClient } from '../core/replica/client.ts';
 import type { ReplicaOptions } from '../core/replica/options.ts';
 import { openReplicaClient } from '../core/replica/open.ts';
@@ -10,6 +10,10 @@ import type { DatabaseSettings, ReplicationSource } from './database-api.ts';
 import { Database } from './database.ts';
 import { MaintenanceWorker } from './maintenance-worker.ts';
 import { silentLogger, type Logger } from './logger.ts';
+import { settlesBy } from './deadline.ts';
+import { FailureLog } from './failure-log.ts';
+import { readinessOf, type Readiness } from './health.ts';
+import type { LatenessReport } from './lateness.ts';
 import type { AgentMetrics, MetricsServer } from './metrics.ts';
 import { Replicator, type ReplicatorSettings, type UploadEvent } from './replicator.ts';
 
@@ -33,11 +37,17 @@ export interface AgentOptions {
   /** Backoff bounds for every replicator (tests shorten them). */
   minBackoff?: number;
   maxBackoff?: number;
+  /** How often a repeating failure is logged loudly (default 1 minute; tests shorten it). */
+  repeatLogInterval?: number;
+  /** When waiting changes count as late (default max(5 × sync-interval, 1 minute); tests shorten it). */
+  lateAfter?: number;
 }
 
 interface RunningDb {
   config: DbConfig;
   replicator: Replicator;
+  /** Paces maintenance failure lines like the replicator's (a failing step every interval would flood the log). */
+  maintenanceLog: FailureLog;
   maintenanceTimer?: NodeJS.Timeout;
   maintenanceRun?: Promise<void>;
 }
@@ -83,6 +93,7 @@ export class Agent {
   private metricsServer: MetricsServer | undefined;
   private readonly maintenanceWorker: MaintenanceWorker | undefined;
   private started = false;
+  private stopping = false;
 
   constructor(config: StreambedConfig, options: AgentOptions = {}) {
     this.config = config;
@@ -94,16 +105,29 @@ export class Agent {
     const openDatabase = options.openDatabase ?? ((s: DatabaseSettings, l: Logger) => new Database(s, l));
     this.dbs = config.dbs.map((dbConfig) => {
       const db = openDatabase(databaseSettings(dbConfig), this.logger.child({ db: dbConfig.path }));
-      const settings = { ...replicatorSettings(dbConfig, config), minBackoff: options.minBackoff, maxBackoff: options.maxBackoff };
+      const settings = {
+        ...replicatorSettings(dbConfig, config), minBackoff: options.minBackoff, maxBackoff: options.maxBackoff,
+        repeatLogInterval: options.repeatLogInterval, lateAfter: options.lateAfter,
+      };
       const replicator = new Replicator({
         db, client: openClient(dbConfig.replica.options), settings, logger: this.logger, metrics: this.metrics, onUpload: options.onUpload,
       });
-      return { config: dbConfig, replicator };
+      const maintenanceLog = new FailureLog(this.logger.child({ db: dbConfig.path }), options.repeatLogInterval);
+      return { config: dbConfig, replicator, maintenanceLog };
     });
   }
 
   get replicators(): readonly Replicator[] {
     return this.dbs.map((d) => d.replicator);
+  }
+
+  /** What `/readyz` answers: ready unless a database has committed changes waiting longer than it may. */
+  readiness(now: number = Date.now()): Readiness {
+    return readinessOf(this.lateness(now));
+  }
+
+  private lateness(now: number): Array<{ db: string; lateness: LatenessReport }> {
+    return this.dbs.map((d) => ({ db: d.config.path, lateness: d.replicator.lateness.report(now) }));
   }
 
   /** The metrics endpoint, when `addr` is configured and the agent started. */
@@ -119,7 +143,7 @@ export class Agent {
       const { AgentMetrics, serveMetrics } = await import('./metrics.ts');
       const metrics = (this.metrics ??= new AgentMetrics({ defaultMetrics: true }));
       for (const d of this.dbs) d.replicator.attachMetrics(metrics);
-      this.metricsServer = await serveMetrics(metrics, this.config.addr);
+      this.metricsServer = await serveMetrics(metrics, this.config.addr, () => this.lateness(Date.now()));
       this.logger.info({ url: this.metricsServer.url }, 'serving metrics');
     }
     for (const d of this.dbs) {
@@ -144,7 +168,7 @@ export class Agent {
       for (const d of this.dbs) {
         if (this.options.restoreIfDbNotExists || d.config.restoreIfDbNotExists) await this.restoreIfMissing(d);
         await d.replicator.syncAndUpload(options);
-        this.logger.info({ db: d.config.path, txid: d.replicator.replicaTXID }, 'synced');
+        this.logger.info({ db: d.config.path, txid: d.replicator.replicaTXID === undefined ? undefined : formatTXID(d.replicator.replicaTXID) }, 'synced');
       }
     } finally {
       for (const d of this.dbs) await d.replicator.close();
@@ -162,24 +186,32 @@ export class Agent {
    * shutdown-sync-interval until shutdown-sync-timeout. Returns true when every database caught up.
    */
   async stop(options: { finalSync?: boolean } = {}): Promise<boolean> {
+    // The whole shutdown fits in shutdown-sync-timeout: a replica that stopped answering must not hold the process.
+    const deadline = Date.now() + this.config.shutdownSyncTimeout;
+    this.stopping = true;
     for (const d of this.dbs) {
       if (d.maintenanceTimer) clearInterval(d.maintenanceTimer);
       d.maintenanceTimer = undefined;
     }
-    await Promise.all(this.dbs.map((d) => d.maintenanceRun?.catch(() => undefined)));
+    // Maintenance that is still running finishes beside the final syncs (as it runs beside uploads), not before them.
+    const maintenance = settlesBy(Promise.all(this.dbs.map((d) => d.maintenanceRun)), deadline).then((done) => {
+      if (!done) this.logger.warn({ err: 'a maintenance run was still waiting for the replica at shutdown-sync-timeout' }, 'shutdown: abandoning maintenance');
+    });
     const results = await Promise.all(
       this.dbs.map((d) =>
         d.replicator.stop({
           finalSync: options.finalSync,
-          timeout: this.config.shutdownSyncTimeout,
+          timeout: Math.max(0, deadline - Date.now()),
           interval: this.config.shutdownSyncInterval,
         }),
       ),
     );
+    await maintenance;
     await this.metricsServer?.close();
     this.metricsServer = undefined;
     await this.maintenanceWorker?.close();
     this.started = false;
+    this.stopping = false;
     return results.every(Boolean);
   }
 
@@ -190,7 +222,7 @@ export class Agent {
     const { NoBackupsError, restoreDatabase } = await import('../core/restore/index.ts');
     try {
       const result = await restoreDatabase(d.replicator.client, { outputPath: d.config.path, logger: this.logger });
-      this.logger.info({ db: d.config.path, txid: result.txid, files: result.files.length }, 'restored missing database from replica');
+      this.logger.info({ db: d.config.path, txid: formatTXID(result.txid), files: result.files.length }, 'restored missing database from replica');
     } catch (err) {
       if (!(err instanceof NoBackupsError)) throw err;
       this.logger.info({ db: d.config.path, replica: d.replicator.client.location }, 'database missing and replica empty; starting fresh');
@@ -216,14 +248,23 @@ export class Agent {
         ? await this.maintenanceWorker.run(d.config.replica.options, settings, now)
         : await (await import('../core/compact/index.ts')).runMaintenance(d.replicator.client, settings, now);
       // In-process, runMaintenance has logged its failed steps already.
-      if (this.maintenanceWorker) for (const e of report.errors) this.logger.warn({ db: d.config.path, step: e.step, err: e.message }, 'maintenance step failed');
+      if (this.maintenanceWorker) for (const e of report.errors) d.maintenanceLog.failed('maintenance step failed', e.message, { step: e.step });
       if (report.errors.length > 0) this.metrics?.maintenanceErrors.inc({ db: d.config.path });
+      else {
+        const ended = d.maintenanceLog.recovered();
+        if (ended) this.logger.info({ db: d.config.path, errors: ended.failures, lastErr: ended.reason }, 'maintenance recovered');
+      }
       if (report.written.length > 0 || report.deleted.length > 0) {
         this.logger.debug({ db: d.config.path, written: report.written.length, deleted: report.deleted.length }, 'maintenance');
       }
     } catch (err) {
-      this.metrics?.maintenanceErrors.inc({ db: d.config.path });
-      this.logger.warn({ db: d.config.path, err: err instanceof Error ? err.message : String(err) }, 'maintenance failed; will retry');
+      const reason = err instanceof Error ? err.message : String(err);
+      // Stopping ends the worker under a running job: that is not a failure to report.
+      if (this.stopping) this.logger.debug({ db: d.config.path, err: reason }, 'maintenance stopped by shutdown');
+      else {
+        this.metrics?.maintenanceErrors.inc({ db: d.config.path });
+        d.maintenanceLog.failed('maintenance failed; will retry', reason);
+      }
     }
   }
 }

@@ -62,11 +62,20 @@ export function formatTextLine(json: string): string {
   const { time, level, msg, err, ...rest } = rec;
   const parts = [String(time ?? ''), (LEVEL_NAMES[Number(level)] ?? String(level)).padEnd(5), String(msg ?? '')];
   for (const [k, v] of Object.entries(rest)) parts.push(`${k}=${formatValue(v)}`);
-  if (err && typeof err === 'object') {
-    const e = err as { message?: string; type?: string };
-    parts.push(`error=${formatValue(e.message ?? e.type ?? 'unknown')}`);
-  }
+  if (err !== undefined && err !== null) parts.push(`error=${formatValue(errorText(err))}`);
   return parts.join(' ');
+}
+
+/** The reason carried by an `err` field, whatever its shape: a summary string, a serialized Error, any object. */
+function errorText(err: unknown): string {
+  if (typeof err !== 'object') return String(err);
+  const e = err as { message?: unknown; type?: unknown; code?: unknown };
+  if (typeof e.message === 'string' && e.message !== '') {
+    const type = typeof e.type === 'string' && e.type !== 'Error' ? `${e.type}: ` : '';
+    return `${type}${e.message}`;
+  }
+  if (typeof e.type === 'string') return typeof e.code === 'string' ? `${e.type} ${e.code}` : e.type;
+  return JSON.stringify(err);
 }
 
 function formatValue(v: unknown): string {

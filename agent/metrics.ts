@@ -1,9 +1,11 @@
 // Prometheus metrics of the agent (own registry), named like Litestream's where it has one, served on `addr`.
 import { createServer } from 'node:http';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DatabaseStats } from './database-api.ts';
+import type { LatenessReport } from './lateness.ts';
+import { readinessOf, type ReadinessSource } from './health.ts';
 
 const LAG_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300];
 const SYNC_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
@@ -14,6 +16,8 @@ export class AgentMetrics {
   readonly walSize: Gauge<'db'>;
   readonly txid: Gauge<'db'>;
   readonly replicaTxid: Gauge<'db'>;
+  readonly lastUpload: Gauge<'db'>;
+  readonly unreplicatedSeconds: Gauge<'db'>;
   readonly totalWalBytes: Counter<'db'>;
   readonly syncCount: Counter<'db'>;
   readonly syncErrorCount: Counter<'db'>;
@@ -25,6 +29,8 @@ export class AgentMetrics {
   readonly uploadErrors: Counter<'db'>;
   readonly replicationLag: Histogram<'db'>;
   readonly maintenanceErrors: Counter<'db'>;
+  /** Read at every scrape: each database's lateness, from the replicator that owns it. */
+  private readonly lateness = new Map<string, () => LatenessReport>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -35,6 +41,17 @@ export class AgentMetrics {
     this.walSize = gauge('litestream_wal_size', 'Size of the -wal file in bytes');
     this.txid = gauge('litestream_txid', 'Newest local TXID (newest L0 file written)');
     this.replicaTxid = gauge('streambed_replica_txid', 'Newest TXID acknowledged by the replica');
+    this.lastUpload = gauge('streambed_last_upload_timestamp_seconds', 'When the replica last acknowledged an upload (unix seconds)');
+    const lateness = this.lateness;
+    this.unreplicatedSeconds = new Gauge({
+      name: 'streambed_unreplicated_seconds',
+      help: 'How long the oldest committed change not yet acknowledged by the replica has waited (0 when nothing waits)',
+      labelNames: ['db'] as const,
+      registers,
+      collect() {
+        for (const [db, report] of lateness) this.set({ db }, report().waitingMs / 1000);
+      },
+    });
     this.totalWalBytes = counter('litestream_total_wal_bytes', 'Bytes written to local L0 files');
     this.syncCount = counter('litestream_sync_count', 'Number of sync operations');
     this.syncErrorCount = counter('litestream_sync_error_count', 'Number of failed sync or upload runs');
@@ -58,6 +75,11 @@ export class AgentMetrics {
       registers,
     });
     this.maintenanceErrors = counter('streambed_maintenance_error_count', 'Failed compaction or retention runs');
+  }
+
+  /** Reports `db`'s lateness on every scrape (the newest registration for a name wins). */
+  trackLateness(db: string, report: () => LatenessReport): void {
+    this.lateness.set(db, report);
   }
 
   recordStats(db: string, stats: DatabaseStats): void {
@@ -87,11 +109,24 @@ export function parseAddr(addr: string): { host?: string; port: number } {
   return { host, port: Number(m[3]) };
 }
 
-/** Serves `/metrics` (and `/` as a plain health check) on addr. */
-export async function serveMetrics(metrics: AgentMetrics, addr: string): Promise<MetricsServer> {
+/**
+ * Serves on addr: `/metrics`; `/healthz` (200 while the process runs); `/readyz` (503 while any database of
+ * `readiness` has late changes, with a JSON body naming it; 200 otherwise); `/` keeps its plain 200 (liveness only).
+ */
+export async function serveMetrics(metrics: AgentMetrics, addr: string, readiness?: ReadinessSource): Promise<MetricsServer> {
   const { host, port } = parseAddr(addr);
   const server: Server = createServer((req, res) => {
-    if (req.url === '/metrics' || req.url?.startsWith('/metrics?')) {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      sendJson(res, 200, { status: 'ok' });
+      return;
+    }
+    if (path === '/readyz') {
+      const body = readinessOf(readiness?.() ?? []);
+      sendJson(res, body.ready ? 200 : 503, body);
+      return;
+    }
+    if (path === '/metrics') {
       metrics.text().then(
         (body) => {
           res.writeHead(200, { 'content-type': metrics.registry.contentType });
@@ -104,8 +139,8 @@ export async function serveMetrics(metrics: AgentMetrics, addr: string): Promise
       );
       return;
     }
-    res.writeHead(req.url === '/' ? 200 : 404, { 'content-type': 'text/plain' });
-    res.end(req.url === '/' ? 'streambed\n' : 'not found\n');
+    res.writeHead(path === '/' ? 200 : 404, { 'content-type': 'text/plain' });
+    res.end(path === '/' ? 'streambed\n' : 'not found\n');
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -118,4 +153,10 @@ export async function serveMetrics(metrics: AgentMetrics, addr: string): Promise
     url: `http://${shownHost}:${bound}/metrics`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body) + '\n';
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'cache-control': 'no-store' });
+  res.end(text);
 }

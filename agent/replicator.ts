@@ -5,8 +5,12 @@ import { basename, dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LtxFileRef, ReplicaClient } from '../core/replica/client.ts';
 import { MAX_LEVEL, type TXID } from '../core/ltx/types.ts';
+import { formatTXID } from '../core/layout/names.ts';
 import type { ReplicationSource, SyncResult } from './database-api.ts';
 import { Backoff } from './backoff.ts';
+import { settlesBy } from './deadline.ts';
+import { FailureLog, REPEAT_LOG_INTERVAL_MS } from './failure-log.ts';
+import { Lateness, lateAfterMs, walSignature } from './lateness.ts';
 import { headerTimestamp, readLocalL0 } from './local-l0-file.ts';
 import type { AgentMetrics } from './metrics.ts';
 import { silentLogger, type Logger } from './logger.ts';
@@ -22,8 +26,12 @@ export interface ReplicatorSettings {
   l0RetentionCheckInterval: number;
   /** First retry delay after a failed run; it doubles up to maxBackoff. Default 1 s. */
   minBackoff?: number;
-  /** Default 5 minutes. */
+  /** Default 4 s, so replication resumes within seconds of the cause of a failure going away. */
   maxBackoff?: number;
+  /** Committed changes unreplicated for this long are late (ERROR lines, /readyz); default lateAfterMs(syncInterval). */
+  lateAfter?: number;
+  /** A failure that keeps repeating is logged loudly this often; default 1 minute. */
+  repeatLogInterval?: number;
 }
 
 /** One L0 file acknowledged by the replica. Times are milliseconds since the epoch. */
@@ -59,7 +67,7 @@ interface PendingInfo {
 }
 
 const DEFAULT_MIN_BACKOFF = 1000;
-const DEFAULT_MAX_BACKOFF = 5 * 60_000;
+const DEFAULT_MAX_BACKOFF = 4000;
 
 /**
  * Runs two serialized lanes that overlap: WAL syncs (on a timer, or on every WAL change with sync-interval 0) and
@@ -93,9 +101,21 @@ export class Replicator {
   private uploadRetryTimer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
   private lastPrune = 0;
-  private lastError = '';
   /** The upload lane is writing a snapshot itself; the sync lane waits. */
   private recovering = false;
+  /** How long committed changes have waited for the replica: the one source for logs, metrics and /readyz. */
+  readonly lateness: Lateness;
+  private readonly uploadLog: FailureLog;
+  private readonly syncLog: FailureLog;
+  private readonly repeatLogInterval: number;
+  /** The WAL as the last good sync found it (see walSignature); changes away from it are waiting. */
+  private walBase = '';
+  /** When the running upload (or position) request started, for stall reports. */
+  private uploadStartedAt = 0;
+  /** The newest retried S3 attempt already reported. */
+  private retrySeenAt = 0;
+  private lateLoggedAt = 0;
+  private lateSince: number | undefined;
 
   constructor(options: ReplicatorOptions) {
     this.db = options.db;
@@ -109,11 +129,16 @@ export class Replicator {
     const max = this.settings.maxBackoff ?? DEFAULT_MAX_BACKOFF;
     this.uploadBackoff = new Backoff(min, max);
     this.syncBackoff = new Backoff(min, max);
+    this.lateness = new Lateness(this.settings.lateAfter ?? lateAfterMs(this.settings.syncInterval));
+    this.repeatLogInterval = this.settings.repeatLogInterval ?? REPEAT_LOG_INTERVAL_MS;
+    this.uploadLog = new FailureLog(this.logger, this.repeatLogInterval);
+    this.syncLog = new FailureLog(this.logger, this.repeatLogInterval);
   }
 
   /** Starts recording into `metrics` (the agent creates them only when they are served). */
   attachMetrics(metrics: AgentMetrics): void {
     this.metrics = metrics;
+    metrics.trackLateness(this.label, () => this.lateness.report());
   }
 
   /** Highest TXID known to be in the replica (undefined until the listing was read, and after upload errors). */
@@ -134,8 +159,13 @@ export class Replicator {
   /** Starts both lanes. Failures (including opening the database) are retried with backoff. */
   async start(): Promise<void> {
     this.stopped = false;
+    this.walBase = this.walSignatureNow();
+    this.metrics?.trackLateness(this.label, () => this.lateness.report());
     const cadence = this.settings.syncInterval > 0 ? this.settings.syncInterval : this.settings.monitorInterval;
-    this.tickTimer = setInterval(() => this.requestSync(), cadence);
+    this.tickTimer = setInterval(() => {
+      this.requestSync();
+      this.watchForStalls();
+    }, cadence);
     if (this.settings.syncInterval === 0) this.watchWal();
     this.requestSync();
   }
@@ -149,12 +179,15 @@ export class Replicator {
     if (this.replicaPos === undefined) {
       const remoteMax = await this.fetchRemoteMax();
       if (this.db.txid() < remoteMax) {
-        this.logger.info({ localTXID: this.db.txid(), remoteTXID: remoteMax }, 'replica is ahead of the local database; continuing after it');
+        this.logger.info({ localTXID: formatTXID(this.db.txid()), remoteTXID: formatTXID(remoteMax) }, 'replica is ahead of the local database; continuing after it');
         await this.db.continueAfter(remoteMax);
       }
       this.replicaPos = remoteMax;
       this.positionKnownOnce = true;
       this.metrics?.replicaTxid.set({ db: this.label }, remoteMax);
+      this.lateness.acknowledged(remoteMax);
+      const now = Date.now();
+      for (let txid = remoteMax + 1; txid <= this.db.txid(); txid++) this.lateness.fileFound(txid, now);
     }
   }
 
@@ -176,6 +209,7 @@ export class Replicator {
    * Returns true when everything local reached the replica.
    */
   async stop(options: { finalSync?: boolean; timeout?: number; interval?: number } = {}): Promise<boolean> {
+    const deadline = Date.now() + (options.timeout ?? 30_000);
     this.stopped = true;
     clearInterval(this.tickTimer);
     clearTimeout(this.syncRetryTimer);
@@ -183,10 +217,18 @@ export class Replicator {
     this.tickTimer = this.syncRetryTimer = this.uploadRetryTimer = undefined;
     this.watcher?.close();
     this.watcher = undefined;
-    await this.idle();
-    let caughtUp = this.opened && this.isCaughtUp();
-    if (options.finalSync !== false && this.opened) caughtUp = await this.finalSync(options.timeout ?? 30_000, options.interval ?? 500);
-    if (this.opened) await this.db.close();
+    let caughtUp = false;
+    if (!(await settlesBy(this.idle(), deadline))) {
+      // A request that hangs must not hold the process past shutdown-sync-timeout; it is abandoned, not awaited.
+      this.logger.error(
+        { err: this.stallReason(Date.now()), localTXID: formatTXID(this.db.txid()), replicaTXID: this.shownReplicaTXID() },
+        'shutdown: a replication request was still running at shutdown-sync-timeout; giving up',
+      );
+    } else {
+      caughtUp = this.opened && this.isCaughtUp();
+      if (options.finalSync !== false && this.opened) caughtUp = await this.finalSync(deadline, options.interval ?? 500);
+    }
+    if (this.opened) await settlesBy(this.db.close(), Math.max(deadline, Date.now() + 1000));
     this.opened = false;
     return caughtUp;
   }
@@ -202,18 +244,26 @@ export class Replicator {
     }
   }
 
-  private async finalSync(timeout: number, interval: number): Promise<boolean> {
-    const deadline = Date.now() + timeout;
+  private async finalSync(deadline: number, interval: number): Promise<boolean> {
+    let reason = '';
     for (;;) {
-      try {
-        await this.syncAndUpload();
-        if (this.isCaughtUp()) return true;
-      } catch (err) {
-        this.replicaPos = undefined;
-        this.logger.warn({ err: errorSummary(err) }, 'final sync failed; retrying');
-      }
-      if (Date.now() + interval > deadline) {
-        this.logger.error({ localTXID: this.db.txid(), replicaTXID: this.replicaPos }, 'final sync did not finish before shutdown-sync-timeout');
+      this.uploadStartedAt = Date.now();
+      const attempt = this.syncAndUpload().then(
+        () => undefined,
+        (err: unknown) => {
+          this.replicaPos = undefined;
+          reason = errorSummary(err);
+          this.logger.warn({ err: reason }, 'final sync failed; retrying');
+        },
+      );
+      const finished = await settlesBy(attempt, deadline);
+      if (finished && this.isCaughtUp()) return true;
+      if (!finished) reason = this.stallReason(Date.now());
+      if (!finished || Date.now() + interval > deadline) {
+        this.logger.error(
+          { err: reason || 'not caught up', localTXID: formatTXID(this.db.txid()), replicaTXID: this.shownReplicaTXID() },
+          'final sync did not finish before shutdown-sync-timeout',
+        );
         return false;
       }
       await new Promise((r) => setTimeout(r, interval));
@@ -249,6 +299,7 @@ export class Replicator {
 
   private startPrepare(): void {
     if (this.prepareRun || this.syncRun || this.uploadRun || this.uploadBackoff.active()) return;
+    this.uploadStartedAt = Date.now();
     // Success here does not end a failure streak: only an acknowledged upload does (LIST may work while PUT fails).
     this.prepareRun = this.prepare().then(
       () => undefined,
@@ -260,6 +311,7 @@ export class Replicator {
   }
 
   private startUpload(): void {
+    this.uploadStartedAt = Date.now();
     this.uploadRun = this.uploadPending().then(
       () => this.uploadSucceeded(),
       (err: unknown) => this.uploadFailed(err),
@@ -273,12 +325,16 @@ export class Replicator {
     this.syncRun = this.syncThenCheckpoint().then(
       async () => {
         this.syncBackoff.succeed();
+        const ended = this.syncLog.recovered();
+        if (ended) this.logger.info({ errors: ended.failures, downS: seconds(ended.downMs), lastErr: ended.reason }, 'sync recovered');
         await this.pruneIfDue();
       },
     ).catch((err: unknown) => {
       this.metrics?.syncErrorCount.inc({ db: this.label });
       const delay = this.syncBackoff.fail();
-      this.logFailure('sync failed; will retry', err, delay, this.syncBackoff.failures);
+      const now = Date.now();
+      this.noteWalChanges(now);
+      this.syncLog.failed('sync failed; will retry', errorSummary(err), { retryInMs: delay }, this.lateness.report(now).late, now);
       this.syncRetryTimer = this.retryAfter(this.syncRetryTimer, delay);
     }).finally(() => {
       this.syncRun = undefined;
@@ -287,30 +343,93 @@ export class Replicator {
   }
 
   private uploadSucceeded(): void {
-    if (this.uploadBackoff.failures > 0) this.logger.info({ errors: this.uploadBackoff.failures }, 'replication recovered');
     this.uploadBackoff.succeed();
-    this.lastError = '';
+    const ended = this.uploadLog.recovered();
+    if (ended) {
+      this.logger.info({ errors: ended.failures, downS: seconds(ended.downMs), lastErr: ended.reason, replicaTXID: this.shownReplicaTXID() }, 'replication recovered');
+    }
   }
 
   private uploadFailed(err: unknown): void {
     this.replicaPos = undefined;
     this.metrics?.syncErrorCount.inc({ db: this.label });
     const delay = this.uploadBackoff.fail();
-    this.logFailure('replication failed; will retry', err, delay, this.uploadBackoff.failures);
+    const now = Date.now();
+    this.uploadLog.failed('replication failed; will retry', errorSummary(err), { retryInMs: delay }, this.lateness.report(now).late, now);
     this.uploadRetryTimer = this.retryAfter(this.uploadRetryTimer, delay);
+  }
+
+  /**
+   * Runs on every tick: reports S3 attempts the client retried by itself while an upload waits, notices WAL
+   * changes while the sync lane cannot capture them, and says so at ERROR, once a minute, while changes are late.
+   */
+  private watchForStalls(now: number = Date.now()): void {
+    const busy = this.uploadRun !== undefined || this.prepareRun !== undefined;
+    const retried = this.client.lastRetriedError?.();
+    if (busy && retried && retried.at > this.retrySeenAt && retried.at >= this.uploadStartedAt) {
+      this.retrySeenAt = retried.at;
+      const fields = { inFlightS: seconds(now - this.uploadStartedAt), replica: this.client.location };
+      this.uploadLog.failed('replica request failed; retrying', retried.reason, fields, this.lateness.report(now).late, now);
+    }
+    if (this.syncLog.failures > 0 || !this.positionKnownOnce) this.noteWalChanges(now);
+    this.reportLateness(now);
+  }
+
+  private reportLateness(now: number): void {
+    const report = this.lateness.report(now);
+    if (!report.late) {
+      if (this.lateSince !== undefined) {
+        this.logger.info({ lateForS: seconds(now - this.lateSince), replicaTXID: this.shownReplicaTXID() }, 'replication caught up; changes no longer late');
+      }
+      this.lateSince = undefined;
+      return;
+    }
+    this.lateSince ??= now;
+    if (now - this.lateLoggedAt < this.repeatLogInterval) return;
+    this.lateLoggedAt = now;
+    this.logger.error(
+      {
+        err: this.stallReason(now),
+        waitingS: seconds(report.waitingMs),
+        lateAfterS: seconds(report.lateAfterMs),
+        localTXID: formatTXID(this.db.txid()),
+        replicaTXID: this.shownReplicaTXID(),
+      },
+      'committed changes are waiting unreplicated',
+    );
+  }
+
+  /** Why replication is not progressing, as well as the agent knows. */
+  private stallReason(now: number): string {
+    const failing = this.uploadLog.lastReason || this.syncLog.lastReason;
+    if (failing) return failing;
+    const busy = this.uploadRun !== undefined || this.prepareRun !== undefined;
+    if (busy) return `a request to ${this.client.location} has not finished after ${seconds(now - this.uploadStartedAt)} s`;
+    if (this.syncRun) return 'a WAL sync has not finished';
+    return 'no upload is running';
+  }
+
+  /** WAL changes that no good sync captured count as waiting from the first time they are seen. */
+  private noteWalChanges(now: number): void {
+    if (this.walSignatureNow() !== this.walBase) this.lateness.walChanged(now);
+  }
+
+  private walSignatureNow(): string {
+    try {
+      return walSignature(`${this.db.settings.path}-wal`);
+    } catch {
+      return this.walBase;
+    }
+  }
+
+  private shownReplicaTXID(): string | undefined {
+    const txid = this.replicaPos ?? this.lateness.report().replicaTXID;
+    return txid === undefined ? undefined : formatTXID(txid);
   }
 
   private retryAfter(previous: NodeJS.Timeout | undefined, delay: number): NodeJS.Timeout | undefined {
     clearTimeout(previous);
     return this.stopped ? undefined : setTimeout(() => this.pump(), delay + 1);
-  }
-
-  private logFailure(msg: string, err: unknown, delay: number, failures: number): void {
-    const summary = errorSummary(err);
-    const fields = { err: summary, retryInMs: delay, errors: failures };
-    if (summary === this.lastError) this.logger.debug(fields, msg);
-    else this.logger.warn(fields, msg);
-    this.lastError = summary;
   }
 
   /**
@@ -323,13 +442,19 @@ export class Replicator {
     if (!checkpointIfDue) return;
     this.pump();
     const started = Date.now();
+    const checkpoints = this.db.stats().checkpoints;
     const sealed = await checkpointIfDue();
     if (sealed?.wrote) this.notePending(sealed, started, Date.now());
+    // Our own checkpoint rewrote the WAL: that is not an application change waiting for a sync.
+    if (this.db.stats().checkpoints !== checkpoints) this.walBase = this.walSignatureNow();
   }
 
   private async syncDatabase(forceSnapshot: boolean, defer: { deferWrite?: boolean; deferCheckpoint?: boolean } = {}): Promise<void> {
     const started = Date.now();
+    // Taken before the read, so a commit racing the sync still counts as a change the next sync must capture.
+    const walBefore = this.walSignatureNow();
     const result = await this.db.sync({ forceSnapshot, ...defer });
+    this.walBase = walBefore;
     const ended = Date.now();
     const seconds = (ended - started) / 1000;
     if (this.metrics) {
@@ -340,15 +465,13 @@ export class Replicator {
       this.metrics.recordStats(this.label, this.db.stats());
     }
     if (result.wrote) this.notePending(result, started, ended);
+    this.lateness.walSynced();
   }
 
   private notePending(result: SyncResult, started: number, ended: number): void {
-    this.pending.set(result.txid, {
-      syncStartedAt: started,
-      syncEndedAt: ended,
-      observedAt: result.observedAt ?? started,
-      snapshot: result.snapshot,
-    });
+    const observedAt = result.observedAt ?? started;
+    this.pending.set(result.txid, { syncStartedAt: started, syncEndedAt: ended, observedAt, snapshot: result.snapshot });
+    this.lateness.fileWritten(result.txid, observedAt);
   }
 
   private async uploadPending(): Promise<void> {
@@ -389,6 +512,7 @@ export class Replicator {
     }
     const ackAt = Date.now();
     this.replicaPos = txid;
+    this.lateness.acknowledged(txid, ackAt);
     const info = this.pending.get(txid);
     this.pending.delete(txid);
     const lagMs = info ? ackAt - info.observedAt : undefined;
@@ -396,6 +520,7 @@ export class Replicator {
       this.metrics.replicaOperations.inc({ db: this.label, operation: 'PUT' });
       this.metrics.replicaOperationBytes.inc({ db: this.label, operation: 'PUT' }, size);
       this.metrics.replicaTxid.set({ db: this.label }, txid);
+      this.metrics.lastUpload.set({ db: this.label }, ackAt / 1000);
       if (lagMs !== undefined) this.metrics.replicationLag.observe({ db: this.label }, lagMs / 1000);
     }
     const event: UploadEvent = {
@@ -403,14 +528,14 @@ export class Replicator {
       syncStartedAt: info?.syncStartedAt, syncEndedAt: info?.syncEndedAt, observedAt: info?.observedAt, ackAt, lagMs,
     };
     const { db: _db, ...fields } = event;
-    this.logger.debug(fields, 'uploaded');
+    this.logger.debug({ ...fields, txid: formatTXID(txid) }, 'uploaded');
     this.onUpload?.(event);
     return true;
   }
 
   /** A local L0 file vanished before upload: the chain cannot be continued, so ship a full snapshot next. */
   private async recoverFromMissingFile(txid: TXID, path: string): Promise<void> {
-    this.logger.warn({ txid, path }, 'local L0 file missing before upload; writing a snapshot to restore continuity');
+    this.logger.warn({ txid: formatTXID(txid), path }, 'local L0 file missing before upload; writing a snapshot to restore continuity');
     this.recovering = true;
     let result: SyncResult;
     try {
@@ -420,7 +545,9 @@ export class Replicator {
       this.recovering = false;
     }
     if (!result.wrote) throw new Error(`local L0 file ${path} is missing and no snapshot could be written`);
-    this.pending.set(result.txid, { syncStartedAt: Date.now(), syncEndedAt: Date.now(), observedAt: Date.now(), snapshot: true });
+    const now = Date.now();
+    this.pending.set(result.txid, { syncStartedAt: now, syncEndedAt: now, observedAt: now, snapshot: true });
+    this.lateness.fileWritten(result.txid, now);
     this.replicaPos = result.txid - 1;
   }
 
@@ -437,7 +564,7 @@ export class Replicator {
     if (this.replicaPos === undefined || now - this.lastPrune < this.settings.l0RetentionCheckInterval) return;
     this.lastPrune = now;
     const removed = await this.db.pruneLocalL0(this.replicaPos, this.settings.l0Retention);
-    if (removed > 0) this.logger.debug({ removed, uploadedTXID: this.replicaPos }, 'pruned local L0 files');
+    if (removed > 0) this.logger.debug({ removed, uploadedTXID: formatTXID(this.replicaPos) }, 'pruned local L0 files');
   }
 
   private watchWal(): void {
@@ -468,4 +595,8 @@ async function maxTXIDOfLevel(client: ReplicaClient, level: number): Promise<TXI
 function errorSummary(err: unknown): string {
   if (err instanceof Error) return `${err.name === 'Error' ? '' : err.name + ': '}${err.message}`;
   return String(err);
+}
+
+function seconds(ms: number): number {
+  return Math.round(ms / 100) / 10;
 }

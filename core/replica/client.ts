@@ -63,6 +63,12 @@ export interface ReplicaClient {
   /** Streams an object by its path below the replica root. Rejects with a NotFoundError when it does not exist. */
   openObject?(path: string): Promise<Readable>;
 
+  /**
+   * The newest failed attempt the client retried by itself (S3), so a caller can report a stall while a request
+   * is still being retried; optional.
+   */
+  lastRetriedError?(): { reason: string; at: number } | undefined;
+
   /** Releases pooled connections (S3); optional. The client must not be used afterwards. */
   close?(): Promise<void>;
 }

@@ -14,6 +14,14 @@ export const S3_RETRY_MODE = 'adaptive';
 /** Litestream's overall HTTP timeout: a multi-GB snapshot on a slow link must not be cut off. */
 export const S3_REQUEST_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 export const S3_CONNECTION_TIMEOUT_MS = 30_000;
+/**
+ * No byte sent or received on a request's socket for this long aborts the attempt (it is then retried): an
+ * endpoint that accepts connections and never answers must not hang a request until the 24 h cap.
+ */
+export const S3_IDLE_TIMEOUT_MS = 30_000;
+/** Test and diagnosis overrides of the two deadlines above, in milliseconds. */
+export const CONNECTION_TIMEOUT_ENV = 'STREAMBED_S3_CONNECTION_TIMEOUT_MS';
+export const IDLE_TIMEOUT_ENV = 'STREAMBED_S3_IDLE_TIMEOUT_MS';
 export const S3_KEEP_ALIVE_MS = 30_000;
 export const S3_MAX_SOCKETS = 100;
 export const S3_MAX_PARTS = 10_000;
@@ -37,8 +45,11 @@ export interface ResolvedS3Settings {
   concurrency: number;
   maxAttempts: number;
   retryMode: 'adaptive';
+  /** Overall cap of one attempt, from sending the request to the response headers. */
   requestTimeout: number;
   connectionTimeout: number;
+  /** Socket inactivity (no byte either way) that aborts an attempt, also while a response body streams. */
+  idleTimeout: number;
   keepAlive: true;
   keepAliveMsecs: number;
   maxSockets: number;
@@ -84,8 +95,16 @@ export function partSizeFor(settings: Pick<ResolvedS3Settings, 'partSize'>, size
   return Math.max(settings.partSize, Math.ceil(size / S3_MAX_PARTS));
 }
 
-/** Every setting the S3 client is built from; pure apart from reading an SSE-C key file. */
-export function resolvedS3Settings(options: S3ReplicaOptions): ResolvedS3Settings {
+function timeoutFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 1) throw new ConfigError(`environment variable ${name}="${raw}" must be a whole number of milliseconds (1 or more); unset it for the default ${fallback}`);
+  return ms;
+}
+
+/** Every setting the S3 client is built from; pure apart from reading an SSE-C key file and the timeout overrides in `env`. */
+export function resolvedS3Settings(options: S3ReplicaOptions, env: NodeJS.ProcessEnv = process.env): ResolvedS3Settings {
   if (!options.bucket) throw new ConfigError('an S3 replica needs a bucket', { key: 'bucket' });
   const endpoint = options.endpoint ? ensureEndpointScheme(options.endpoint) : undefined;
   const provider = providerOf(endpoint);
@@ -109,7 +128,8 @@ export function resolvedS3Settings(options: S3ReplicaOptions): ResolvedS3Setting
     maxAttempts: S3_MAX_ATTEMPTS,
     retryMode: S3_RETRY_MODE,
     requestTimeout: S3_REQUEST_TIMEOUT_MS,
-    connectionTimeout: S3_CONNECTION_TIMEOUT_MS,
+    connectionTimeout: timeoutFromEnv(env, CONNECTION_TIMEOUT_ENV, S3_CONNECTION_TIMEOUT_MS),
+    idleTimeout: timeoutFromEnv(env, IDLE_TIMEOUT_ENV, S3_IDLE_TIMEOUT_MS),
     keepAlive: true,
     keepAliveMsecs: S3_KEEP_ALIVE_MS,
     maxSockets: S3_MAX_SOCKETS,

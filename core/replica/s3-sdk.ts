@@ -11,6 +11,7 @@ import type { S3ReplicaOptions } from './options.ts';
 import { DEFAULT_REGION } from './s3-config.ts';
 import type { ResolvedS3Settings } from './s3-config.ts';
 import { retryLikeLitestream } from './s3-retry.ts';
+import type { RetryNotice } from './s3-retry.ts';
 
 interface MiddlewareRequest {
   headers: Record<string, string>;
@@ -36,7 +37,11 @@ export function makeHttpHandler(settings: ResolvedS3Settings): NodeHttpHandler {
     httpAgent: new http.Agent(agentOptions),
     httpsAgent: new https.Agent({ ...agentOptions, rejectUnauthorized: !settings.skipVerify }),
     connectionTimeout: settings.connectionTimeout,
+    // The overall cap: without throwOnRequestTimeout this handler version only prints a warning when it passes.
     requestTimeout: settings.requestTimeout,
+    throwOnRequestTimeout: true,
+    // An idle timeout in this handler version (socket inactivity, armed until the response body has ended).
+    socketTimeout: settings.idleTimeout,
   });
 }
 
@@ -121,13 +126,16 @@ export function contentMd5Middleware<I extends object, O extends object>(): Fina
   };
 }
 
-/** The S3Client for one replica; the region is explicit, us-east-1 for custom endpoints, or discovered lazily. */
-export function createS3Client(settings: ResolvedS3Settings, options: S3ReplicaOptions): S3Client {
+/**
+ * The S3Client for one replica; the region is explicit, us-east-1 for custom endpoints, or discovered lazily.
+ * `onRetry` hears of every attempt that failed and is retried inside the SDK (callers report stalls with it).
+ */
+export function createS3Client(settings: ResolvedS3Settings, options: S3ReplicaOptions, onRetry?: (notice: RetryNotice) => void): S3Client {
   const handler = makeHttpHandler(settings);
   const region =
     settings.region ?? bucketRegionProvider(new S3Client({ ...baseConfig(settings, options, handler), region: DEFAULT_REGION }), settings.bucket);
   const client = new S3Client({ ...baseConfig(settings, options, handler), region });
   addQuirkMiddleware(client, settings);
-  retryLikeLitestream(client);
+  retryLikeLitestream(client, { onRetry });
   return client;
 }

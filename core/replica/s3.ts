@@ -43,11 +43,18 @@ export class S3ReplicaClient implements ReplicaClient {
   readonly settings: ResolvedS3Settings;
   /** The SDK client, exposed so tests and diagnostics can read its resolved configuration. */
   readonly s3: S3Client;
+  private retried: { reason: string; at: number } | undefined;
 
   constructor(options: S3ReplicaOptions) {
     this.settings = resolvedS3Settings(options);
     this.location = s3Location(this.settings);
-    this.s3 = createS3Client(this.settings, options);
+    this.s3 = createS3Client(this.settings, options, (n) => {
+      this.retried = { reason: `${n.reason} (attempt ${n.attempt}; retrying)`, at: n.at };
+    });
+  }
+
+  lastRetriedError(): { reason: string; at: number } | undefined {
+    return this.retried;
   }
 
   private where(key: string): string {

@@ -70,4 +70,20 @@ describe('logger', () => {
     expect(formatTextLine('plain')).toBe('plain');
     expect(formatTextLine('{"time":"t","level":50,"msg":"x","err":{"message":"boom here"}}')).toBe('t ERROR x error="boom here"');
   });
+
+  it('prints the reason of a failure whatever the shape of err', async () => {
+    // The replicator logs err as a summary string: the text line must still carry it.
+    expect(formatTextLine('{"time":"t","level":40,"msg":"sync failed; will retry","err":"ENOSPC: no space left on device","errors":1}'))
+      .toBe('t WARN  sync failed; will retry errors=1 error="ENOSPC: no space left on device"');
+    expect(formatTextLine('{"time":"t","level":40,"msg":"m","err":{"type":"TimeoutError","message":"no answer","stack":"..."}}')).toBe('t WARN  m error="TimeoutError: no answer"');
+    expect(formatTextLine('{"time":"t","level":40,"msg":"m","err":{"code":"EACCES"}}')).toBe('t WARN  m error="{\\"code\\":\\"EACCES\\"}"');
+    expect(formatTextLine('{"time":"t","level":40,"msg":"m","err":42}')).toBe('t WARN  m error=42');
+    const out = new PassThrough();
+    const chunks: string[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c.toString()));
+    const log = createLogger({ level: 'info', type: 'text', destination: out, env: {} });
+    log.warn({ err: new Error('disk full', { cause: new Error('ENOSPC') }) }, 'write failed');
+    await new Promise((r) => setImmediate(r));
+    expect(chunks.join('')).toMatch(/WARN  write failed error="disk full: ENOSPC"$/m);
+  });
 });

@@ -53,7 +53,11 @@ describe('resolved SDK configuration', () => {
     await c.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, Buffer.from('a'), new Date());
     const cfg = (c.s3.config.requestHandler as NodeHttpHandler).httpHandlerConfigs() as Record<string, unknown>;
     expect(cfg.requestTimeout).toBe(86_400_000);
+    // The 24 h cap is enforced (this handler version only warns without throwOnRequestTimeout).
+    expect(cfg.throwOnRequestTimeout).toBe(true);
     expect(cfg.connectionTimeout).toBe(30_000);
+    // The socket idle timeout: 30 s without a byte aborts the attempt.
+    expect(cfg.socketTimeout).toBe(30_000);
     const httpAgent = await (cfg.httpAgentProvider as () => Promise<HttpAgent>)();
     const httpsAgent = cfg.httpsAgent as HttpsAgent;
     for (const agent of [httpAgent, httpsAgent]) {

@@ -92,7 +92,11 @@ async function runUntilDone(agent: Agent, config: StreambedConfig, logger: Logge
   process.off('SIGINT', onSecondSignal);
   process.off('SIGTERM', onSecondSignal);
   if (!caughtUp) {
-    logger.error('shutdown: some changes could not be uploaded before shutdown-sync-timeout');
+    const waiting = agent.readiness().databases.filter((d) => d.waitingSeconds > 0).map((d) => d.db);
+    logger.error(
+      { err: 'the final sync did not reach the replica (the reason is logged above)', dbs: waiting, shutdownSyncTimeoutMs: config.shutdownSyncTimeout },
+      'shutdown: some changes could not be uploaded before shutdown-sync-timeout',
+    );
     if (code === 0) code = 1;
   }
   logger.info('stopped');
