@@ -67,10 +67,11 @@ function l0Deletions(levels: readonly LtxFileInfo[][], keptAbove: readonly LtxFi
   const limit = Math.min(covered, merged);
   const newest = newestFile(levels[0]);
   const prefix = deletablePrefix(levels[0], (f) => f !== newest && f.maxTXID <= limit && f.createdAt.getTime() < window.l0Cutoff.getTime());
-  // The first kept L0 file continues from the end of the deleted prefix, so that end must stay a restore point of
-  // the compacted files: otherwise the young L0 files after it lose their base.
-  const reachable = new Set(restorePoints(keptAbove));
-  while (prefix.length > 0 && !reachable.has(prefix[prefix.length - 1].maxTXID)) prefix.pop();
+  // Young L0 files are restore points to the transaction: the oldest of them must still be reachable once the
+  // prefix is gone (the L0 files after it continue from there), or the prefix shrinks until it is.
+  const firstYoung = levels[0].find((f) => f.createdAt.getTime() >= window.l0Cutoff.getTime());
+  if (!firstYoung) return prefix;
+  while (prefix.length > 0 && !restorePoints([...keptAbove, ...levels[0].slice(prefix.length)]).includes(firstYoung.maxTXID)) prefix.pop();
   return prefix;
 }
 

@@ -172,6 +172,7 @@ const MAY_OPEN_FILES: Record<string, string> = {
   'agent/checksum-sidecar.ts': 'the page-checksum file in the meta directory',
   'agent/cli/commands/ltxfile.ts': 'LTX files and databases named on the command line (no agent running)',
   'agent/cli/commands/version.ts': 'package.json',
+  'agent/cli/remote-restore.ts': 'the restored output file downloaded from the restore Lambda (no agent running)',
 };
 const OPENING_NAMES = new Set([...FS_OPENERS, ...PROMISE_OPENERS]);
 

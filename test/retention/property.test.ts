@@ -77,6 +77,17 @@ describe('retention invariant', () => {
     );
   });
 
+  it('keeps the base of the oldest young L0 file (counterexample: L0 1-1 deleted under L1 1-3 lost TXID 2)', () => {
+    const options: SimOptions = { levels: [30_000, 5 * MIN, HOUR], snapshotInterval: HOUR, snapshotRetention: HOUR, l0Retention: 1091750, stamps: 's3', retentionEnabled: true };
+    const events: SimEvent[] = [{ at: 1091751, kind: 'maintain', txns: 1 }, { at: 1, kind: 'commit', txns: 1 }, { at: 0, kind: 'commit', txns: 1 }, { at: 1, kind: 'commit', txns: 1 }];
+    const { passes } = simulate(START, events, options);
+    expect(passes.length).toBeGreaterThan(0);
+    for (const pass of passes) {
+      const rules = planByRules(pass.before, options, pass.now);
+      expect(invariantViolations(pass.before, without(pass.before, [...rules.snapshots, ...rules.levels, ...rules.l0]), options, pass.now)).toEqual([]);
+    }
+  });
+
   it('retention shrinks simulated replicas (it does delete)', () => {
     const events: SimEvent[] = [];
     for (let i = 0; i < 400; i++) events.push({ at: i * 10 * MIN, kind: 'commit', txns: 1 }, { at: i * 10 * MIN + 1, kind: 'maintain' });
