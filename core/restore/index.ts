@@ -16,7 +16,10 @@ export {
   TxNotAvailableError,
   NonContiguousError,
   OutputExistsError,
-  UnrecoverableFileError,
+  UnusableFilesError,
+  OutputWriteError,
+  RestoreInterruptedError,
   IntegrityCheckError,
+  type UnusableFile,
 } from './errors.ts';
-export { refKey, formatTXID, ltxName } from './refs.ts';
+export { refKey, formatTXID, ltxName, fileLocation } from './refs.ts';

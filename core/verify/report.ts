@@ -1,7 +1,7 @@
 // The verify report: JSON-serialisable, naming every problem by key.
 import type { LtxFileRef, ReplicaClient } from '../replica/client.ts';
 import type { TXID } from '../ltx/types.ts';
-import { formatLevelDir, formatLtxFileName } from '../layout/names.ts';
+import { fileLocation } from '../restore/refs.ts';
 
 export type ProblemKind = 'checksum' | 'header' | 'gap' | 'overlap' | 'name' | 'missing' | 'integrity';
 
@@ -41,8 +41,7 @@ export interface VerifyReport {
 
 /** `<location>/<level dir>/<name>`: the S3 key or file path of a file, as the layout spells it. */
 export function keyOf(client: ReplicaClient, ref: LtxFileRef): string {
-  const name = formatLtxFileName(ref.minTXID, ref.maxTXID);
-  return client.type === 'file' ? `${client.location}/ltx/${ref.level}/${name}` : `${client.location}/${formatLevelDir(ref.level)}/${name}`;
+  return fileLocation(client, ref);
 }
 
 export function fileProblem(client: ReplicaClient, ref: LtxFileRef, kind: ProblemKind, message: string, severity: 'error' | 'warning' = 'error'): VerifyProblem {
