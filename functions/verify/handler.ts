@@ -1,7 +1,7 @@
 // Verification function (scheduled): checks every file's checksums and the chain of every database, as metrics.
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
-import { verifyReplica, type VerifyReport } from '../../core/verify/index.ts';
+import { verifyReplica, verifyReportJson, type VerifyReportJson } from '../../core/verify/index.ts';
 import { booleanEnv, type Env } from '../shared/env.ts';
 import { createObservability, logAttributes, type Observability } from '../shared/powertools.ts';
 import { forEachDb, throwIfFailed, type DbResult } from '../shared/scheduled.ts';
@@ -11,7 +11,8 @@ export interface VerifyHandlerOptions {
   observability?: Observability;
 }
 
-export type VerifyHandler = (event: ScheduledEvent) => Promise<Array<DbResult<VerifyReport>>>;
+/** Reports as JSON (TXIDs as 16 hex digits). */
+export type VerifyHandler = (event: ScheduledEvent) => Promise<Array<DbResult<VerifyReportJson>>>;
 
 const PROBLEM_KINDS = ['checksum', 'header', 'gap', 'overlap', 'name', 'missing', 'integrity'] as const;
 
@@ -27,7 +28,7 @@ export function createVerifyHandler(options: VerifyHandlerOptions = {}): VerifyH
   return async (event) => {
     const full = booleanEnv(env, 'VERIFY_FULL', false);
     logger.info('verify run', { schedule: event.resources, full });
-    const results = await forEachDb(env, (client) => verifyReplica(client, { full }));
+    const results = await forEachDb(env, async (client) => verifyReportJson(await verifyReplica(client, { full })));
     for (const r of results) {
       if (!r.result) {
         logger.error('verify failed', { db: r.db, error: r.error });

@@ -35,7 +35,10 @@ describe('streambed verify / compact / retention', () => {
     const { url, root } = await replica();
     const clean = await run(['verify', '-json', url]);
     expect(clean.code, clean.stderr).toBe(0);
-    expect(JSON.parse(clean.stdout)).toMatchObject({ ok: true, files: 12, restorableTXID: 12, problems: [] });
+    const report = JSON.parse(clean.stdout);
+    expect(report).toMatchObject({ ok: true, files: 12, restorableTXID: '000000000000000c', problems: [] });
+    expect(report.levels).toEqual([{ level: 0, files: 12, bytes: expect.any(Number), minTXID: '0000000000000001', maxTXID: '000000000000000c' }]);
+    expect((await run(['verify', url])).stdout).toMatch(/^OK .*: 12 file\(s\), \d+ bytes, restorable to TXID 000000000000000c\n  L0: 12 file\(s\), TXIDs 0000000000000001-000000000000000c/);
 
     const victim = join(root, 'ltx', '0', '0000000000000004-0000000000000004.ltx');
     const bytes = await readFile(victim);
@@ -44,6 +47,13 @@ describe('streambed verify / compact / retention', () => {
     const bad = await run(['verify', url]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/ERROR checksum .*0000000000000004-0000000000000004\.ltx/);
+    // The truth: a restore stops before the corrupt file, and the printed TXID is the one -txid takes.
+    expect(bad.stdout).toMatch(/^FAILED .*restorable to TXID 0000000000000003$/m);
+    expect(bad.stdout).toContain('ERROR missing TXIDs 0000000000000004-000000000000000c: a restore stops at TXID 0000000000000003');
+    expect(bad.stdout).toContain('restore -txid 0000000000000003 restores up to there');
+    const json = JSON.parse((await run(['verify', '-json', '-full', url])).stdout);
+    expect(json).toMatchObject({ ok: false, restorableTXID: '0000000000000003', restore: { txid: '0000000000000003', integrity: 'ok' } });
+    expect(json.problems).toContainEqual(expect.objectContaining({ kind: 'missing', minTXID: '0000000000000004', maxTXID: '000000000000000c' }));
     expect((await run(['verify'])).code).toBe(2);
   });
 
