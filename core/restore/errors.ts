@@ -135,8 +135,9 @@ export class OutputWriteError extends Error {
 /** The restore was stopped (Ctrl-C, SIGTERM, an aborted signal); the partial output was removed. */
 export class RestoreInterruptedError extends Error {
   readonly reason: string;
-  constructor(reason: string, tmpPath: string) {
-    super(`restore interrupted (${reason}); removed the partial output ${tmpPath}`);
+  /** `tmpPath`: the partial output that was removed, if one had been written. */
+  constructor(reason: string, tmpPath: string | undefined) {
+    super(`restore interrupted (${reason}); ${tmpPath ? `removed the partial output ${tmpPath}` : 'nothing was written'}`);
     this.name = 'RestoreInterruptedError';
     this.reason = reason;
   }

@@ -4,6 +4,7 @@ export { listReplicaFiles } from './list.ts';
 export { withWrittenTimestamps } from './timestamps.ts';
 export {
   restoreDatabase,
+  restoreTempPath,
   planReplicaRestore,
   DEFAULT_PARALLELISM,
   type RestoreOptions,

@@ -84,14 +84,14 @@ export async function restoreDatabase(client: ReplicaClient, options: RestoreOpt
   const outputPath = resolve(options.outputPath);
   if (!options.force && (await exists(outputPath))) throw new OutputExistsError(outputPath);
   const signal = options.signal;
-  const tmpPath = `${outputPath}.tmp`;
+  const tmpPath = restoreTempPath(outputPath);
 
   let files = await listReplicaFiles(client);
   if (target.timestamp) files = await withWrittenTimestamps(client, files, target.timestamp);
   const exclude = new Set(withTooSmall(files, options.exclude));
   // The first plan fixes the TXID: re-planning around a bad file may only reach that same TXID, never an older one.
   const first = planRestore(files, target, { exclude, location: client.location });
-  throwIfInterrupted(signal, tmpPath);
+  throwIfInterrupted(signal);
   await createOutputDir(outputPath);
   const attempts = new Attempts(client, files, first.txid, exclude, parallelism, options);
   try {
@@ -107,10 +107,10 @@ export async function restoreDatabase(client: ReplicaClient, options: RestoreOpt
           outputPath,
           signal,
         });
-        throwIfInterrupted(signal, tmpPath);
+        throwIfInterrupted(signal);
         await checkIntegrity(tmpPath, options.integrityCheck ?? 'quick', outputPath);
         const checksum = options.computeChecksum ? await checksumDatabaseFile(tmpPath) : undefined;
-        throwIfInterrupted(signal, tmpPath); // the checks block the event loop; a signal that came meanwhile wins over the rename
+        throwIfInterrupted(signal); // the checks block the event loop; a signal that came meanwhile wins over the rename
         await replaceOutput(tmpPath, outputPath);
         return {
           txid: plan.txid,
@@ -124,15 +124,21 @@ export async function restoreDatabase(client: ReplicaClient, options: RestoreOpt
           checksum,
         };
       } catch (err) {
-        throwIfInterrupted(signal, tmpPath);
+        throwIfInterrupted(signal);
         if (!(err instanceof FileApplyError) || !err.fileProblem) throw err instanceof FileApplyError ? annotate(err, client) : err;
         attempts.failed(plan, err);
       }
     }
   } catch (err) {
+    const partial = await exists(tmpPath);
     await removeTemp(tmpPath);
-    throw signal?.aborted ? new RestoreInterruptedError(interruptReason(signal), tmpPath) : err;
+    throw signal?.aborted ? new RestoreInterruptedError(interruptReason(signal), partial ? tmpPath : undefined) : err;
   }
+}
+
+/** Where the database is written until it is complete and checked: `<output>.tmp` (as Litestream names it). */
+export function restoreTempPath(outputPath: string): string {
+  return `${resolve(outputPath)}.tmp`;
 }
 
 /** The failed attempts of one restore: which files proved bad, which proved good, and the next plan to the same TXID. */
@@ -198,8 +204,9 @@ function interruptReason(signal: AbortSignal): string {
   return reason instanceof Error && reason.name !== 'AbortError' ? reason.message : 'aborted';
 }
 
-function throwIfInterrupted(signal: AbortSignal | undefined, tmpPath: string): void {
-  if (signal?.aborted) throw new RestoreInterruptedError(interruptReason(signal), tmpPath);
+/** Inside the attempt loop the catch below removes the file and throws the final error; before it nothing was written. */
+function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RestoreInterruptedError(interruptReason(signal), undefined);
 }
 
 /** As Litestream does for a new output location; a failure is about the output, not the replica. */

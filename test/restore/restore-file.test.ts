@@ -7,7 +7,7 @@ import { checksumDatabaseFile } from '../../core/ltx/database.ts';
 import { fileReplicaLtxPath } from '../../core/layout/names.ts';
 import type { LtxFileRef, ReplicaClient } from '../../core/replica/client.ts';
 import { FileReplicaClient } from '../../core/replica/file.ts';
-import { NoBackupsError, OutputExistsError, UnusableFilesError } from '../../core/restore/errors.ts';
+import { NoBackupsError, OutputExistsError, RestoreInterruptedError, UnusableFilesError } from '../../core/restore/errors.ts';
 import { restoreDatabase } from '../../core/restore/restore.ts';
 import { listReplicaFiles } from '../../core/restore/list.ts';
 import { refKey } from '../../core/restore/refs.ts';
@@ -154,6 +154,17 @@ describe('restoreDatabase (file replica)', () => {
     const unusable = error as UnusableFilesError;
     expect(unusable.files.map((f) => `${f.ref.level}:${f.ref.minTXID}`)).toEqual(['1:7', '0:8']);
     expect(unusable).toMatchObject({ target: 12, restorable: 7 });
+  });
+
+  it.each([true, false])('an aborted signal stops the restore and removes the partial output (worker: %s)', async (decodeInWorker) => {
+    const dir = await tempDir('out');
+    const controller = new AbortController();
+    const restoring = restoreDatabase(new FileReplicaClient(replicaRoot), {
+      outputPath: join(dir, 'db.sqlite'), decodeInWorker, parallelism: 1, signal: controller.signal, onProgress: () => controller.abort('SIGTERM'),
+    });
+    await expect(restoring).rejects.toThrow(RestoreInterruptedError);
+    await expect(restoring).rejects.toThrow(/^restore interrupted \(SIGTERM\); (removed the partial output .*db\.sqlite\.tmp|nothing was written)$/);
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it('re-plans when a planned file disappears before it is read', async () => {
