@@ -63,7 +63,7 @@ describe('streambed restore', () => {
     expect(again.stderr).toMatch(/already exists.*--force/);
     const skipped = await run(['-config', config, '-if-db-not-exists', dbPath]);
     expect(skipped.code).toBe(0);
-    const forced = await run(['-config', config, '-force', '-json', '-txid', '2', dbPath]);
+    const forced = await run(['-config', config, '-force', '-json', '-txid', '0000000000000002', dbPath]);
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.stdout).txid).toBe('0000000000000002');
     expect(await checksumDatabaseFile(dbPath)).toBe(builder.shadows[1].checksum);
@@ -107,10 +107,13 @@ describe('streambed restore', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('parses -txid and -timestamp strictly', () => {
+  it('parses -txid as 16 hex digits, as Litestream does and as ltx and verify print it, and -timestamp strictly', () => {
     expect(parseTxidFlag('000000000000002a')).toBe(42);
-    expect(parseTxidFlag('2A')).toBe(42);
-    for (const bad of ['xyz', '0', '00000000000000001', '-1']) expect(() => parseTxidFlag(bad)).toThrow(UsageError);
+    expect(parseTxidFlag('000000000000002A')).toBe(42);
+    for (const bad of ['xyz', '0000000000000000', '00000000000000001', '-1', '2a', '0x2a', '']) expect(() => parseTxidFlag(bad)).toThrow(UsageError);
+    // A short number is refused rather than guessed: `62` copied from an old decimal output is not 0x62.
+    expect(() => parseTxidFlag('62')).toThrow('-txid: TXID "62" is not 16 hex digits such as 000000000000002a (for hex 62 write 0000000000000062; for decimal 62 write 000000000000003e)');
+    expect(() => parseTxidFlag('002000000000000f')).toThrow(/exceeds 2\^53-1/);
     expect(parseTimestampFlag('2026-01-01T00:00:01.5+01:00').toISOString()).toBe('2025-12-31T23:00:01.500Z');
     for (const bad of ['yesterday', '2026-01-01', '2026-01-01 00:00:00Z', '2026-13-01T00:00:00Z']) expect(() => parseTimestampFlag(bad)).toThrow(UsageError);
   });
