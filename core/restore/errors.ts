@@ -110,6 +110,7 @@ const WRITE_HINTS: Record<string, string> = {
   EPERM: 'the operation is not permitted there (immutable or protected path): restore elsewhere with -o',
   EROFS: 'the file system is read-only: restore elsewhere with -o',
   ENOTDIR: 'a part of the output path is a file, not a directory: choose another -o',
+  EEXIST: 'a part of the output path is a file, not a directory: choose another -o',
   EISDIR: 'the output path is a directory: give a file path with -o',
 };
 
