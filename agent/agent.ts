@@ -1,6 +1,6 @@
 // Runs every configured database: one Replicator each, local compaction/retention on a timer, graceful shutdown.
 import type { DbConfig, StreambedConfig } from '../core/config/types.ts';
-import { defaultMetaPath } from '../core/layout/names.ts';
+import { defaultMetaPath, formatTXID } from '../core/layout/names.ts';
 import type { ReplicaClient } from '../core/replica/client.ts';
 import type { ReplicaOptions } from '../core/replica/options.ts';
 import { openReplicaClient } from '../core/replica/open.ts';
@@ -144,7 +144,7 @@ export class Agent {
       for (const d of this.dbs) {
         if (this.options.restoreIfDbNotExists || d.config.restoreIfDbNotExists) await this.restoreIfMissing(d);
         await d.replicator.syncAndUpload(options);
-        this.logger.info({ db: d.config.path, txid: d.replicator.replicaTXID }, 'synced');
+        this.logger.info({ db: d.config.path, txid: d.replicator.replicaTXID === undefined ? 'none' : formatTXID(d.replicator.replicaTXID) }, 'synced');
       }
     } finally {
       for (const d of this.dbs) await d.replicator.close();
@@ -190,7 +190,7 @@ export class Agent {
     const { NoBackupsError, restoreDatabase } = await import('../core/restore/index.ts');
     try {
       const result = await restoreDatabase(d.replicator.client, { outputPath: d.config.path, logger: this.logger });
-      this.logger.info({ db: d.config.path, txid: result.txid, files: result.files.length }, 'restored missing database from replica');
+      this.logger.info({ db: d.config.path, txid: formatTXID(result.txid), files: result.files.length }, 'restored missing database from replica');
     } catch (err) {
       if (!(err instanceof NoBackupsError)) throw err;
       this.logger.info({ db: d.config.path, replica: d.replicator.client.location }, 'database missing and replica empty; starting fresh');

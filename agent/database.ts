@@ -3,7 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { newHeader } from '../core/ltx/header.ts';
 import type { TXID } from '../core/ltx/types.ts';
-import { localLtxPath } from '../core/layout/names.ts';
+import { formatTXID, localLtxPath } from '../core/layout/names.ts';
 import type { Logger } from './logger.ts';
 import { silentLogger } from './logger.ts';
 import type { DatabaseSettings, DatabaseStats, ReplicationSource, SyncResult } from './database-api.ts';
@@ -207,7 +207,7 @@ export class Database implements ReplicationSource {
         await persistL0File(path, bytes, !newerQueued);
       } catch (err) {
         this.persistFailure = `L0 file ${path} could not be written: ${(err as Error).message}`;
-        this.logger.error({ txid, path, err: (err as Error).message }, 'writing L0 file failed; the next file is a snapshot');
+        this.logger.error({ txid: formatTXID(txid), path, err: (err as Error).message }, 'writing L0 file failed; the next file is a snapshot');
       } finally {
         this.unpersisted.delete(txid);
       }
@@ -305,7 +305,7 @@ export class Database implements ReplicationSource {
     const src = { wal: io.wal, db: io.db, pageSize: this.pageSize, walPages: seg.pages };
     const path = this.localL0Path(txid);
     const bytes = await writeL0File(path, ltx, snapshotPages(src, commit), this.walUnchangedCheck(io.wal, header));
-    this.logger.info({ txid, commit, reason, bytes }, 'wrote snapshot L0 file');
+    this.logger.info({ txid: formatTXID(txid), commit, reason, bytes }, 'wrote snapshot L0 file');
     this.lastTxid = txid;
     this.snapshotReason = null;
     this.pos = { txid, offset: seg.endOffset, salt1: header.salt1, salt2: header.salt2, commit, pageSize: this.pageSize, lastFrameHeader: seg.lastFrameHeader };
@@ -345,7 +345,7 @@ export class Database implements ReplicationSource {
       await this.flushWrites();
       bytes = await writeL0File(path, ltx, pages, this.walUnchangedCheck(io.wal, header));
     }
-    if (plan.restarted) this.logger.debug({ txid }, 'continuing in the restarted WAL');
+    if (plan.restarted) this.logger.debug({ txid: formatTXID(txid) }, 'continuing in the restarted WAL');
     this.lastTxid = txid;
     this.pos = { txid, offset: seg.endOffset, salt1: plan.salt1, salt2: plan.salt2, commit: seg.commit, pageSize: this.pageSize, lastFrameHeader: seg.lastFrameHeader };
     this.noteSynced(plan.salt1, plan.salt2, seg.endOffset);
@@ -423,7 +423,7 @@ export class Database implements ReplicationSource {
     return this.exclusive(async () => {
       await this.flushWrites();
       if (remoteMax < this.lastTxid) {
-        this.logger.warn({ remoteMax, local: this.lastTxid }, 'continueAfter: replica is behind the local position; nothing to do');
+        this.logger.warn({ remoteMax: formatTXID(remoteMax), local: formatTXID(this.lastTxid) }, 'continueAfter: replica is behind the local position; nothing to do');
         return;
       }
       for (const file of await listLocalL0(this.settings.metaPath)) {
@@ -431,7 +431,7 @@ export class Database implements ReplicationSource {
       }
       this.lastTxid = remoteMax;
       this.pos = null;
-      this.snapshotReason = `replica is ahead (TXID ${remoteMax}); continuing after it`;
+      this.snapshotReason = `replica is ahead (TXID ${formatTXID(remoteMax)}); continuing after it`;
     });
   }
 

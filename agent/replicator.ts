@@ -5,6 +5,7 @@ import { basename, dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { LtxFileRef, ReplicaClient } from '../core/replica/client.ts';
 import { MAX_LEVEL, type TXID } from '../core/ltx/types.ts';
+import { formatTXID } from '../core/layout/names.ts';
 import type { ReplicationSource, SyncResult } from './database-api.ts';
 import { Backoff } from './backoff.ts';
 import { headerTimestamp, readLocalL0 } from './local-l0-file.ts';
@@ -149,7 +150,7 @@ export class Replicator {
     if (this.replicaPos === undefined) {
       const remoteMax = await this.fetchRemoteMax();
       if (this.db.txid() < remoteMax) {
-        this.logger.info({ localTXID: this.db.txid(), remoteTXID: remoteMax }, 'replica is ahead of the local database; continuing after it');
+        this.logger.info({ localTXID: formatTXID(this.db.txid()), remoteTXID: formatTXID(remoteMax) }, 'replica is ahead of the local database; continuing after it');
         await this.db.continueAfter(remoteMax);
       }
       this.replicaPos = remoteMax;
@@ -213,7 +214,7 @@ export class Replicator {
         this.logger.warn({ err: errorSummary(err) }, 'final sync failed; retrying');
       }
       if (Date.now() + interval > deadline) {
-        this.logger.error({ localTXID: this.db.txid(), replicaTXID: this.replicaPos }, 'final sync did not finish before shutdown-sync-timeout');
+        this.logger.error({ localTXID: formatTXID(this.db.txid()), replicaTXID: this.replicaPos === undefined ? 'none' : formatTXID(this.replicaPos) }, 'final sync did not finish before shutdown-sync-timeout');
         return false;
       }
       await new Promise((r) => setTimeout(r, interval));
@@ -410,7 +411,7 @@ export class Replicator {
 
   /** A local L0 file vanished before upload: the chain cannot be continued, so ship a full snapshot next. */
   private async recoverFromMissingFile(txid: TXID, path: string): Promise<void> {
-    this.logger.warn({ txid, path }, 'local L0 file missing before upload; writing a snapshot to restore continuity');
+    this.logger.warn({ txid: formatTXID(txid), path }, 'local L0 file missing before upload; writing a snapshot to restore continuity');
     this.recovering = true;
     let result: SyncResult;
     try {
@@ -437,7 +438,7 @@ export class Replicator {
     if (this.replicaPos === undefined || now - this.lastPrune < this.settings.l0RetentionCheckInterval) return;
     this.lastPrune = now;
     const removed = await this.db.pruneLocalL0(this.replicaPos, this.settings.l0Retention);
-    if (removed > 0) this.logger.debug({ removed, uploadedTXID: this.replicaPos }, 'pruned local L0 files');
+    if (removed > 0) this.logger.debug({ removed, uploadedTXID: formatTXID(this.replicaPos) }, 'pruned local L0 files');
   }
 
   private watchWal(): void {

@@ -2,6 +2,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ScheduledEvent } from 'aws-lambda';
 import { runMaintenance, type MaintenanceReport } from '../../core/compact/index.ts';
+import { type HexTXIDs, withHexTXIDs } from '../../core/layout/txid-json.ts';
 import type { Env } from '../shared/env.ts';
 import { coreLogger, createObservability, type Observability } from '../shared/powertools.ts';
 import { forEachDb, throwIfFailed, type DbResult } from '../shared/scheduled.ts';
@@ -13,7 +14,8 @@ export interface MaintainHandlerOptions {
   now?: () => Date;
 }
 
-export type MaintainHandler = (event: ScheduledEvent) => Promise<Array<DbResult<MaintenanceReport>>>;
+/** Reports as JSON: TXIDs as 16 hex digits. */
+export type MaintainHandler = (event: ScheduledEvent) => Promise<Array<DbResult<HexTXIDs<MaintenanceReport>>>>;
 
 /**
  * Compaction only takes files from windows that have ended, so the pass a notification triggers cannot merge the
@@ -30,7 +32,7 @@ export function createMaintainHandler(options: MaintainHandlerOptions = {}): Mai
         const report = await runMaintenance(client, settings, options.now?.() ?? new Date());
         if (report.errors.length > 0) throw new Error(report.errors.map((e) => `${e.step}: ${e.message}`).join('; '));
         logger.info('maintenance pass', { path, written: report.written.length, deleted: report.deleted.length });
-        return report;
+        return withHexTXIDs(report);
       });
       for (const r of results) if (r.error !== undefined) logger.error('maintenance failed', { db: r.db, error: r.error });
       metrics.addMetric('FilesWritten', MetricUnit.Count, results.reduce((n, r) => n + (r.result?.written.length ?? 0), 0));

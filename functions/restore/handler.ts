@@ -5,6 +5,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatTXID, restoreDatabase } from '../../core/restore/index.ts';
+import { withHexTXIDs } from '../../core/layout/txid-json.ts';
 import type { Env } from '../shared/env.ts';
 import { optionalEnv } from '../shared/env.ts';
 import { restoresPrefix } from '../shared/db-paths.ts';
@@ -62,7 +63,7 @@ export function createRestoreHandler(options: RestoreHandlerOptions = {}): Resto
       const bytes = (await stat(outputPath)).size;
       await new Upload({ client: client.s3, params: { Bucket: bucket, Key: key, Body: createReadStream(outputPath), ContentType: 'application/vnd.sqlite3' } }).done();
       const checksum = (result.checksum ?? 0n).toString(16).padStart(16, '0');
-      logger.info('restored', { db: client.location, txid, key, bytes, files: result.files.length, skipped: result.skipped });
+      logger.info('restored', { db: client.location, txid, key, bytes, files: result.files.length, skipped: withHexTXIDs(result.skipped) });
       return { txid, key, bytes, checksum };
     } finally {
       await Promise.all([rm(dir, { recursive: true, force: true }), client.close()]);

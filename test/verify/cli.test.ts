@@ -63,8 +63,8 @@ describe('streambed verify / compact / retention', () => {
     expect(compacted.code, compacted.stderr).toBe(0);
     const report = JSON.parse(compacted.stdout);
     expect(report.errors).toEqual([]);
-    expect(report.levels[0]).toMatchObject({ level: 1, status: 'written', written: { minTXID: 1, maxTXID: 12 } });
-    expect(report.snapshot).toMatchObject({ status: 'written', written: { level: 9, minTXID: 1, maxTXID: 12 } });
+    expect(report.levels[0]).toMatchObject({ level: 1, status: 'written', written: { minTXID: '0000000000000001', maxTXID: '000000000000000c' } });
+    expect(report.snapshot).toMatchObject({ status: 'written', written: { level: 9, minTXID: '0000000000000001', maxTXID: '000000000000000c' } });
     const before = (await listReplica(client)).flat().length;
 
     const dry = await run(['retention', '-dry-run', '-json', url]);
@@ -72,11 +72,13 @@ describe('streambed verify / compact / retention', () => {
     const planned = JSON.parse(dry.stdout);
     expect(planned.dryRun).toBe(true);
     expect(planned.deleted.length).toBe(11); // the old L0 files; the newest L0 anchors the position
+    expect(planned.deleted[0]).toEqual({ level: 0, minTXID: '0000000000000001', maxTXID: '0000000000000001' });
+    expect(planned.windowStartTXID).toBe('000000000000000c');
     expect((await listReplica(client)).flat().length).toBe(before);
 
     const real = await run(['retention', url]);
     expect(real.code, real.stderr).toBe(0);
-    expect(real.stdout).toMatch(/deleted 11 file/);
+    expect(real.stdout).toMatch(/deleted 11 file\(s\); restore points kept from TXID 000000000000000c/);
     expect((await listReplica(client)).flat().length).toBe(before - 11);
   });
 
