@@ -104,7 +104,7 @@ export async function checksumDatabaseFile(dbPath: string): Promise<bigint> {
  * commit*pageSize and fsyncs it. The caller handles tmp+rename.
  */
 export async function writeDatabaseFromLtx(header: LtxHeader, pages: AsyncIterable<LtxPage>, outPath: string): Promise<void> {
-  if (!isSnapshot(header)) throw new Error(`${outPath}: can only write a database from a snapshot (min TXID 1), got min TXID ${formatTXID(header.minTXID)}`);
+  if (!isSnapshot(header)) throw new Error(`${outPath}: can only write a database from a snapshot (min TXID 0000000000000001), got min TXID ${formatTXID(header.minTXID)}`);
   const fh = await open(outPath, 'w');
   try {
     const pageSize = header.pageSize;
@@ -147,7 +147,7 @@ export async function applyLtxFiles(outDbPath: string, ltxPaths: string[]): Prom
   const inputs = ltxPaths.map((p) => ({ name: p, source: createReadStream(p, { highWaterMark: READ_CHUNK }) as AsyncIterable<Uint8Array> }));
   const { header, pages } = await mergeLtx(inputs);
   if (!isSnapshot(header)) {
-    throw new LtxFormatError(ltxPaths[0], 16, `first file must be a snapshot (min TXID 1), found min TXID ${formatTXID(header.minTXID)}`);
+    throw new LtxFormatError(ltxPaths[0], 16, `first file must be a snapshot (min TXID 0000000000000001), found min TXID ${formatTXID(header.minTXID)}`);
   }
   const tmp = `${outDbPath}.tmp`;
   try {

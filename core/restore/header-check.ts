@@ -13,7 +13,7 @@ export function checkHeader(
   if (header.minTXID !== ref.minTXID || header.maxTXID !== ref.maxTXID) {
     throw new LtxFormatError(name, 16, `header says TXIDs ${formatTXID(header.minTXID)}-${formatTXID(header.maxTXID)}, the file name ${formatTXID(ref.minTXID)}-${formatTXID(ref.maxTXID)}`);
   }
-  if (first && header.minTXID !== 1) throw new LtxFormatError(name, 16, 'the first file of a restore must be a snapshot (MinTXID 1)');
+  if (first && header.minTXID !== 1) throw new LtxFormatError(name, 16, 'the first file of a restore must be a snapshot (MinTXID 0000000000000001)');
   if (pageSize !== undefined && header.pageSize !== pageSize) {
     throw new LtxFormatError(name, 8, `page size ${header.pageSize} differs from the ${pageSize} of the files before it`);
   }

@@ -37,7 +37,7 @@ export function levelProblems(client: ReplicaClient, level: number, files: reado
 export function snapshotProblems(client: ReplicaClient, files: readonly LtxFileInfo[]): VerifyProblem[] {
   return files
     .filter((f) => f.minTXID !== 1)
-    .map((f) => fileProblem(client, f, 'name', `the snapshot level only holds snapshots (MinTXID 1), but this file starts at TXID ${formatTXID(f.minTXID)}`));
+    .map((f) => fileProblem(client, f, 'name', `the snapshot level only holds snapshots (MinTXID 0000000000000001), but this file starts at TXID ${formatTXID(f.minTXID)}`));
 }
 
 /**
