@@ -168,7 +168,7 @@ export class Agent {
       for (const d of this.dbs) {
         if (this.options.restoreIfDbNotExists || d.config.restoreIfDbNotExists) await this.restoreIfMissing(d);
         await d.replicator.syncAndUpload(options);
-        this.logger.info({ db: d.config.path, txid: d.replicator.replicaTXID === undefined ? undefined : formatTXID(d.replicator.replicaTXID) }, 'synced');
+        this.logger.info({ db: d.config.path, txid: d.replicator.replicaTXID === undefined ? 'none' : formatTXID(d.replicator.replicaTXID) }, 'synced');
       }
     } finally {
       for (const d of this.dbs) await d.replicator.close();

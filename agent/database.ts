@@ -278,7 +278,7 @@ export class Database implements ReplicationSource {
         await persistL0File(path, bytes, !newerQueued);
       } catch (err) {
         this.persistFailure = `L0 file ${path} could not be written: ${(err as Error).message}`;
-        this.logger.error({ txid, path, err: (err as Error).message }, 'writing L0 file failed; the next file is a snapshot');
+        this.logger.error({ txid: formatTXID(txid), path, err: (err as Error).message }, 'writing L0 file failed; the next file is a snapshot');
       } finally {
         this.unpersisted.delete(txid);
       }
@@ -620,7 +620,7 @@ export class Database implements ReplicationSource {
     return this.exclusive(async () => {
       await this.flushWrites();
       if (remoteMax < this.lastTxid) {
-        this.logger.warn({ remoteMax, local: this.lastTxid }, 'continueAfter: replica is behind the local position; nothing to do');
+        this.logger.warn({ remoteMax: formatTXID(remoteMax), local: formatTXID(this.lastTxid) }, 'continueAfter: replica is behind the local position; nothing to do');
         return;
       }
       for (const file of await listLocalL0(this.settings.metaPath)) {

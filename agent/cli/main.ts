@@ -2,6 +2,7 @@
 import { readdirSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf } from '../../core/errors.ts';
+import { normalizeGoFlags } from './go-flags.ts';
 
 export interface CommandModule {
   register(program: Command): void;
@@ -26,15 +27,10 @@ export async function buildProgram(commandName?: string): Promise<Command> {
   return program;
 }
 
-/** Litestream flags are single-dash words (`-config`); commander wants `--config`. */
-export function normalizeArgs(argv: string[]): string[] {
-  return argv.map((a) => (/^-[a-z][a-z0-9-]+(=.*)?$/.test(a) ? `-${a}` : a));
-}
-
 export async function main(argv: string[]): Promise<number> {
   const program = await buildProgram(argv[0]);
   try {
-    await program.parseAsync(normalizeArgs(argv), { from: 'user' });
+    await program.parseAsync(normalizeGoFlags(argv, program), { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {

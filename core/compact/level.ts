@@ -1,5 +1,6 @@
 // Compaction of level N from level N-1 (spec §3), stateless: everything comes from the bucket listing and the clock.
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
+import { formatTXID } from '../layout/names.ts';
 import type { TXID } from '../ltx/types.ts';
 import { UsageError } from '../errors.ts';
 import { chainEnd, selectChain } from './chain.ts';
@@ -54,14 +55,14 @@ export async function compactLevel(client: ReplicaClient, level: number, setting
       return {
         level,
         status: 'stalled',
-        reason: `level ${level - 1} has files from TXID ${first.minTXID} but none continues level ${level} from TXID ${selection.start + 1}`,
+        reason: `level ${level - 1} has files from TXID ${formatTXID(first.minTXID)} but none continues level ${level} from TXID ${formatTXID(selection.start + 1)}`,
       };
     }
     return { level, status: 'up-to-date' };
   }
   const outcome = await mergeFilesToReplica(client, selection.inputs, level, { tmpDir: settings.tmpDir });
   settings.logger?.info(
-    { level, minTXID: outcome.file.minTXID, maxTXID: outcome.file.maxTXID, inputs: selection.inputs.length, size: outcome.file.size },
+    { level, minTXID: formatTXID(outcome.file.minTXID), maxTXID: formatTXID(outcome.file.maxTXID), inputs: selection.inputs.length, size: outcome.file.size },
     'compacted level',
   );
   return {

@@ -1,5 +1,6 @@
 // Snapshot level (L9) built by merging the newest snapshot with the later files, never by re-reading the live database.
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
+import { formatTXID } from '../layout/names.ts';
 import { SNAPSHOT_LEVEL } from '../ltx/types.ts';
 import { chainEnd, selectChain } from './chain.ts';
 import { lastWrittenAt, listReplica, newestFile, nonSnapshotFiles } from './listing.ts';
@@ -39,13 +40,13 @@ export async function buildSnapshot(client: ReplicaClient, settings: Maintenance
     const reached = chainEnd(base?.maxTXID ?? 0, chain);
     const pending = nonSnapshotFiles(listing).some((f) => f.maxTXID > reached);
     if (pending) {
-      return { level, status: 'stalled', reason: base ? `no file continues from snapshot TXID ${base.maxTXID}` : 'no file starts at TXID 1 and there is no snapshot to start from' };
+      return { level, status: 'stalled', reason: base ? `no file continues from snapshot TXID ${formatTXID(base.maxTXID)}` : 'no file starts at TXID 0000000000000001 and there is no snapshot to start from' };
     }
     return { level, status: 'up-to-date' };
   }
   const inputs = base ? [base, ...chain] : chain;
   const outcome = await mergeFilesToReplica(client, inputs, level, { tmpDir: settings.tmpDir });
-  settings.logger?.info({ level, maxTXID: outcome.file.maxTXID, inputs: inputs.length, size: outcome.file.size }, 'wrote snapshot');
+  settings.logger?.info({ level, maxTXID: formatTXID(outcome.file.maxTXID), inputs: inputs.length, size: outcome.file.size }, 'wrote snapshot');
   return {
     level,
     status: 'written',

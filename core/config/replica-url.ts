@@ -35,9 +35,9 @@ const QUERY_KEYS: Record<string, string> = {
   sseCustomerKey: 'sse-customer-key', sseCustomerKeyMD5: 'sse-customer-key-md5', sseKmsKeyId: 'sse-kms-key-id',
 };
 
-/** True when `s` looks like `scheme://...`. */
+/** True when `s` looks like `scheme://...`, or is a `file:` URL without the slashes (`file:/dir`). */
 export function isUrl(s: string): boolean {
-  return /^\w+:\/\//.test(s);
+  return /^\w+:\/\//.test(s) || /^file:/i.test(s);
 }
 
 /** The URL with any password and secret query values replaced by `***`, safe for messages. */
@@ -199,17 +199,41 @@ function parseS3(url: string, parts: UrlParts): S3UrlSettings {
   return s;
 }
 
+/**
+ * `file:///dir`, `file://localhost/dir` and `file:/dir` name the absolute directory /dir (RFC 8089). Anything else is
+ * refused rather than guessed: `file://backups/db` names a host, and Go's URL parser (so Litestream) silently turns
+ * it into /db; `file:backups/db` is relative. A relative directory is given as a plain path, which resolves against
+ * the working directory like every configured path.
+ */
+function parseFileUrl(url: string): FileUrlSettings {
+  const m = /^file:(?:\/\/([^/?#]*))?([^?#]*)/i.exec(url.trim());
+  const host = m?.[1] ?? '';
+  let path = m?.[2] ?? '';
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    throw new Error(`bad percent-encoding in the path of replica URL ${url}`);
+  }
+  if (host !== '' && host.toLowerCase() !== 'localhost') {
+    const rest = path.replace(/^\/+/, '');
+    throw new Error(
+      `replica URL ${url} names the host "${host}", but a file URL is a local absolute path: ` +
+        `for the directory /${host}/${rest} write file:///${host}/${rest}; for ${host}/${rest} relative to the working directory, give the path without file://`,
+    );
+  }
+  if (path === '') throw new Error(`replica URL ${url} names no directory; write file:///path/to/dir`);
+  if (!path.startsWith('/')) {
+    throw new Error(`replica URL ${url} is a relative path, which a file URL cannot be: write file:///absolute/dir, or give ${path} without file: to resolve it against the working directory`);
+  }
+  return { type: 'file', path: `/${cleanKeyPath(path)}` };
+}
+
 /** Parses a replica URL; a string without `scheme://` is a file replica path. Errors never show secrets. */
 export function parseReplicaUrl(url: string): ReplicaUrlSettings {
   if (!isUrl(url)) return { type: 'file', path: url };
+  if (/^file:/i.test(url.trim())) return parseFileUrl(url);
   if (/^s3:\/\/arn:/i.test(url.trim())) return parseAccessPoint(url);
   const parts = splitUrl(url);
-  if (parts.scheme === 'file') {
-    // Like Go: drop the scheme and query, then clean what is left ("file:///a/b" → "/a/b").
-    const raw = `${parts.authority ? `//${parts.authority}` : ''}${parts.path}`;
-    const cleaned = `/${cleanKeyPath(raw)}`;
-    return { type: 'file', path: raw.startsWith('/') ? cleaned : cleanKeyPath(raw) || '.' };
-  }
   if (parts.scheme === 's3') return parseS3(url, parts);
   if ((KNOWN_REPLICA_TYPES as readonly string[]).includes(parts.scheme)) return { type: 'other', scheme: parts.scheme };
   throw new Error(`unsupported replica URL scheme "${parts.scheme}"${didYouMean(parts.scheme, ['s3', 'file'])}; supported: s3, file`);

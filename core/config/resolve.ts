@@ -60,7 +60,7 @@ export interface ResolvedTarget {
  */
 export async function resolveTarget(arg: string, options: ResolveTargetOptions = {}): Promise<ResolvedTarget> {
   const env = options.env ?? process.env;
-  if (arg.includes('://') && !/^sqlite3?:\/\//.test(arg)) {
+  if (isUrl(arg) && !/^sqlite3?:\/\//.test(arg)) {
     if (options.configPath) {
       const config = await loadConfigFile(options.configPath, { expandEnv: options.expandEnv, env });
       const db = config.dbs.find((d) => d.replica.url === arg);

@@ -19,11 +19,28 @@ export function formatTXID(txid: TXID): string {
   return txid.toString(16).padStart(16, '0');
 }
 
+/**
+ * Parses a TXID as typed on a command line or in a request: exactly 16 hex digits, as Litestream's `-txid` takes it
+ * (ltx.ParseTXID) and as every streambed output prints it. Shorter forms are refused: `62` could be the hex TXID
+ * 0x62 or the decimal 62 that older outputs printed, and guessing would restore the wrong point.
+ */
+export function parseTXID(text: string): TXID {
+  if (!/^[0-9a-fA-F]{16}$/.test(text)) {
+    const hint = /^\d{1,15}$/.test(text)
+      ? ` (for hex ${text} write ${text.padStart(16, '0')}; for decimal ${text} write ${formatTXID(Number(text))})`
+      : /^[0-9a-fA-F]{1,15}$/.test(text) ? ` (write ${text.toLowerCase().padStart(16, '0')})` : '';
+    throw new LayoutError(`TXID "${text}" is not 16 hex digits such as 000000000000002a${hint}`, text);
+  }
+  const txid = parseHex16(text.toLowerCase(), text, `TXID ${text}`);
+  if (txid < 1) throw new LayoutError(`TXID ${text} is out of range: TXIDs start at 0000000000000001`, text);
+  return txid;
+}
+
 /** Parses 16 lowercase hex digits; refuses values above 2^53-1 rather than lose precision. */
-function parseHex16(hex: string, name: string): TXID {
+function parseHex16(hex: string, name: string, what = `LTX file name "${name}"`): TXID {
   const high = Number.parseInt(hex.slice(0, 8), 16);
   const low = Number.parseInt(hex.slice(8), 16);
-  if (high > 0x1f_ffff) throw new LayoutError(`LTX file name "${name}": TXID ${hex} exceeds 2^53-1, which streambed does not support`, name);
+  if (high > 0x1f_ffff) throw new LayoutError(`${what}: TXID ${hex} exceeds 2^53-1, which streambed does not support`, name);
   return high * TWO_POW_32 + low;
 }
 

@@ -1,5 +1,6 @@
 // Merges TXID-contiguous LTX files into one (spec §3): k-way merge by pgno, latest page wins, every input CRC verified.
 import { LtxDecoder } from './decoder.ts';
+import { formatTXID } from '../layout/names.ts';
 import { type EncodeOptions, LtxEncoder } from './encoder.ts';
 import { LtxFormatError } from './errors.ts';
 import { HEADER_FLAG_NO_CHECKSUM, type LtxHeader, type LtxPage } from './types.ts';
@@ -49,7 +50,7 @@ export function checkMergeOrder(headers: LtxHeader[], names: string[]): void {
       throw new LtxFormatError(
         names[i],
         16,
-        `TXIDs ${next.minTXID}-${next.maxTXID} do not follow ${names[i - 1]} (${prev.minTXID}-${prev.maxTXID}): inputs must be contiguous and increasing`,
+        `TXIDs ${formatTXID(next.minTXID)}-${formatTXID(next.maxTXID)} do not follow ${names[i - 1]} (${formatTXID(prev.minTXID)}-${formatTXID(prev.maxTXID)}): inputs must be contiguous and increasing`,
       );
     }
   }

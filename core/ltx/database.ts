@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { fsyncDir } from '../fs/atomic.ts';
+import { formatTXID } from '../layout/names.ts';
 import { mergeLtx } from './compactor.ts';
 import { encodeLtx } from './encoder.ts';
 import { newHeader } from './header.ts';
@@ -103,7 +104,7 @@ export async function checksumDatabaseFile(dbPath: string): Promise<bigint> {
  * commit*pageSize and fsyncs it. The caller handles tmp+rename.
  */
 export async function writeDatabaseFromLtx(header: LtxHeader, pages: AsyncIterable<LtxPage>, outPath: string): Promise<void> {
-  if (!isSnapshot(header)) throw new Error(`${outPath}: can only write a database from a snapshot (min TXID 1), got min TXID ${header.minTXID}`);
+  if (!isSnapshot(header)) throw new Error(`${outPath}: can only write a database from a snapshot (min TXID 0000000000000001), got min TXID ${formatTXID(header.minTXID)}`);
   const fh = await open(outPath, 'w');
   try {
     const pageSize = header.pageSize;
@@ -146,7 +147,7 @@ export async function applyLtxFiles(outDbPath: string, ltxPaths: string[]): Prom
   const inputs = ltxPaths.map((p) => ({ name: p, source: createReadStream(p, { highWaterMark: READ_CHUNK }) as AsyncIterable<Uint8Array> }));
   const { header, pages } = await mergeLtx(inputs);
   if (!isSnapshot(header)) {
-    throw new LtxFormatError(ltxPaths[0], 16, `first file must be a snapshot (min TXID 1), found min TXID ${header.minTXID}`);
+    throw new LtxFormatError(ltxPaths[0], 16, `first file must be a snapshot (min TXID 0000000000000001), found min TXID ${formatTXID(header.minTXID)}`);
   }
   const tmp = `${outDbPath}.tmp`;
   try {

@@ -3,9 +3,10 @@ import { Worker } from 'node:worker_threads';
 import type { LtxFileInfo } from '../replica/client.ts';
 import type { ApplyResult } from './apply.ts';
 import { FileApplyError } from './apply-error.ts';
+import { OutputWriteError } from './errors.ts';
 import { FileFetchError, type Prefetcher } from './fetch.ts';
 import { ltxName } from './refs.ts';
-import type { FromWorker, ToWorker } from './worker-protocol.ts';
+import type { FromWorker, ToWorker, WorkerData } from './worker-protocol.ts';
 
 /** Bytes forwarded to the worker and not yet decoded, at most; keeps memory bounded when decoding is the bottleneck. */
 const MAX_FORWARDED = 32 * 1024 * 1024;
@@ -20,8 +21,8 @@ class WorkerLink {
   #ackWaiter: (() => void) | undefined;
   #failure: Error | undefined;
 
-  constructor(path: string) {
-    this.worker = new Worker(new URL('./decode-worker.ts', import.meta.url), { workerData: { path } });
+  constructor(workerData: WorkerData) {
+    this.worker = new Worker(new URL('./decode-worker.ts', import.meta.url), { workerData });
     this.worker.on('message', (m: FromWorker) => this.#receive(m));
     this.worker.on('error', (err: unknown) => this.#fail(err instanceof Error ? err : new Error(String(err))));
     this.worker.on('exit', (code) => this.#fail(new Error(`restore decode worker exited with code ${code}`)));
@@ -74,11 +75,11 @@ function ownedCopy(part: Uint8Array): Uint8Array {
 
 export async function applyInWorker(
   files: readonly LtxFileInfo[],
-  path: string,
+  target: WorkerData,
   prefetcher: Prefetcher,
   batches: (index: number) => AsyncIterable<Uint8Array[]>,
 ): Promise<ApplyResult & { bytes: number }> {
-  const link = new WorkerLink(path);
+  const link = new WorkerLink(target);
   let bytes = 0;
   let last: { pageSize: number; commit: number; timestamp: number } | undefined;
   try {
@@ -109,6 +110,7 @@ export async function applyInWorker(
       }
       link.send({ t: 'end' });
       const result = await outcome;
+      if ((result.t === 'file-error' || result.t === 'failed') && result.writeError) throw new OutputWriteError(result.writeError);
       if (result.t === 'file-error') throw new FileApplyError(file, new Error(result.message), result.formatError);
       if (result.t === 'failed') throw new FileApplyError(file, new Error(result.message), false);
       if (result.t === 'file-done') last = result;
@@ -117,7 +119,7 @@ export async function applyInWorker(
     const finished = link.next((m) => m.t === 'finished' || m.t === 'failed');
     link.send({ t: 'finish', commit: last.commit });
     const done = await finished;
-    if (done.t === 'failed') throw new Error(`writing the restored database failed: ${done.message}`);
+    if (done.t === 'failed') throw done.writeError ? new OutputWriteError(done.writeError) : new Error(`writing the restored database failed: ${done.message}`);
     return { pageSize: last.pageSize, commit: last.commit, timestamp: last.timestamp, bytes };
   } catch (err) {
     const aborted = link.next((m) => m.t === 'aborted' || m.t === 'failed');

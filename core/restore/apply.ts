@@ -4,6 +4,7 @@ import { LtxDecoder } from '../ltx/decoder.ts';
 import { LtxFormatError } from '../ltx/errors.ts';
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { FileApplyError } from './apply-error.ts';
+import { OutputWriteError } from './errors.ts';
 import { applyInWorker } from './apply-worker.ts';
 import { copyPages } from './copy-pages.ts';
 import { DatabaseWriter, PAGE_RING } from './db-writer.ts';
@@ -24,6 +25,10 @@ export interface ApplyOptions {
    * has more than two cores (on two busy cores it measured no faster, and costs ~40 MiB more memory).
    */
   decodeInWorker?: boolean;
+  /** The output the user asked for, named in write errors (default: the path written). */
+  outputPath?: string;
+  /** Aborting stops the downloads; applyPlan then rejects and the caller removes the file. */
+  signal?: AbortSignal;
 }
 
 export interface ApplyResult {
@@ -39,7 +44,11 @@ export interface ApplyResult {
 /** Writes the database the plan describes to `path` (created or truncated), fsynced; the caller renames it. */
 export async function applyPlan(client: ReplicaClient, files: readonly LtxFileInfo[], path: string, options: ApplyOptions): Promise<ApplyResult> {
   const total = files.reduce((sum, f) => sum + f.size, 0);
+  const output = options.outputPath ?? path;
+  options.signal?.throwIfAborted();
   const prefetcher = new Prefetcher(client, files, options);
+  const stop = (): void => prefetcher.close();
+  options.signal?.addEventListener('abort', stop, { once: true });
   let done = 0;
   const sources = (i: number): AsyncIterable<Uint8Array> =>
     countBytes(prefetcher.source(i), (n) => {
@@ -53,17 +62,18 @@ export async function applyPlan(client: ReplicaClient, files: readonly LtxFileIn
           done += n;
           options.onProgress?.(done, total);
         });
-      return await applyInWorker(files, path, prefetcher, batches);
+      return await applyInWorker(files, { path, output }, prefetcher, batches);
     }
-    return await applyInThread(files, path, prefetcher, sources);
+    return await applyInThread(files, { path, output }, prefetcher, sources);
   } finally {
+    options.signal?.removeEventListener('abort', stop);
     prefetcher.close();
   }
 }
 
 async function applyInThread(
   files: readonly LtxFileInfo[],
-  path: string,
+  { path, output }: { path: string; output: string },
   prefetcher: Prefetcher,
   sources: (index: number) => AsyncIterable<Uint8Array>,
 ): Promise<ApplyResult> {
@@ -77,13 +87,13 @@ async function applyInThread(
         const decoder = new LtxDecoder(countBytes(sources(i), (n) => (bytes += n)), ltxName(file), { pageRing: PAGE_RING });
         const header = await decoder.header();
         checkHeader(ltxName(file), file, header, i === 0, writer?.pageSize);
-        writer ??= await DatabaseWriter.create(path, header.pageSize);
+        writer ??= await DatabaseWriter.create(path, header.pageSize, output);
         await copyPages(decoder, writer);
         await decoder.trailer();
         await writer.barrier();
         last = { commit: header.commit, timestamp: header.timestamp };
       } catch (err) {
-        throw classify(file, err);
+        throw err instanceof OutputWriteError ? err : classify(file, err);
       } finally {
         prefetcher.discard(i);
       }

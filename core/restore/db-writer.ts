@@ -1,6 +1,7 @@
 // Writes restored pages into the output file by position, batching runs of consecutive pages into large writes.
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
+import { OutputWriteError } from './errors.ts';
 
 const BATCH_BYTES = 2 * 1024 * 1024;
 /** Batches being written while the next one fills; the libuv pool runs several writes at once. */
@@ -20,6 +21,8 @@ export const PAGE_RING = 2;
  */
 export class DatabaseWriter {
   readonly path: string;
+  /** The output the user asked for, named in errors (`path` is its temporary file). */
+  readonly output: string;
   readonly pageSize: number;
   readonly #handle: FileHandle;
   readonly #buffers: Buffer[] = [];
@@ -32,8 +35,9 @@ export class DatabaseWriter {
   #syncedUpTo = 0;
   bytesWritten = 0;
 
-  private constructor(path: string, handle: FileHandle, pageSize: number) {
+  private constructor(path: string, output: string, handle: FileHandle, pageSize: number) {
     this.path = path;
+    this.output = output;
     this.#handle = handle;
     this.pageSize = pageSize;
     const batch = Math.max(BATCH_BYTES, pageSize);
@@ -44,9 +48,13 @@ export class DatabaseWriter {
     this.#maxPagesPerBatch = Math.floor(batch / pageSize);
   }
 
-  /** Creates (or truncates) `path`. */
-  static async create(path: string, pageSize: number): Promise<DatabaseWriter> {
-    return new DatabaseWriter(path, await open(path, 'w'), pageSize);
+  /** Creates (or truncates) `path`. Every file-system failure is an OutputWriteError naming `output`. */
+  static async create(path: string, pageSize: number, output: string = path): Promise<DatabaseWriter> {
+    try {
+      return new DatabaseWriter(path, output, await open(path, 'w'), pageSize);
+    } catch (err) {
+      throw OutputWriteError.from(output, path, 'creating', err);
+    }
   }
 
   /**
@@ -75,11 +83,15 @@ export class DatabaseWriter {
 
   /** Flushes, cuts the file to `commit` pages, fsyncs and closes. */
   async finish(commit: number): Promise<void> {
-    await this.barrier();
-    await this.#syncing;
-    await this.#handle.truncate(commit * this.pageSize);
-    await this.#handle.sync();
-    await this.#handle.close();
+    try {
+      await this.barrier();
+      await this.#syncing;
+      await this.#handle.truncate(commit * this.pageSize);
+      await this.#handle.sync();
+      await this.#handle.close();
+    } catch (err) {
+      throw OutputWriteError.from(this.output, this.path, 'finishing', err);
+    }
   }
 
   /** Closes without caring about the content (the caller deletes the file). */
@@ -95,7 +107,9 @@ export class DatabaseWriter {
     const position = (this.#firstPgno - 1) * this.pageSize;
     // Batches of one LTX file never overlap (pages ascend), so they may be written concurrently; barrier()
     // separates files, whose pages do overlap and must land in order.
-    const write = writeAll(this.#handle, this.#buffers[index], length, position);
+    const write = writeAll(this.#handle, this.#buffers[index], length, position).catch((err: unknown) => {
+      throw OutputWriteError.from(this.output, this.path, 'writing', err);
+    });
     write.catch(() => undefined); // surfaced by the await below or by finish()
     this.#writes[index] = write;
     this.bytesWritten += length;

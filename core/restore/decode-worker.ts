@@ -4,11 +4,12 @@ import { LtxDecoder } from '../ltx/decoder.ts';
 import { LtxFormatError } from '../ltx/errors.ts';
 import { copyPages } from './copy-pages.ts';
 import { DatabaseWriter, PAGE_RING } from './db-writer.ts';
+import { OutputWriteError } from './errors.ts';
 import { checkHeader } from './header-check.ts';
-import type { ToWorker, FromWorker } from './worker-protocol.ts';
+import type { ToWorker, FromWorker, WorkerData } from './worker-protocol.ts';
 
 const port = parentPort!;
-const { path } = workerData as { path: string };
+const { path, output } = workerData as WorkerData;
 const post = (msg: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(msg, transfer);
 
 /** Chunks of the file being decoded, fed by 'data' messages; one ack per message once all its parts are consumed. */
@@ -41,6 +42,11 @@ class ChunkQueue {
   }
 }
 
+/** An output failure travels as its plain details, so the main thread can raise the same OutputWriteError. */
+function writeError(err: unknown): { writeError?: OutputWriteError['details'] } {
+  return err instanceof OutputWriteError ? { writeError: err.details } : {};
+}
+
 let writer: DatabaseWriter | undefined;
 let current: ChunkQueue | undefined;
 let work: Promise<void> = Promise.resolve();
@@ -50,14 +56,14 @@ async function decodeFile(msg: Extract<ToWorker, { t: 'file' }>, queue: ChunkQue
     const decoder = new LtxDecoder(queue, msg.name, { pageRing: PAGE_RING });
     const header = await decoder.header();
     checkHeader(msg.name, msg.ref, header, msg.first, writer?.pageSize);
-    writer ??= await DatabaseWriter.create(path, header.pageSize);
+    writer ??= await DatabaseWriter.create(path, header.pageSize, output);
     await copyPages(decoder, writer);
     await decoder.trailer();
     await writer.barrier();
     post({ t: 'file-done', index: msg.index, pageSize: header.pageSize, commit: header.commit, timestamp: header.timestamp });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    post({ t: 'file-error', index: msg.index, message, formatError: err instanceof LtxFormatError });
+    post({ t: 'file-error', index: msg.index, message, formatError: err instanceof LtxFormatError, ...writeError(err) });
     for await (const _ of queue); // drain what the main thread still sends for this file
   }
 }
@@ -81,7 +87,7 @@ port.on('message', (msg: ToWorker) => {
         if (!writer) throw new Error('restore plan is empty');
         await writer.finish(msg.commit);
         post({ t: 'finished' });
-      }).catch((err: unknown) => post({ t: 'failed', message: err instanceof Error ? err.message : String(err) }));
+      }).catch((err: unknown) => post({ t: 'failed', message: err instanceof Error ? err.message : String(err), ...writeError(err) }));
       break;
     case 'abort':
       current?.end();

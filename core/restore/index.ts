@@ -4,6 +4,7 @@ export { listReplicaFiles } from './list.ts';
 export { withWrittenTimestamps } from './timestamps.ts';
 export {
   restoreDatabase,
+  restoreTempPath,
   planReplicaRestore,
   DEFAULT_PARALLELISM,
   type RestoreOptions,
@@ -16,7 +17,10 @@ export {
   TxNotAvailableError,
   NonContiguousError,
   OutputExistsError,
-  UnrecoverableFileError,
+  UnusableFilesError,
+  OutputWriteError,
+  RestoreInterruptedError,
   IntegrityCheckError,
+  type UnusableFile,
 } from './errors.ts';
-export { refKey, formatTXID, ltxName } from './refs.ts';
+export { refKey, formatTXID, ltxName, fileLocation } from './refs.ts';

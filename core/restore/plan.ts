@@ -114,7 +114,7 @@ function nothingUsable(files: readonly LtxFileInfo[], target: RestoreTarget, loc
     );
   }
   return new TxNotAvailableError(
-    `cannot restore from ${location}: no usable file starts at TXID 1 (the earliest file ends at TXID ${formatTXID(earliest)}); ` +
+    `cannot restore from ${location}: no usable file starts at TXID 0000000000000001 (the earliest file ends at TXID ${formatTXID(earliest)}); ` +
       'the replica has no snapshot to start from',
     0,
   );

@@ -1,6 +1,6 @@
 // Small naming helpers for LTX file references used in restore plans, exclusions and messages.
-import { formatLtxFileName, formatTXID } from '../layout/names.ts';
-import type { LtxFileRef } from '../replica/client.ts';
+import { formatLevelDir, formatLtxFileName, formatTXID } from '../layout/names.ts';
+import type { LtxFileRef, ReplicaClient } from '../replica/client.ts';
 
 export { formatTXID };
 
@@ -14,7 +14,8 @@ export function refKey(ref: LtxFileRef): string {
   return `L${ref.level}/${ltxName(ref)}`;
 }
 
-/** Where a file lives, for error messages: the replica location plus level and name. */
-export function describeRef(location: string, ref: LtxFileRef): string {
-  return `${location} level ${ref.level} file ${ltxName(ref)}`;
+/** `<location>/<level dir>/<name>`: the S3 key or file path of a file, as the layout spells it, for messages. */
+export function fileLocation(client: Pick<ReplicaClient, 'type' | 'location'>, ref: LtxFileRef): string {
+  const name = ltxName(ref);
+  return client.type === 'file' ? `${client.location}/ltx/${ref.level}/${name}` : `${client.location}/${formatLevelDir(ref.level)}/${name}`;
 }

@@ -8,11 +8,12 @@ import { HEADER_SIZE } from '../ltx/types.ts';
 import type { LtxFileInfo, LtxFileRef, ReplicaClient } from '../replica/client.ts';
 import { UsageError } from '../errors.ts';
 import { applyPlan, FileApplyError } from './apply.ts';
-import { OutputExistsError, UnrecoverableFileError } from './errors.ts';
+import { NonContiguousError, OutputExistsError, OutputWriteError, RestoreInterruptedError, TxNotAvailableError, UnusableFilesError } from './errors.ts';
+import { newestRestorable } from './fallback.ts';
 import { checkIntegrity, type IntegrityCheck } from './integrity.ts';
 import { listReplicaFiles } from './list.ts';
 import { planRestore, type RestorePlan, type RestoreTarget } from './plan.ts';
-import { describeRef, formatTXID, refKey } from './refs.ts';
+import { fileLocation, formatTXID, refKey } from './refs.ts';
 import { withWrittenTimestamps } from './timestamps.ts';
 
 /** The subset of a pino logger restore uses. */
@@ -42,6 +43,11 @@ export interface RestoreOptions extends RestoreTarget {
   decodeInWorker?: boolean;
   /** Also compute the LTX database checksum of the result (one more full read of the file). */
   computeChecksum?: boolean;
+  /**
+   * Stops the restore: downloads are cancelled, `<output>.tmp` is removed and RestoreInterruptedError is thrown, whose
+   * message carries the signal's reason when it is a string (the CLI passes "SIGINT" / "SIGTERM").
+   */
+  signal?: AbortSignal;
 }
 
 export interface RestoreResult {
@@ -54,7 +60,7 @@ export interface RestoreResult {
   /** Header timestamp of the newest applied file. */
   timestamp: Date;
   outputPath: string;
-  /** Files skipped because they were missing or corrupt. */
+  /** Files found missing or corrupt; other files reached the same TXID without them. */
   skipped: Array<{ file: LtxFileRef; reason: string }>;
   /** LTX database checksum (spec §1.5), with `computeChecksum`. */
   checksum?: bigint;
@@ -77,16 +83,19 @@ export async function restoreDatabase(client: ReplicaClient, options: RestoreOpt
   if (!Number.isInteger(parallelism) || parallelism < 1) throw new UsageError(`parallelism must be a positive integer, got ${parallelism}`);
   const outputPath = resolve(options.outputPath);
   if (!options.force && (await exists(outputPath))) throw new OutputExistsError(outputPath);
+  const signal = options.signal;
+  const tmpPath = restoreTempPath(outputPath);
 
   let files = await listReplicaFiles(client);
   if (target.timestamp) files = await withWrittenTimestamps(client, files, target.timestamp);
   const exclude = new Set(withTooSmall(files, options.exclude));
-  await mkdir(dirname(outputPath), { recursive: true }); // as Litestream does for a new output location
-  const skipped: RestoreResult['skipped'] = [];
-  const tmpPath = `${outputPath}.tmp`;
+  // The first plan fixes the TXID: re-planning around a bad file may only reach that same TXID, never an older one.
+  const first = planRestore(files, target, { exclude, location: client.location });
+  throwIfInterrupted(signal);
+  await createOutputDir(outputPath);
+  const attempts = new Attempts(client, files, first.txid, exclude, parallelism, options);
   try {
-    for (;;) {
-      const plan = planAvoiding(files, target, exclude, client, skipped);
+    for (let plan = first; ; plan = await attempts.replan(describeTarget(target))) {
       options.logger?.info({ txid: formatTXID(plan.txid), files: plan.files.length }, 'restore plan');
       try {
         const applied = await applyPlan(client, plan.files, tmpPath, {
@@ -95,9 +104,13 @@ export async function restoreDatabase(client: ReplicaClient, options: RestoreOpt
           chunkSize: options.chunkSize,
           maxBufferedBytes: options.maxBufferedBytes,
           decodeInWorker: options.decodeInWorker,
+          outputPath,
+          signal,
         });
+        throwIfInterrupted(signal);
         await checkIntegrity(tmpPath, options.integrityCheck ?? 'quick', outputPath);
         const checksum = options.computeChecksum ? await checksumDatabaseFile(tmpPath) : undefined;
+        throwIfInterrupted(signal); // the checks block the event loop; a signal that came meanwhile wins over the rename
         await replaceOutput(tmpPath, outputPath);
         return {
           txid: plan.txid,
@@ -107,37 +120,101 @@ export async function restoreDatabase(client: ReplicaClient, options: RestoreOpt
           commit: applied.commit,
           timestamp: new Date(applied.timestamp),
           outputPath,
-          skipped,
+          skipped: attempts.skipped,
           checksum,
         };
       } catch (err) {
+        throwIfInterrupted(signal);
         if (!(err instanceof FileApplyError) || !err.fileProblem) throw err instanceof FileApplyError ? annotate(err, client) : err;
-        const reason = err.message;
-        options.logger?.warn({ file: describeRef(client.location, err.file), reason }, 'skipping unusable LTX file and re-planning');
-        exclude.add(refKey(err.file));
-        skipped.push({ file: err.file, reason });
+        attempts.failed(plan, err);
       }
     }
   } catch (err) {
+    const partial = await exists(tmpPath);
     await removeTemp(tmpPath);
-    throw err;
+    throw signal?.aborted ? new RestoreInterruptedError(interruptReason(signal), partial ? tmpPath : undefined) : err;
   }
 }
 
-/** Plans without the excluded files; if that fails after a file was dropped, the error names that file. */
-function planAvoiding(
-  files: readonly LtxFileInfo[],
-  target: RestoreTarget,
-  exclude: ReadonlySet<string>,
-  client: ReplicaClient,
-  skipped: RestoreResult['skipped'],
-): RestorePlan {
+/** Where the database is written until it is complete and checked: `<output>.tmp` (as Litestream names it). */
+export function restoreTempPath(outputPath: string): string {
+  return `${resolve(outputPath)}.tmp`;
+}
+
+/** The failed attempts of one restore: which files proved bad, which proved good, and the next plan to the same TXID. */
+class Attempts {
+  readonly skipped: RestoreResult['skipped'] = [];
+  readonly #client: ReplicaClient;
+  readonly #files: readonly LtxFileInfo[];
+  readonly #goal: TXID;
+  readonly #exclude: Set<string>;
+  readonly #good = new Set<string>();
+  readonly #parallelism: number;
+  readonly #options: RestoreOptions;
+
+  constructor(client: ReplicaClient, files: readonly LtxFileInfo[], goal: TXID, exclude: Set<string>, parallelism: number, options: RestoreOptions) {
+    this.#client = client;
+    this.#files = files;
+    this.#goal = goal;
+    this.#exclude = exclude;
+    this.#parallelism = parallelism;
+    this.#options = options;
+  }
+
+  /** Files applied before the failing one were read through and verified: a fallback plan need not read them again. */
+  failed(plan: RestorePlan, err: FileApplyError): void {
+    const at = plan.files.findIndex((f) => refKey(f) === refKey(err.file));
+    for (const f of plan.files.slice(0, Math.max(at, 0))) this.#good.add(refKey(f));
+    this.#options.logger?.warn(
+      { file: fileLocation(this.#client, err.file), reason: err.message, txid: formatTXID(this.#goal) },
+      'unusable LTX file; looking for other files that reach the same TXID',
+    );
+    this.#exclude.add(refKey(err.file));
+    this.skipped.push({ file: err.file, reason: err.message });
+  }
+
+  /** A plan to the same TXID without the unusable files; if there is none, the error says what can be restored instead. */
+  async replan(targetLabel: string): Promise<RestorePlan> {
+    try {
+      return planRestore(this.#files, { txid: this.#goal }, { exclude: this.#exclude, location: this.#client.location });
+    } catch (err) {
+      if (!(err instanceof TxNotAvailableError || err instanceof NonContiguousError)) throw err;
+    }
+    const restorable = await newestRestorable(this.#client, this.#files, this.#goal, {
+      exclude: this.#exclude,
+      good: this.#good,
+      onUnusable: (file, reason) => this.skipped.push({ file, reason }),
+      parallelism: this.#parallelism,
+      signal: this.#options.signal,
+    });
+    const unusable = this.skipped.map((s) => ({ key: fileLocation(this.#client, s.file), ref: s.file, reason: s.reason }));
+    throw new UnusableFilesError(this.#client.location, unusable, this.#goal, targetLabel, restorable);
+  }
+}
+
+function describeTarget(target: RestoreTarget): string {
+  if (target.txid !== undefined) return '';
+  if (target.timestamp !== undefined) return ` (the newest before ${target.timestamp.toISOString()})`;
+  return ' (the newest it holds)';
+}
+
+function interruptReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  if (typeof reason === 'string') return reason;
+  return reason instanceof Error && reason.name !== 'AbortError' ? reason.message : 'aborted';
+}
+
+/** Inside the attempt loop the catch below removes the file and throws the final error; before it nothing was written. */
+function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new RestoreInterruptedError(interruptReason(signal), undefined);
+}
+
+/** As Litestream does for a new output location; a failure is about the output, not the replica. */
+async function createOutputDir(outputPath: string): Promise<void> {
   try {
-    return planRestore(files, target, { exclude, location: client.location });
+    await mkdir(dirname(outputPath), { recursive: true });
   } catch (err) {
-    const dropped = skipped.at(-1);
-    if (!dropped) throw err;
-    throw new UnrecoverableFileError(describeRef(client.location, dropped.file), dropped.file, dropped.reason, err);
+    throw OutputWriteError.from(outputPath, dirname(outputPath), 'creating the directory', err);
   }
 }
 
@@ -149,14 +226,18 @@ function withTooSmall(files: readonly LtxFileInfo[], exclude: ReadonlySet<string
 }
 
 function annotate(err: FileApplyError, client: ReplicaClient): Error {
-  return new Error(`restore failed while reading ${describeRef(client.location, err.file)}: ${err.message}`, { cause: err.cause });
+  return new Error(`restore failed while reading ${fileLocation(client, err.file)}: ${err.message}`, { cause: err.cause });
 }
 
 /** Stale -wal/-shm files of an overwritten database would be replayed onto the restored one, so they go first. */
 async function replaceOutput(tmpPath: string, outputPath: string): Promise<void> {
-  await Promise.all([rm(`${outputPath}-wal`, { force: true }), rm(`${outputPath}-shm`, { force: true })]);
-  await rename(tmpPath, outputPath);
-  await fsyncDir(dirname(outputPath));
+  try {
+    await Promise.all([rm(`${outputPath}-wal`, { force: true }), rm(`${outputPath}-shm`, { force: true })]);
+    await rename(tmpPath, outputPath);
+    await fsyncDir(dirname(outputPath));
+  } catch (err) {
+    throw OutputWriteError.from(outputPath, tmpPath, 'renaming into place', err);
+  }
 }
 
 async function removeTemp(tmpPath: string): Promise<void> {

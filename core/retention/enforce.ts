@@ -15,6 +15,7 @@
 //   it did not see them.
 import type { LtxFileInfo, LtxFileRef, ReplicaClient } from '../replica/client.ts';
 import { listReplica } from '../compact/listing.ts';
+import { formatTXID } from '../layout/names.ts';
 import type { MaintenanceSettings } from '../compact/settings.ts';
 import type { RetentionOutcome } from '../compact/report.ts';
 import { planRetention } from './plan.ts';
@@ -48,7 +49,7 @@ export async function enforceRetention(
   for (const note of plan.notes) settings.logger?.warn({ location: client.location }, note);
   if (!dryRun) {
     for (let i = 0; i < refs.length; i += DELETE_BATCH) await client.deleteLtxFiles(refs.slice(i, i + DELETE_BATCH));
-    if (refs.length > 0) settings.logger?.info({ deleted: refs.length, windowStartTXID: plan.window.startTXID }, 'retention deleted files');
+    if (refs.length > 0) settings.logger?.info({ deleted: refs.length, windowStartTXID: formatTXID(plan.window.startTXID) }, 'retention deleted files');
   }
   const notes = enabled ? plan.notes : ['retention is disabled (retention.enabled: false): nothing would be deleted by the agent', ...plan.notes];
   return { enabled, dryRun, deleted: refs, windowStartTXID: plan.window.startTXID, notes };

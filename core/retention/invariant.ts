@@ -1,5 +1,6 @@
 // THE retention invariant, as a function: what must stay restorable after a retention pass.
 import type { LtxFileInfo } from '../replica/client.ts';
+import { formatLtxFileName, formatTXID } from '../layout/names.ts';
 import { SNAPSHOT_LEVEL } from '../ltx/types.ts';
 import type { TXID } from '../ltx/types.ts';
 import { restorePoints } from './points.ts';
@@ -60,8 +61,8 @@ export function invariantViolations(before: readonly LtxFileInfo[], after: reado
   const violations: string[] = [];
   for (const [txid, file] of requiredPoints(before, policy, now)) {
     if (kept.has(txid)) continue;
-    const why = file ? `the end of level ${file.level} file ${file.minTXID}-${file.maxTXID}` : 'the newest position';
-    violations.push(`TXID ${txid} (${why}) would no longer be restorable`);
+    const why = file ? `the end of level ${file.level} file ${formatLtxFileName(file.minTXID, file.maxTXID)}` : 'the newest position';
+    violations.push(`TXID ${formatTXID(txid)} (${why}) would no longer be restorable`);
   }
   return violations;
 }

@@ -2,6 +2,7 @@
 import type { Readable } from 'node:stream';
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { NotFoundError } from '../replica/client.ts';
+import { formatTXID } from '../layout/names.ts';
 import { HEADER_SIZE, SNAPSHOT_LEVEL } from '../ltx/types.ts';
 import { verifyLtx } from '../ltx/decoder.ts';
 import { LtxFormatError } from '../ltx/errors.ts';
@@ -29,10 +30,12 @@ export async function verifyFile(client: ReplicaClient, file: LtxFileInfo): Prom
   const { header } = result;
   const problems: VerifyProblem[] = [];
   if (header.minTXID !== file.minTXID || header.maxTXID !== file.maxTXID) {
-    problems.push(fileProblem(client, file, 'name', `header covers TXIDs ${header.minTXID}-${header.maxTXID}, the name says ${file.minTXID}-${file.maxTXID}`));
+    problems.push(
+      fileProblem(client, file, 'name', `header covers TXIDs ${formatTXID(header.minTXID)}-${formatTXID(header.maxTXID)}, the name says ${formatTXID(file.minTXID)}-${formatTXID(file.maxTXID)}`),
+    );
   }
   if (file.level === SNAPSHOT_LEVEL && header.minTXID !== 1) {
-    problems.push(fileProblem(client, file, 'header', `snapshot header has MinTXID ${header.minTXID}, expected 1`));
+    problems.push(fileProblem(client, file, 'header', `snapshot header has MinTXID ${formatTXID(header.minTXID)}, expected 0000000000000001`));
   }
   return problems;
 }

@@ -2,14 +2,14 @@
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { listReplica } from '../compact/listing.ts';
 import { mapLimit } from '../util/map-limit.ts';
-import { restorableMax } from '../retention/points.ts';
+import { refKey } from '../restore/refs.ts';
 import { verifyFile } from './files.ts';
 import { fullRestoreCheck } from './full.ts';
 import type { LevelSummary, VerifyProblem, VerifyReport } from './report.ts';
-import { structureProblems } from './structure.ts';
+import { restorability, structureProblems } from './structure.ts';
 
 export interface VerifyOptions {
-  /** Also restore the newest state to a temporary file and run PRAGMA integrity_check. */
+  /** Also restore the newest restorable state to a temporary file and run PRAGMA integrity_check. */
   full?: boolean;
   tmpDir?: string;
   /** Files read at once; default 4. */
@@ -34,9 +34,13 @@ export async function verifyReplica(client: ReplicaClient, options: VerifyOption
   const problems: VerifyProblem[] = structureProblems(client, listing);
   const perFile = await mapLimit(files, options.concurrency ?? 4, (f) => verifyFile(client, f));
   problems.push(...perFile.flat());
+  // A file with any problem of its own would fail a restore: the restorable TXID is what the other files reach.
+  const unusable = new Set(files.filter((_, i) => perFile[i].length > 0).map(refKey));
+  const { restorable, problems: unreachable } = restorability(client, listing, unusable);
+  problems.push(...unreachable);
   let restore: VerifyReport['restore'];
-  if (options.full) {
-    const full = await fullRestoreCheck(client, options.tmpDir);
+  if (options.full && restorable > 0) {
+    const full = await fullRestoreCheck(client, restorable, unusable, options.tmpDir);
     restore = full.restore;
     problems.push(...full.problems);
   }
@@ -46,7 +50,7 @@ export async function verifyReplica(client: ReplicaClient, options: VerifyOption
     files: files.length,
     bytes: files.reduce((n, f) => n + f.size, 0),
     levels: summarize(listing),
-    restorableTXID: restorableMax(files),
+    restorableTXID: restorable,
     ...(restore ? { restore } : {}),
     problems,
   };

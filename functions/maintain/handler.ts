@@ -2,6 +2,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { MaintenanceReport } from '../../core/compact/index.ts';
+import { type HexTXIDs, withHexTXIDs } from '../../core/layout/txid-json.ts';
 import type { Env } from '../shared/env.ts';
 import { leasedMaintenance, passIdentity } from '../shared/leased-pass.ts';
 import { METRIC_NAMES } from '../shared/metric-names.ts';
@@ -18,8 +19,8 @@ export interface MaintainHandlerOptions {
 }
 
 export interface SweepResult extends Staleness {
-  /** Undefined when another pass held the database's lease. */
-  report?: MaintenanceReport;
+  /** Undefined when another pass held the database's lease. TXIDs as 16 hex digits. */
+  report?: HexTXIDs<MaintenanceReport>;
   skipped?: string;
 }
 
@@ -53,7 +54,7 @@ export function createMaintainHandler(options: MaintainHandlerOptions = {}): Mai
         const { report } = pass;
         if (report.errors.length > 0) throw new Error(report.errors.map((e) => `${e.step}: ${e.message}`).join('; '));
         logger.info('maintenance pass', { path, written: report.written.length, deleted: report.deleted.length, backupAgeMs: staleness.backupAgeMs });
-        return { ...staleness, report };
+        return { ...staleness, report: withHexTXIDs(report) };
       });
       const stale = results.filter((r) => r.result?.stale);
       for (const r of results) if (r.error !== undefined) logger.error('maintenance failed', { db: r.db, reason: r.error });

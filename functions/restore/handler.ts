@@ -6,6 +6,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatTXID, restoreDatabase } from '../../core/restore/index.ts';
+import { withHexTXIDs } from '../../core/layout/txid-json.ts';
 import type { Env } from '../shared/env.ts';
 import { optionalEnv } from '../shared/env.ts';
 import { restoresPrefix } from '../shared/db-paths.ts';
@@ -80,7 +81,7 @@ export function createRestoreHandler(options: RestoreHandlerOptions = {}): Resto
       await new Upload({ client: client.s3, params: { Bucket: bucket, Key: key, Body: createReadStream(outputPath), ContentType: 'application/vnd.sqlite3' } }).done();
       const checksum = (result.checksum ?? 0n).toString(16).padStart(16, '0');
       const url = await presignGetUrl(client.s3, bucket, key, URL_EXPIRY_SECONDS);
-      logger.info('restored', { db: client.location, txid, key, bytes, files: result.files.length, skipped: result.skipped });
+      logger.info('restored', { db: client.location, txid, key, bytes, files: result.files.length, skipped: withHexTXIDs(result.skipped) });
       return { bucket, key, txid, timestamp: result.timestamp.toISOString(), bytes, checksum, url };
     } finally {
       await Promise.all([rm(dir, { recursive: true, force: true }), client.close()]);

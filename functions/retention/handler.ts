@@ -3,6 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { RetentionOutcome } from '../../core/compact/index.ts';
 import { enforceRetention } from '../../core/retention/index.ts';
+import { type HexTXIDs, withHexTXIDs } from '../../core/layout/txid-json.ts';
 import type { Env } from '../shared/env.ts';
 import { METRIC_NAMES } from '../shared/metric-names.ts';
 import { coreLogger, createObservability, type Observability } from '../shared/powertools.ts';
@@ -15,7 +16,8 @@ export interface ScheduledHandlerOptions {
   now?: () => Date;
 }
 
-export type RetentionHandler = (event: ScheduledEvent, context?: Context) => Promise<Array<DbResult<RetentionOutcome>>>;
+/** Outcomes as JSON: TXIDs as 16 hex digits. */
+export type RetentionHandler = (event: ScheduledEvent, context?: Context) => Promise<Array<DbResult<HexTXIDs<RetentionOutcome>>>>;
 
 /** RETENTION_ENABLED=false makes every run a no-op that says so (the bucket's lifecycle rules are in charge). */
 export function createRetentionHandler(options: ScheduledHandlerOptions = {}): RetentionHandler {
@@ -26,7 +28,7 @@ export function createRetentionHandler(options: ScheduledHandlerOptions = {}): R
     const settings = maintenanceSettingsFromEnv(env, { logger: coreLogger(logger) });
     logger.info('retention run', { schedule: event.resources, enabled: settings.retentionEnabled });
     try {
-      const results = await forEachDb(env, (client) => enforceRetention(client, settings, options.now?.() ?? new Date()));
+      const results = await forEachDb(env, async (client) => withHexTXIDs(await enforceRetention(client, settings, options.now?.() ?? new Date())));
       for (const r of results) {
         if (r.error !== undefined) logger.error('retention failed', { db: r.db, reason: r.error });
         else logger.info('retention done', { db: r.db, deleted: r.result?.deleted.length, notes: r.result?.notes });

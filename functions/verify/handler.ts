@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { verifyReplica, type VerifyReport } from '../../core/verify/index.ts';
+import { verifyReplica, verifyReportJson, type VerifyReportJson } from '../../core/verify/index.ts';
 import { booleanEnv, type Env } from '../shared/env.ts';
 import { METRIC_NAMES } from '../shared/metric-names.ts';
 import { createObservability, errorMessage, logAttributes, type Observability } from '../shared/powertools.ts';
@@ -14,7 +14,8 @@ export interface VerifyHandlerOptions {
   observability?: Observability;
 }
 
-export type VerifyHandler = (event: ScheduledEvent, context?: Context) => Promise<Array<DbResult<VerifyReport>>>;
+/** Reports as JSON (TXIDs as 16 hex digits). */
+export type VerifyHandler = (event: ScheduledEvent, context?: Context) => Promise<Array<DbResult<VerifyReportJson>>>;
 
 /** A full verify restores the database into /tmp; running out of space there must say what to change. */
 async function explainFull(err: unknown): Promise<Error> {
@@ -42,7 +43,7 @@ export function createVerifyHandler(options: VerifyHandlerOptions = {}): VerifyH
     try {
       const results = await forEachDb(env, async (client) => {
         try {
-          return await verifyReplica(client, { full });
+          return verifyReportJson(await verifyReplica(client, { full }));
         } catch (err) {
           throw full ? await explainFull(err) : err;
         }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ensureEndpointScheme, isLocalEndpoint, providerOf } from '../../core/config/endpoint.ts';
 import { parseConfigText } from '../../core/config/load.ts';
 import { parseReplicaUrl, redactUrl } from '../../core/config/replica-url.ts';
+import { configFromUrl } from '../../core/config/resolve.ts';
 import type { S3ReplicaOptions } from '../../core/replica/options.ts';
 
 /** Effective S3 options of a one-database config whose replica is `url`. */
@@ -98,7 +99,32 @@ describe('parseReplicaUrl', () => {
 
   it('file:///path and plain paths are file replicas', () => {
     expect(parseReplicaUrl('file:///mnt/backups/app')).toEqual({ type: 'file', path: '/mnt/backups/app' });
+    expect(parseReplicaUrl('file:///mnt//backups/./x/../app/?q=1')).toEqual({ type: 'file', path: '/mnt/backups/app' });
+    expect(parseReplicaUrl('file:///mnt/my%20backups')).toEqual({ type: 'file', path: '/mnt/my backups' });
     expect(parseReplicaUrl('/mnt/backups/app')).toEqual({ type: 'file', path: '/mnt/backups/app' });
+  });
+
+  it('file://localhost/x and file:/x mean /x (RFC 8089)', () => {
+    expect(parseReplicaUrl('file://localhost/x')).toEqual({ type: 'file', path: '/x' });
+    expect(parseReplicaUrl('file://LOCALHOST/mnt/b')).toEqual({ type: 'file', path: '/mnt/b' });
+    expect(parseReplicaUrl('file:/mnt/b')).toEqual({ type: 'file', path: '/mnt/b' });
+  });
+
+  it('a relative or host-named file URL is refused with the two readings spelled out, never made absolute', () => {
+    expect(() => parseReplicaUrl('file://rel/x')).toThrow(
+      'replica URL file://rel/x names the host "rel", but a file URL is a local absolute path: for the directory /rel/x write file:///rel/x; ' +
+        'for rel/x relative to the working directory, give the path without file://',
+    );
+    expect(() => parseReplicaUrl('file:rel/x')).toThrow(
+      'replica URL file:rel/x is a relative path, which a file URL cannot be: write file:///absolute/dir, or give rel/x without file: to resolve it against the working directory',
+    );
+    expect(() => parseReplicaUrl('file://')).toThrow('names no directory');
+    expect(() => parseReplicaUrl('file://localhost')).toThrow('names no directory');
+    // The same through a config file and through a command-line replica URL.
+    expect(() => parseConfigText('dbs:\n  - path: /d/app.db\n    replica:\n      url: file://backups/app\n', 'u.yml', { env: {} })).toThrow(/u\.yml: line 4: .*names the host "backups"/);
+    expect(() => parseConfigText('dbs:\n  - path: /d/app.db\n    replica:\n      url: file:backups/app\n', 'u.yml', { env: {} })).toThrow(/is a relative path/);
+    expect(() => configFromUrl('/d/app.db', 'file:backups/app', {})).toThrow('replica file:backups/app: replica URL file:backups/app is a relative path');
+    expect(() => parseConfigText('dbs:\n  - path: /d/app.db\n    replica:\n      path: file:backups/app\n', 'u.yml', { env: {} })).toThrow(/must be a path, not a URL/);
   });
 
   it('other backends are recognised, unknown schemes and query keys are errors with suggestions', () => {

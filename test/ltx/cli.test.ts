@@ -106,7 +106,7 @@ describe('streambed ltxfile', () => {
     expect(ok.code).toBe(0);
     expect(readFileSync(out)).toEqual(readFileSync(dbPath));
     expect(gap.code).toBe(1);
-    expect(gap.stderr).toMatch(/a3\.ltx: offset 16: TXIDs 3-3 do not follow .*a1\.ltx \(1-1\)/);
+    expect(gap.stderr).toMatch(/a3\.ltx: offset 16: TXIDs 0000000000000003-0000000000000003 do not follow .*a1\.ltx \(0000000000000001-0000000000000001\)/);
     expect(existsSync(join(dir, 'gap.db'))).toBe(false);
   });
 

@@ -1,13 +1,13 @@
 // restoreDatabase against a file replica: latest, -txid, -timestamp, compacted levels, corrupt and missing files, overwrite rules.
 import { existsSync } from 'node:fs';
-import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksumDatabaseFile } from '../../core/ltx/database.ts';
 import { fileReplicaLtxPath } from '../../core/layout/names.ts';
 import type { LtxFileRef, ReplicaClient } from '../../core/replica/client.ts';
 import { FileReplicaClient } from '../../core/replica/file.ts';
-import { NoBackupsError, OutputExistsError, UnrecoverableFileError } from '../../core/restore/errors.ts';
+import { NoBackupsError, OutputExistsError, RestoreInterruptedError, UnusableFilesError } from '../../core/restore/errors.ts';
 import { restoreDatabase } from '../../core/restore/restore.ts';
 import { listReplicaFiles } from '../../core/restore/list.ts';
 import { refKey } from '../../core/restore/refs.ts';
@@ -22,9 +22,11 @@ const tempDir = useTempDirs();
 /** Flips bytes in the middle of a stored object, as bit rot or a bad upload would. */
 async function corrupt(path: string): Promise<void> {
   const bytes = await readFile(path);
+  const { mtime } = await stat(path); // a file replica's write time is the mtime; bit rot leaves it alone
   const mid = Math.floor(bytes.length / 2);
   for (let i = mid; i < mid + 8; i++) bytes[i] ^= 0x5a;
   await writeFile(path, bytes);
+  await utimes(path, mtime, mtime);
 }
 
 /** Copies a replica tree so each test can damage its own. */
@@ -107,9 +109,61 @@ describe('restoreDatabase (file replica)', () => {
     const dir = await tempDir('out');
     const out = join(dir, 'db.sqlite');
     const error = await restoreDatabase(client, { outputPath: out, decodeInWorker }).catch((err: unknown) => err);
-    expect(error).toBeInstanceOf(UnrecoverableFileError);
-    expect((error as Error).message).toContain('0000000000000007-000000000000000c.ltx');
-    expect((error as Error).message).toContain('TXIDs 0000000000000007-000000000000000c');
+    expect(error).toBeInstanceOf(UnusableFilesError);
+    const unusable = error as UnusableFilesError;
+    expect(unusable.files.map((f) => f.key)).toEqual([`${client.location}/ltx/1/0000000000000007-000000000000000c.ltx`]);
+    expect(unusable).toMatchObject({ target: 12, restorable: 8 });
+    expect(unusable.message).toContain('to TXID 000000000000000c (the newest it holds)');
+    expect(unusable.message).toContain('-txid 0000000000000008');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it.each([true, false])('never restores older than the newest TXID: a corrupt newest L0 file fails naming it and the -txid to use (worker: %s)', async (decodeInWorker) => {
+    const client = await copyReplica(replicaRoot);
+    await rm(fileReplicaLtxPath(client.root, { level: 1, minTXID: 7, maxTXID: 12 })); // only L0 files hold TXIDs 7-12
+    const newest = { level: 0, minTXID: 12, maxTXID: 12 };
+    await corrupt(fileReplicaLtxPath(client.root, newest));
+    const dir = await tempDir('out');
+    const out = join(dir, 'db.sqlite');
+    const error = await restoreDatabase(client, { outputPath: out, decodeInWorker }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(UnusableFilesError);
+    const unusable = error as UnusableFilesError;
+    expect(unusable).toMatchObject({ target: 12, restorable: 11 });
+    expect(unusable.files.map((f) => f.key)).toEqual([`${client.location}/ltx/0/000000000000000c-000000000000000c.ltx`]);
+    expect(unusable.message).toMatch(/^cannot restore .* to TXID 000000000000000c \(the newest it holds\): 1 file it needs is unusable:\n  .*000000000000000c-000000000000000c\.ltx: offset \d+/);
+    expect(unusable.message).toContain('the newest TXID that can be restored is 000000000000000b (TXID 000000000000000c would be lost); to accept that, run restore again with -txid 000000000000000b');
+    expect(await readdir(dir)).toEqual([]);
+    // The same for an explicit TXID and a timestamp: nothing older than asked.
+    await expect(restoreDatabase(client, { outputPath: out, txid: 12 })).rejects.toThrow(/to TXID 000000000000000c: 1 file/);
+    const at = new Date(builder.shadows[11].timestamp.getTime() + 1);
+    await expect(restoreDatabase(client, { outputPath: out, timestamp: at })).rejects.toThrow(`to TXID 000000000000000c (the newest before ${at.toISOString()})`);
+    expect(await readdir(dir)).toEqual([]);
+    // The TXID the error names really restores.
+    const result = await restoreDatabase(client, { outputPath: out, txid: unusable.restorable });
+    expect(result.txid).toBe(11);
+    await expectSame(out, 11);
+  });
+
+  it('reads the fallback plan through before naming its TXID, and leaves out a bad file it finds there', async () => {
+    const client = await copyReplica(replicaRoot);
+    await corrupt(fileReplicaLtxPath(client.root, { level: 1, minTXID: 7, maxTXID: 12 }));
+    await rm(fileReplicaLtxPath(client.root, { level: 0, minTXID: 10, maxTXID: 10 }));
+    await corrupt(fileReplicaLtxPath(client.root, { level: 0, minTXID: 8, maxTXID: 8 })); // never read by the failed attempt
+    const error = await restoreDatabase(client, { outputPath: join(await tempDir('out'), 'db.sqlite') }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(UnusableFilesError);
+    const unusable = error as UnusableFilesError;
+    expect(unusable.files.map((f) => `${f.ref.level}:${f.ref.minTXID}`)).toEqual(['1:7', '0:8']);
+    expect(unusable).toMatchObject({ target: 12, restorable: 7 });
+  });
+
+  it.each([true, false])('an aborted signal stops the restore and removes the partial output (worker: %s)', async (decodeInWorker) => {
+    const dir = await tempDir('out');
+    const controller = new AbortController();
+    const restoring = restoreDatabase(new FileReplicaClient(replicaRoot), {
+      outputPath: join(dir, 'db.sqlite'), decodeInWorker, parallelism: 1, signal: controller.signal, onProgress: () => controller.abort('SIGTERM'),
+    });
+    await expect(restoring).rejects.toThrow(RestoreInterruptedError);
+    await expect(restoring).rejects.toThrow(/^restore interrupted \(SIGTERM\); (removed the partial output .*db\.sqlite\.tmp|nothing was written)$/);
     expect(await readdir(dir)).toEqual([]);
   });
 

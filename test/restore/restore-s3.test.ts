@@ -10,7 +10,7 @@ import { newHeader } from '../../core/ltx/header.ts';
 import { s3LtxKey } from '../../core/layout/names.ts';
 import type { LtxFileRef } from '../../core/replica/client.ts';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
-import { IntegrityCheckError, UnrecoverableFileError } from '../../core/restore/errors.ts';
+import { IntegrityCheckError, UnusableFilesError } from '../../core/restore/errors.ts';
 import { restoreDatabase } from '../../core/restore/restore.ts';
 import { startFaultProxy } from '../harness/fault-proxy.ts';
 import { type LocalS3, startLocalS3 } from '../harness/local-s3.ts';
@@ -113,8 +113,16 @@ describe('restoreDatabase (S3 via fauxqs)', () => {
     await s3.client().send(new PutObjectCommand({ Bucket: target, Key: s3LtxKey(PATH, { level: 1, minTXID: 6, maxTXID: 10 }), Body: bad.subarray(0, 150) }));
     await s3.client().send(new PutObjectCommand({ Bucket: target, Key: s3LtxKey(PATH, { level: 0, minTXID: 8, maxTXID: 8 }), Body: bad }));
     const error = await restoreDatabase(client, { outputPath: join(dir, 'db2') }).catch((err: unknown) => err);
-    expect(error).toBeInstanceOf(UnrecoverableFileError);
-    expect((error as Error).message).toMatch(/0000000000000008-0000000000000008\.ltx/);
+    expect(error).toBeInstanceOf(UnusableFilesError);
+    const unusable = error as UnusableFilesError;
+    expect(unusable.files.map((f) => f.key)).toEqual([
+      `s3://${target}/${PATH}/0002/0000000000000001-000000000000000a.ltx`,
+      `s3://${target}/${PATH}/0001/0000000000000006-000000000000000a.ltx`,
+      `s3://${target}/${PATH}/0000/0000000000000008-0000000000000008.ltx`,
+    ]);
+    expect(unusable).toMatchObject({ target: 10, restorable: 7 });
+    expect(unusable.message).toContain('the newest TXID that can be restored is 0000000000000007');
+    expect(unusable.message).toContain('-txid 0000000000000007');
     expect(existsSync(join(dir, 'db2'))).toBe(false);
     expect((await readdir(dir)).sort()).toEqual(['db']);
   });

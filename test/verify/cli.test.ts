@@ -35,7 +35,10 @@ describe('streambed verify / compact / retention', () => {
     const { url, root } = await replica();
     const clean = await run(['verify', '-json', url]);
     expect(clean.code, clean.stderr).toBe(0);
-    expect(JSON.parse(clean.stdout)).toMatchObject({ ok: true, files: 12, restorableTXID: 12, problems: [] });
+    const report = JSON.parse(clean.stdout);
+    expect(report).toMatchObject({ ok: true, files: 12, restorableTXID: '000000000000000c', problems: [] });
+    expect(report.levels).toEqual([{ level: 0, files: 12, bytes: expect.any(Number), minTXID: '0000000000000001', maxTXID: '000000000000000c' }]);
+    expect((await run(['verify', url])).stdout).toMatch(/^OK .*: 12 file\(s\), \d+ bytes, restorable to TXID 000000000000000c\n  L0: 12 file\(s\), TXIDs 0000000000000001-000000000000000c/);
 
     const victim = join(root, 'ltx', '0', '0000000000000004-0000000000000004.ltx');
     const bytes = await readFile(victim);
@@ -44,6 +47,13 @@ describe('streambed verify / compact / retention', () => {
     const bad = await run(['verify', url]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/ERROR checksum .*0000000000000004-0000000000000004\.ltx/);
+    // The truth: a restore stops before the corrupt file, and the printed TXID is the one -txid takes.
+    expect(bad.stdout).toMatch(/^FAILED .*restorable to TXID 0000000000000003$/m);
+    expect(bad.stdout).toContain('ERROR missing TXIDs 0000000000000004-000000000000000c: a restore stops at TXID 0000000000000003');
+    expect(bad.stdout).toContain('restore -txid 0000000000000003 restores up to there');
+    const json = JSON.parse((await run(['verify', '-json', '-full', url])).stdout);
+    expect(json).toMatchObject({ ok: false, restorableTXID: '0000000000000003', restore: { txid: '0000000000000003', integrity: 'ok' } });
+    expect(json.problems).toContainEqual(expect.objectContaining({ kind: 'missing', minTXID: '0000000000000004', maxTXID: '000000000000000c' }));
     expect((await run(['verify'])).code).toBe(2);
   });
 
@@ -53,8 +63,8 @@ describe('streambed verify / compact / retention', () => {
     expect(compacted.code, compacted.stderr).toBe(0);
     const report = JSON.parse(compacted.stdout);
     expect(report.errors).toEqual([]);
-    expect(report.levels[0]).toMatchObject({ level: 1, status: 'written', written: { minTXID: 1, maxTXID: 12 } });
-    expect(report.snapshot).toMatchObject({ status: 'written', written: { level: 9, minTXID: 1, maxTXID: 12 } });
+    expect(report.levels[0]).toMatchObject({ level: 1, status: 'written', written: { minTXID: '0000000000000001', maxTXID: '000000000000000c' } });
+    expect(report.snapshot).toMatchObject({ status: 'written', written: { level: 9, minTXID: '0000000000000001', maxTXID: '000000000000000c' } });
     const before = (await listReplica(client)).flat().length;
 
     const dry = await run(['retention', '-dry-run', '-json', url]);
@@ -62,11 +72,13 @@ describe('streambed verify / compact / retention', () => {
     const planned = JSON.parse(dry.stdout);
     expect(planned.dryRun).toBe(true);
     expect(planned.deleted.length).toBe(11); // the old L0 files; the newest L0 anchors the position
+    expect(planned.deleted[0]).toEqual({ level: 0, minTXID: '0000000000000001', maxTXID: '0000000000000001' });
+    expect(planned.windowStartTXID).toBe('000000000000000c');
     expect((await listReplica(client)).flat().length).toBe(before);
 
     const real = await run(['retention', url]);
     expect(real.code, real.stderr).toBe(0);
-    expect(real.stdout).toMatch(/deleted 11 file/);
+    expect(real.stdout).toMatch(/deleted 11 file\(s\); restore points kept from TXID 000000000000000c/);
     expect((await listReplica(client)).flat().length).toBe(before - 11);
   });
 

@@ -103,6 +103,17 @@ describe('verifyReplica', () => {
     expect(kinds).toContain('missing:error:undefined:5-10');
   });
 
+  it('reports the newest restorable TXID past a corrupt newest L0 file, and fully restores that TXID', async () => {
+    const { client } = await replica(8);
+    await corrupt(client, { level: 0, minTXID: 8, maxTXID: 8 }, (_b, index) => index[0].offset + 14);
+    const report = await verifyReplica(client, { full: true });
+    expect(report.ok).toBe(false);
+    expect(report.restorableTXID).toBe(7);
+    expect(report.restore).toMatchObject({ txid: 7, integrity: 'ok' });
+    expect(errors(report).map((p) => `${p.kind}:${p.minTXID}-${p.maxTXID}`)).toEqual(['checksum:8-8', 'missing:8-8']);
+    expect(errors(report)[1].message).toBe('a restore stops at TXID 0000000000000007: no chain of usable files reaches TXIDs 0000000000000008-0000000000000008; restore -txid 0000000000000007 restores up to there');
+  });
+
   it('reports a replica with nothing to restore from', async () => {
     const { client } = await replica(4);
     await client.deleteLtxFiles([{ level: 0, minTXID: 1, maxTXID: 1 }]);

@@ -6,6 +6,7 @@ import { resolveMaintenanceTargets } from '../../../core/compact/targets.ts';
 import type { MaintenanceTarget } from '../../../core/compact/targets.ts';
 import { UsageError } from '../../../core/errors.ts';
 import { formatLtxFileName } from '../../../core/layout/names.ts';
+import { txidReplacer } from '../../../core/layout/txid-json.ts';
 import { openReplicaClient } from '../../../core/replica/open.ts';
 import { createLogger } from '../../logger.ts';
 
@@ -42,7 +43,7 @@ async function passOver(targets: MaintenanceTarget[], flags: CompactFlags): Prom
     reports.push({ name: t.name, ...report });
     if (!flags.json) process.stdout.write(summary(t.name, report) + '\n');
   }
-  if (flags.json) process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2) + '\n');
+  if (flags.json) process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, txidReplacer, 2) + '\n');
   return ok;
 }
 

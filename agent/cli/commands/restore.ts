@@ -1,18 +1,22 @@
 // `streambed restore`: rebuilds a SQLite database from a replica, at the latest position, a TXID or a timestamp.
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { resolveTarget } from '../../../core/config/resolve.ts';
 import { UsageError } from '../../../core/errors.ts';
+import { LayoutError, parseTXID } from '../../../core/layout/names.ts';
 import type { TXID } from '../../../core/ltx/types.ts';
 import { openReplicaClient } from '../../../core/replica/open.ts';
-import { NoBackupsError } from '../../../core/restore/errors.ts';
+import { NoBackupsError, RestoreInterruptedError } from '../../../core/restore/errors.ts';
 import type { IntegrityCheck } from '../../../core/restore/integrity.ts';
 import type { RestorePlan } from '../../../core/restore/plan.ts';
 import { formatTXID } from '../../../core/restore/refs.ts';
 import { restoreV03IfChosen } from '../../../core/v03/index.ts';
-import { DEFAULT_PARALLELISM, planReplicaRestore, restoreDatabase, type RestoreLogger, type RestoreResult } from '../../../core/restore/restore.ts';
+import {
+  DEFAULT_PARALLELISM, planReplicaRestore, restoreDatabase, restoreTempPath, type RestoreLogger, type RestoreResult,
+} from '../../../core/restore/restore.ts';
 import { createLogger } from '../../logger.ts';
+import { abortOnSignals } from '../interrupt.ts';
 
 interface RestoreFlags {
   config?: string;
@@ -31,11 +35,14 @@ interface RestoreFlags {
   remote?: string;
 }
 
+/** 16 hex digits, as Litestream's -txid and as `streambed ltx` / `verify` print TXIDs. */
 export function parseTxidFlag(value: string): TXID {
-  if (!/^[0-9a-fA-F]{1,16}$/.test(value)) throw new UsageError(`-txid must be a hexadecimal TXID of up to 16 digits (e.g. 000000000000002a), not "${value}"`);
-  const txid = Number.parseInt(value, 16);
-  if (!Number.isSafeInteger(txid) || txid < 1) throw new UsageError(`-txid ${value} is out of range (1 to 2^53-1)`);
-  return txid;
+  try {
+    return parseTXID(value);
+  } catch (err) {
+    if (err instanceof LayoutError) throw new UsageError(`-txid: ${err.message}`);
+    throw err;
+  }
 }
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
@@ -116,6 +123,13 @@ function stderrLogger(): RestoreLogger {
   return { info: (o, m) => logger.info(o, m), warn: (o, m) => logger.warn(o, m) };
 }
 
+/** For a second Ctrl-C, which exits at once: the restore's own cleanup may not get to run. */
+function removePartialOutput(output: string): void {
+  const tmp = restoreTempPath(output);
+  for (const p of [tmp, `${tmp}-wal`, `${tmp}-shm`]) rmSync(p, { force: true });
+  process.stderr.write(`streambed: restore interrupted; removed the partial output ${tmp}\n`);
+}
+
 async function runRestore(target: string, flags: RestoreFlags): Promise<void> {
   if (flags.txid !== undefined && flags.timestamp !== undefined) throw new UsageError('cannot use -txid and -timestamp together; choose one');
   const txid = flags.txid !== undefined ? parseTxidFlag(flags.txid) : undefined;
@@ -146,12 +160,21 @@ async function runRestore(target: string, flags: RestoreFlags): Promise<void> {
       return;
     }
     const bar = progressBar();
+    const interruption = abortOnSignals(() => removePartialOutput(output));
     let result: RestoreResult;
     try {
       result = await restoreDatabase(client, {
         outputPath: output, txid, timestamp, parallelism, integrityCheck, force: flags.force, logger: stderrLogger(), onProgress: bar?.update,
+        signal: interruption.signal,
       });
+    } catch (err) {
+      if (!(err instanceof RestoreInterruptedError)) throw err;
+      bar?.stop();
+      process.stderr.write(`streambed: ${err.message}\n`);
+      process.exitCode = interruption.exitCode() ?? 1;
+      return;
     } finally {
+      interruption.dispose();
       bar?.stop();
     }
     if (flags.json) process.stdout.write(JSON.stringify(resultJson(result), null, 2) + '\n');
@@ -174,12 +197,16 @@ async function runRestore(target: string, flags: RestoreFlags): Promise<void> {
 export function register(program: Command): void {
   program
     .command('restore')
-    .description('restore a database from its replica (latest, or at -txid / -timestamp)')
+    .description(
+      'restore a database from its replica (latest, or at -txid / -timestamp). Exit 0: restored exactly the target; ' +
+        '1: failed, nothing written (an unusable file names the -txid that does restore); 2: usage; ' +
+        '130 / 143: interrupted by SIGINT / SIGTERM, partial output removed',
+    )
     .argument('<target>', 'DB_PATH (from the configuration) or REPLICA_URL')
     .option('--config <path>', 'configuration file')
     .option('--no-expand-env', 'do not expand environment variables in the configuration file')
     .option('-o <path>', 'output path (default: the database path)')
-    .option('--txid <hex>', 'restore up to and including this TXID (16 hex digits)')
+    .option('--txid <hex>', 'restore up to and including this TXID: 16 hex digits, as `ltx` and `verify` print it')
     .option('--timestamp <rfc3339>', 'restore the state before this time, e.g. 2000-01-01T00:00:00Z')
     .option('--if-db-not-exists', 'do nothing (exit 0) if the output database already exists')
     .option('--if-replica-exists', 'do nothing (exit 0) if the replica has no backups')

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import type { RetentionOutcome } from '../../../core/compact/report.ts';
 import { resolveMaintenanceTargets } from '../../../core/compact/targets.ts';
-import { formatLtxFileName } from '../../../core/layout/names.ts';
+import { formatLtxFileName, formatTXID } from '../../../core/layout/names.ts';
+import { txidReplacer } from '../../../core/layout/txid-json.ts';
 import { openReplicaClient } from '../../../core/replica/open.ts';
 import { enforceRetention } from '../../../core/retention/enforce.ts';
 import { createLogger } from '../../logger.ts';
@@ -16,7 +17,7 @@ interface RetentionFlags {
 
 function summary(name: string, location: string, r: RetentionOutcome): string {
   const verb = r.dryRun ? 'would delete' : 'deleted';
-  const lines = [`${name} (${location}): ${verb} ${r.deleted.length} file(s); restore points kept from TXID ${r.windowStartTXID}`];
+  const lines = [`${name} (${location}): ${verb} ${r.deleted.length} file(s); restore points kept from TXID ${formatTXID(r.windowStartTXID)}`];
   for (const f of r.deleted) lines.push(`  L${f.level} ${formatLtxFileName(f.minTXID, f.maxTXID)}`);
   for (const n of r.notes) lines.push(`  note: ${n}`);
   return lines.join('\n');
@@ -32,7 +33,7 @@ async function runRetention(target: string | undefined, flags: RetentionFlags): 
     results.push({ name: t.name, location: client.location, ...outcome });
     if (!flags.json) process.stdout.write(summary(t.name, client.location, outcome) + '\n');
   }
-  if (flags.json) process.stdout.write(JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + '\n');
+  if (flags.json) process.stdout.write(JSON.stringify(results.length === 1 ? results[0] : results, txidReplacer, 2) + '\n');
 }
 
 export function register(program: Command): void {

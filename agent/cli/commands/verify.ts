@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { resolveTarget } from '../../../core/config/resolve.ts';
 import { openReplicaClient } from '../../../core/replica/open.ts';
+import { formatTXID } from '../../../core/layout/names.ts';
 import { v03Explanation } from '../../../core/v03/index.ts';
-import { verifyReplica } from '../../../core/verify/index.ts';
+import { verifyReplica, verifyReportJson } from '../../../core/verify/index.ts';
 import type { VerifyProblem, VerifyReport } from '../../../core/verify/index.ts';
 
 interface VerifyFlags {
@@ -15,14 +16,15 @@ interface VerifyFlags {
 }
 
 function problemLine(p: VerifyProblem): string {
-  const where = p.key ?? (p.minTXID !== undefined ? `TXIDs ${p.minTXID}-${p.maxTXID}` : '');
+  const where = p.key ?? (p.minTXID !== undefined && p.maxTXID !== undefined ? `TXIDs ${formatTXID(p.minTXID)}-${formatTXID(p.maxTXID)}` : '');
   return `  ${p.severity.toUpperCase()} ${p.kind}${where ? ` ${where}` : ''}: ${p.message}`;
 }
 
 function printReport(r: VerifyReport): void {
-  const lines = [`${r.ok ? 'OK' : 'FAILED'} ${r.location}: ${r.files} file(s), ${r.bytes} bytes, restorable to TXID ${r.restorableTXID}`];
-  for (const l of r.levels) lines.push(`  L${l.level}: ${l.files} file(s), TXIDs ${l.minTXID}-${l.maxTXID}, ${l.bytes} bytes`);
-  if (r.restore) lines.push(`  full restore: TXID ${r.restore.txid}, ${r.restore.pages} pages of ${r.restore.pageSize} bytes, integrity_check ${r.restore.integrity}`);
+  const restorable = r.restorableTXID > 0 ? `restorable to TXID ${formatTXID(r.restorableTXID)}` : 'nothing restorable';
+  const lines = [`${r.ok ? 'OK' : 'FAILED'} ${r.location}: ${r.files} file(s), ${r.bytes} bytes, ${restorable}`];
+  for (const l of r.levels) lines.push(`  L${l.level}: ${l.files} file(s), TXIDs ${formatTXID(l.minTXID ?? 0)}-${formatTXID(l.maxTXID ?? 0)}, ${l.bytes} bytes`);
+  if (r.restore) lines.push(`  full restore: TXID ${formatTXID(r.restore.txid)}, ${r.restore.pages} pages of ${r.restore.pageSize} bytes, integrity_check ${r.restore.integrity}`);
   for (const p of r.problems) lines.push(problemLine(p));
   process.stdout.write(lines.join('\n') + '\n');
 }
@@ -33,7 +35,7 @@ async function runVerify(target: string, flags: VerifyFlags): Promise<void> {
   const report = await verifyReplica(client, { full: flags.full, tmpDir: flags.tmpDir });
   const v03 = await v03Explanation(client, 'verify', report.files);
   if (v03) process.stderr.write(v03);
-  if (flags.json) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  if (flags.json) process.stdout.write(JSON.stringify(verifyReportJson(report), null, 2) + '\n');
   else printReport(report);
   if (!report.ok) process.exitCode = 1;
 }
@@ -45,7 +47,7 @@ export function register(program: Command): void {
     .argument('<target>', 'DB_PATH (from the configuration) or REPLICA_URL')
     .option('--config <path>', 'configuration file')
     .option('--no-expand-env', 'do not expand environment variables in the configuration file')
-    .option('--full', 'also restore the latest state to a temporary file and run PRAGMA integrity_check')
+    .option('--full', 'also restore the newest restorable state to a temporary file and run PRAGMA integrity_check')
     .option('--json', 'print the report as JSON')
     .option('--tmp-dir <path>', 'directory for the --full restore (default: the system temp dir)')
     .action(async (target: string, flags: VerifyFlags) => runVerify(target, flags));
