@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Bundles the CLI and agent with esbuild into dist/: streambed.mjs plus one file per worker thread or child script.
 import { readFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
-import { relative } from 'node:path';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
 
@@ -67,9 +67,32 @@ const workerUrls = {
   },
 };
 
-export async function build({ outdir = `${root}/dist`, metafile = false } = {}) {
+/** The packages whose code the bundle carries, from esbuild's list of inputs. */
+function bundledPackages(metafile) {
+  const dirs = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) dirs.add(m[1]);
+  }
+  return [...dirs].sort();
+}
+
+/** Their license texts in one file (the MIT, BSD and Apache licenses ask for the notice to travel with the code). */
+function writeLicenses(metafile, outdir) {
+  const byText = new Map();
+  for (const dir of bundledPackages(metafile)) {
+    const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+    const file = readdirSync(join(root, dir)).find((f) => /^licen[cs]e(\.(md|txt))?$/i.test(f));
+    const text = file ? readFileSync(join(root, dir, file), 'utf8').trim() : `License: ${pkg.license ?? 'see the package'}`;
+    byText.set(text, [...(byText.get(text) ?? []), `${pkg.name}@${pkg.version} (${pkg.license ?? 'unknown'})`]);
+  }
+  const sections = [...byText].map(([text, names]) => `${names.join('\n')}\n\n${text}\n`);
+  writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), `The bundles in this folder contain code from these packages.\n\n${sections.join(`\n${'-'.repeat(80)}\n\n`)}`);
+}
+
+export async function build({ outdir = `${root}/dist` } = {}) {
   rmSync(outdir, { recursive: true, force: true });
-  return esbuild.build({
+  const result = await esbuild.build({
     absWorkingDir: root,
     entryPoints: { streambed: 'bin/streambed.mjs', ...SEPARATE },
     outdir,
@@ -83,14 +106,16 @@ export async function build({ outdir = `${root}/dist`, metafile = false } = {}) 
     banner: { js: "import { createRequire as __streambedRequire } from 'node:module'; const require = __streambedRequire(import.meta.url);" },
     minifyWhitespace: true,
     minifySyntax: true,
-    legalComments: 'linked',
+    legalComments: 'none',
     logLevel: 'warning',
-    metafile,
+    metafile: true,
     plugins: [workerUrls, lazyExternals],
   });
+  writeLicenses(result.metafile, outdir);
+  return result;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const result = await build({ metafile: process.argv.includes('--analyze') });
-  if (result.metafile) process.stdout.write(await esbuild.analyzeMetafile(result.metafile));
+  const result = await build();
+  if (process.argv.includes('--analyze')) process.stdout.write(await esbuild.analyzeMetafile(result.metafile));
 }

@@ -54,15 +54,16 @@ describe.skipIf(!enabled)('bin/run on a fresh machine', () => {
     mkdirSync(home);
     writeFileSync(join(work, 'empty-npmrc'), '');
     copyTree(tree);
-    // Nothing from this environment but PATH and the shared cache: no CI (bin/run would reinstall every time),
-    // no npm_config_* that npm exports to the scripts it runs (the machine's nodedir among them).
+    // The machine's environment (its CA certificates for the registry, say) with a fresh HOME and user config, and
+    // without what this run adds: npm's npm_config_* (the machine's nodedir among them), vitest's, and CI (bin/run
+    // would reinstall the dependencies on every call).
+    const inherited = Object.entries(process.env).filter(([k]) => !/^(npm_|vitest|__vitest)/i.test(k) && !['CI', 'NODE_ENV', 'NODE_OPTIONS', 'TEST'].includes(k));
     const env: NodeJS.ProcessEnv = {
+      ...Object.fromEntries(inherited),
       PATH: machinePath(),
       HOME: home,
       NPM_CONFIG_USERCONFIG: join(work, 'empty-npmrc'),
       npm_config_cache: npmCache(),
-      LANG: 'C.UTF-8',
-      ...(process.env.TMPDIR ? { TMPDIR: process.env.TMPDIR } : {}),
     };
 
     const demo = await binRun(tree, env, ['demo', '--seconds', '1']);

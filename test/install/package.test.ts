@@ -44,7 +44,7 @@ describe('npm pack', () => {
   it('packs the bundle, the install files and a manifest whose only dependency is better-sqlite3', async () => {
     const { stdout } = await run('tar', ['-tzf', tgz]);
     const files = stdout.split('\n').filter(Boolean);
-    for (const f of ['dist/streambed.mjs', 'dist/decode-worker.mjs', 'dist/maintenance-worker.mjs', 'dist/demo-writer.mjs', 'install/streambed.service', 'install/install.sh', 'install/Dockerfile', 'docs/install.md', 'package.json']) {
+    for (const f of ['dist/streambed.mjs', 'dist/THIRD-PARTY-LICENSES.txt', 'dist/decode-worker.mjs', 'dist/maintenance-worker.mjs', 'dist/demo-writer.mjs', 'install/streambed.service', 'install/install.sh', 'install/Dockerfile', 'docs/install.md', 'package.json']) {
       expect(files).toContain(`package/${f}`);
     }
     expect(files.filter((f) => f.endsWith('.ts'))).toEqual([]);
