@@ -30,16 +30,20 @@ export AWS_ACCESS_KEY_ID=AKIASTREAMBEDTEST AWS_SECRET_ACCESS_KEY=streambed-test-
 # One write a second per database from a long-lived connection outside the agent, as an application would.
 for i in $(seq 1 "$n"); do
   ( echo 'PRAGMA busy_timeout=5000;'
-    for _ in $(seq 1 "$seconds"); do echo 'INSERT INTO t (v) VALUES (hex(randomblob(512)));'; sleep 1; done ) | sqlite3 "$work/db$i.db" >/dev/null &
+    for _ in $(seq 1 "$seconds"); do echo 'INSERT INTO t (v) VALUES (hex(randomblob(512)));'; sleep 1; done
+    # Stay connected until the agent has stopped: the last connection to close deletes the WAL.
+    sleep 30 ) | sqlite3 "$work/db$i.db" >/dev/null &
 done
 
 /usr/bin/time -f '%M %U %S' -o "$work/time" node "$cli" replicate -config "$work/streambed.yml" -log-level "${LOG_LEVEL:-warn}" &
 agent=$!
 sleep "$seconds"
 kill -TERM "$(pgrep -P "$agent")"
-wait "$agent" || true
-read -r rss user sys <"$work/time"
+status=0
+wait "$agent" || status=$?
+# GNU time puts "Command exited with non-zero status N" before its figures.
+read -r rss user sys < <(tail -n 1 "$work/time")
 /usr/bin/time -f '%U %S' -o "$work/once" node "$cli" replicate -config "$work/streambed.yml" -once -log-level warn
-read -r ouser osys <"$work/once"
-printf 'databases=%s seconds=%s peak_rss_mib=%.1f cpu_s=%.2f (user %s, sys %s); replicate -once cpu_s=%.2f\n' \
-  "$n" "$seconds" "$(echo "$rss / 1024" | bc -l)" "$(echo "$user + $sys" | bc -l)" "$user" "$sys" "$(echo "$ouser + $osys" | bc -l)"
+read -r ouser osys < <(tail -n 1 "$work/once")
+printf 'databases=%s seconds=%s exit=%s peak_rss_mib=%.1f cpu_s=%.2f (user %s, sys %s); replicate -once cpu_s=%.2f\n' \
+  "$n" "$seconds" "$status" "$(echo "$rss / 1024" | bc -l)" "$(echo "$user + $sys" | bc -l)" "$user" "$sys" "$(echo "$ouser + $osys" | bc -l)"
