@@ -38,14 +38,15 @@ opt="$root/opt/streambed"
 unit_dir="$root/etc/systemd/system"
 major_minor_ok() { "$1" -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 22 || (a === 22 && b >= 18) ? 0 : 1)' 2>/dev/null; }
 
-# --- the service user
-if ! grep -q "^$user:" "$root/etc/passwd" 2>/dev/null; then
+# --- the service user (getent also sees directory users; a --root has only its own files)
+entry() { if [ -n "$root" ]; then grep "^$2:" "$root/etc/$1" || true; else getent "$1" "$2" || true; fi; }
+if [ -z "$(entry passwd "$user")" ]; then
   if [ "$user" != streambed ]; then say "user $user does not exist${root:+ in $root}"; exit 2; fi
   say "creating system user $user"
   useradd ${root:+--root "$root"} --system --user-group --home-dir /var/lib/streambed --no-create-home --shell /usr/sbin/nologin "$user"
 fi
-uid=$(awk -F: -v u="$user" '$1 == u { print $3 }' "$root/etc/passwd")
-gid=$(awk -F: -v u="$user" '$1 == u { print $4 }' "$root/etc/passwd")
+uid=$(entry passwd "$user" | cut -d: -f3)
+gid=$(entry passwd "$user" | cut -d: -f4)
 install -d -m 0750 -o "$uid" -g "$gid" "$root/var/lib/streambed"
 install -d -m 0755 "$opt/bin" "$unit_dir"
 
@@ -106,7 +107,7 @@ if [ "$user" != streambed ] || [ ${#db_dirs[@]} -gt 0 ]; then
   {
     echo "# Written by install.sh; run it again with other options to change it."
     echo "[Service]"
-    if [ "$user" != streambed ]; then echo "User=$user"; echo "Group=$(awk -F: -v g="$gid" '$3 == g { print $1 }' "$root/etc/group")"; fi
+    if [ "$user" != streambed ]; then echo "User=$user"; echo "Group=$gid"; fi
     for dir in "${db_dirs[@]}"; do echo "ReadWritePaths=$dir"; done
   } >"$unit_dir/streambed.service.d/10-install.conf"
 fi
