@@ -15,6 +15,7 @@ import type { ReplicaOptions } from '../core/replica/options.ts';
 import { openReplicaClient } from '../core/replica/open.ts';
 import { restoreDatabase } from '../core/restore/index.ts';
 import { Agent } from './agent.ts';
+import { startDemoS3 } from './demo-s3.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { commitLags, summarizeLag, type LagSummary } from './lag.ts';
 import type { UploadEvent } from './replicator.ts';
@@ -69,10 +70,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     createSampleDatabase(dbPath);
     let replicaOptions: ReplicaOptions = { type: 'file', path: join(dir, 'replica') };
     if (options.s3) {
-      const { startLocalS3 } = await import('../test/harness/local-s3.ts');
-      const s3 = await startLocalS3();
+      const s3 = await startDemoS3();
       stopS3 = () => s3.stop();
-      replicaOptions = s3.s3Options(await s3.createBucket('streambed-demo'), 'app.db');
+      replicaOptions = await s3.replica('streambed-demo', 'app.db');
     }
     const config = await demoConfig(dbPath, replicaOptions, options.syncInterval ?? 0);
     const client = openReplicaClient(replicaOptions);

@@ -43,7 +43,7 @@ export class MaintenanceWorker {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     // A small young generation: compaction's large buffers live off-heap, and RSS matters with many databases.
-    const worker = new Worker(new URL(import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    const worker = new Worker(new URL('./maintenance-worker.ts', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
     worker.unref();
     worker.on('message', (reply: Reply) => {
       const waiter = this.waiting.get(reply.id);

@@ -2,7 +2,11 @@
 // Entry point of the streambed CLI: checks the Node.js version, then runs the TypeScript sources directly.
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 18)) {
-  process.stderr.write(`streambed: Node.js ${process.versions.node} is too old; install Node.js 22.18 or later (24 LTS recommended)\n`);
+  // bin/run installs Node.js 24 here when the machine's node is older: say how to use it.
+  const { existsSync } = await import('node:fs');
+  const installed = `${process.env.HOME}/.local/node24/bin`;
+  const hint = existsSync(`${installed}/node`) ? `; bin/run installed Node.js 24: export PATH="${installed}:$PATH"` : '';
+  process.stderr.write(`streambed: Node.js ${process.versions.node} is too old; install Node.js 22.18 or later (24 LTS recommended)${hint}\n`);
   process.exit(2);
 }
 // The long-running agent keeps a small young generation (see agent/runtime-flags.ts); one-shot commands do not.

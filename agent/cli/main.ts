@@ -1,5 +1,4 @@
-// streambed command line: loads every subcommand from ./commands and maps errors to exit codes (0 ok, 1 run-time, 2 usage).
-import { readdirSync } from 'node:fs';
+// streambed command line: a static table of subcommands, loaded lazily, and errors mapped to exit codes (0 ok, 1 run-time, 2 usage).
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf } from '../../core/errors.ts';
 import { normalizeGoFlags } from './go-flags.ts';
@@ -9,19 +8,34 @@ export interface CommandModule {
 }
 
 /**
- * Each command lives in commands/<name>.ts. Loading them all pulls in the AWS SDK and SQLite, which costs
- * seconds on a busy host, so when the first argument names a command only that module is loaded.
+ * Every command, one module each under commands/. A static table rather than a directory scan, so a bundler sees
+ * each module; the imports stay lazy because loading them all pulls in the AWS SDK and SQLite, which costs seconds
+ * on a busy host. test/install/command-table.test.ts checks that the table lists every file of commands/.
  */
+export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
+  compact: () => import('./commands/compact.ts'),
+  config: () => import('./commands/config.ts'),
+  databases: () => import('./commands/databases.ts'),
+  demo: () => import('./commands/demo.ts'),
+  ltx: () => import('./commands/ltx.ts'),
+  ltxfile: () => import('./commands/ltxfile.ts'),
+  replicate: () => import('./commands/replicate.ts'),
+  restore: () => import('./commands/restore.ts'),
+  retention: () => import('./commands/retention.ts'),
+  verify: () => import('./commands/verify.ts'),
+  version: () => import('./commands/version.ts'),
+};
+
+/** When the first argument names a command only that module is loaded; otherwise (help, typos) all of them. */
 export async function buildProgram(commandName?: string): Promise<Command> {
   const program = new Command('streambed')
     .description('Continuous point-in-time backup of SQLite databases to S3, compatible with Litestream v0.5')
     .exitOverride()
     .showHelpAfterError();
-  const dir = new URL('./commands/', import.meta.url);
-  const all = readdirSync(dir).filter((f) => f.endsWith('.ts')).sort();
-  const only = commandName !== undefined && all.includes(`${commandName}.ts`) ? [`${commandName}.ts`] : undefined;
-  for (const file of only ?? all) {
-    const mod = (await import(new URL(file, dir).href)) as CommandModule;
+  const names = Object.keys(COMMANDS).sort();
+  const only = commandName !== undefined && Object.hasOwn(COMMANDS, commandName) ? [commandName] : undefined;
+  for (const name of only ?? names) {
+    const mod = await COMMANDS[name]();
     mod.register(program);
   }
   return program;

@@ -1,9 +1,9 @@
 // `streambed version`: prints the package version.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+// Imported rather than read from disk, so the bundle in dist/ carries it and needs no path back to package.json.
+import pkg from '../../../package.json' with { type: 'json' };
 
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
   return pkg.version;
 }
 

@@ -1,0 +1,121 @@
+#!/usr/bin/env node
+// Bundles the CLI and agent with esbuild into dist/: streambed.mjs plus one file per worker thread or child script.
+import { readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * Files that run as their own thread or process, loaded by `new URL('./<name>.ts', import.meta.url)`: each becomes
+ * dist/<name>.mjs next to the bundle, and the plugin below points those URLs at it.
+ */
+const SEPARATE = {
+  'decode-worker': 'core/restore/decode-worker.ts',
+  'maintenance-worker': 'agent/maintenance-worker.ts',
+  'demo-writer': 'agent/demo-writer.ts',
+};
+
+/**
+ * Native or development-only packages stay outside the bundle: better-sqlite3 loads its addon from its own
+ * folder, and fauxqs (demo --s3 only) is resolved at run time if present.
+ */
+export const EXTERNAL = ['better-sqlite3', 'fauxqs'];
+
+/**
+ * An ES module's imports of an external package are hoisted to the top of the bundle, so every command, even
+ * `version`, would load SQLite's native addon before the Node.js version check runs. Requiring it instead keeps it
+ * lazy: it loads when the first module that uses it is initialized.
+ */
+const lazyExternals = {
+  name: 'lazy-externals',
+  setup(build) {
+    const filter = new RegExp(`^(${EXTERNAL.join('|')})$`);
+    build.onResolve({ filter }, (args) =>
+      args.kind === 'require-call' && args.namespace === 'lazy-external'
+        ? { path: args.path, external: true }
+        : args.kind === 'dynamic-import'
+          ? { path: args.path, external: true }
+          : { path: args.path, namespace: 'lazy-external' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-external' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+const WORKER_URL = /new URL\(\s*'\.\/([\w-]+)\.ts'\s*,\s*import\.meta\.url\s*\)/g;
+
+/** Rewrites worker URLs to the bundled .mjs files; an unknown one fails the build instead of the bundle at run time. */
+const workerUrls = {
+  name: 'worker-urls',
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      const file = relative(root, args.path);
+      const errors = [];
+      const contents = source.replace(WORKER_URL, (match, name) => {
+        if (!(name in SEPARATE)) errors.push({ text: `${file}: ${match} is not listed in SEPARATE of scripts/build.mjs` });
+        return `new URL('./${name}.mjs', import.meta.url)`;
+      });
+      return { contents, loader: 'ts', errors };
+    });
+  },
+};
+
+/** The packages whose code the bundle carries, from esbuild's list of inputs. */
+function bundledPackages(metafile) {
+  const dirs = new Set();
+  for (const input of Object.keys(metafile.inputs)) {
+    const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) dirs.add(m[1]);
+  }
+  return [...dirs].sort();
+}
+
+/** Their license texts in one file (the MIT, BSD and Apache licenses ask for the notice to travel with the code). */
+function writeLicenses(metafile, outdir) {
+  const byText = new Map();
+  for (const dir of bundledPackages(metafile)) {
+    const pkg = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8'));
+    const file = readdirSync(join(root, dir)).find((f) => /^licen[cs]e(\.(md|txt))?$/i.test(f));
+    const text = file ? readFileSync(join(root, dir, file), 'utf8').trim() : `License: ${pkg.license ?? 'see the package'}`;
+    byText.set(text, [...(byText.get(text) ?? []), `${pkg.name}@${pkg.version} (${pkg.license ?? 'unknown'})`]);
+  }
+  const sections = [...byText].map(([text, names]) => `${names.join('\n')}\n\n${text}\n`);
+  writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), `The bundles in this folder contain code from these packages.\n\n${sections.join(`\n${'-'.repeat(80)}\n\n`)}`);
+}
+
+export async function build({ outdir = `${root}/dist` } = {}) {
+  rmSync(outdir, { recursive: true, force: true });
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { streambed: 'bin/streambed.mjs', ...SEPARATE },
+    outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    external: EXTERNAL,
+    // Bundled CommonJS packages call require() for Node's built-ins; an ES module has none of its own.
+    banner: { js: "import { createRequire as __streambedRequire } from 'node:module'; const require = __streambedRequire(import.meta.url);" },
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    metafile: true,
+    plugins: [workerUrls, lazyExternals],
+  });
+  writeLicenses(result.metafile, outdir);
+  return result;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const result = await build();
+  if (process.argv.includes('--analyze')) process.stdout.write(await esbuild.analyzeMetafile(result.metafile));
+}
