@@ -17,13 +17,16 @@ export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = 
   config: () => import('./commands/config.ts'),
   databases: () => import('./commands/databases.ts'),
   demo: () => import('./commands/demo.ts'),
+  generations: () => import('./commands/generations.ts'),
   ltx: () => import('./commands/ltx.ts'),
   ltxfile: () => import('./commands/ltxfile.ts'),
   replicate: () => import('./commands/replicate.ts'),
   restore: () => import('./commands/restore.ts'),
   retention: () => import('./commands/retention.ts'),
+  snapshots: () => import('./commands/snapshots.ts'),
   verify: () => import('./commands/verify.ts'),
   version: () => import('./commands/version.ts'),
+  wal: () => import('./commands/wal.ts'),
 };
 
 /** When the first argument names a command only that module is loaded; otherwise (help, typos) all of them. */
