@@ -1,8 +1,7 @@
 // Streaming LZ4 frame decoder for v0.3 files: output in block-sized pieces, so a large snapshot never sits in memory.
 import { ByteReader } from '../ltx/byte-reader.ts';
 import { decompressBlockInto, Lz4FormatError } from '../ltx/lz4-block.ts';
-import { xxh32 } from '../ltx/xxh32.ts';
-import { Xxh32Stream } from './xxh32-stream.ts';
+import { Xxh32Stream, xxh32 } from '../ltx/xxh32.ts';
 
 const FRAME_MAGIC = 0x184d2204;
 /** Skippable frames carry magic 0x184D2A50..0x184D2A5F and are ignored. */

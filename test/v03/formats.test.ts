@@ -13,7 +13,7 @@ import { parseV03Path } from '../../core/v03/layout.ts';
 import type { V03Generation, V03Listing, V03Segment } from '../../core/v03/list.ts';
 import { decodeLz4Stream } from '../../core/v03/lz4-stream.ts';
 import { planV03Restore } from '../../core/v03/plan.ts';
-import { Xxh32Stream } from '../../core/v03/xxh32-stream.ts';
+import { Xxh32Stream } from '../../core/ltx/xxh32.ts';
 import { seededRandom } from '../harness/prng.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 
