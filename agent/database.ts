@@ -1,28 +1,37 @@
 // The per-database WAL syncer: turns committed WAL frames into L0 LTX files and runs the checkpoint policy.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { newHeader } from '../core/ltx/header.ts';
 import type { TXID } from '../core/ltx/types.ts';
-import { localLtxPath } from '../core/layout/names.ts';
+import { formatTXID, localLtxPath } from '../core/layout/names.ts';
 import type { Logger } from './logger.ts';
 import { silentLogger } from './logger.ts';
 import type { DatabaseSettings, DatabaseStats, ReplicationSource, SyncResult } from './database-api.ts';
 import { chooseCheckpoint, runCheckpoint } from './checkpoint.ts';
 import type { CheckpointHost, OwnCheckpointMode } from './checkpoint.ts';
 import { encodeL0File, incrementalPages, persistL0File, snapshotPages, writeL0File } from './db-l0-writer.ts';
-import { planSync } from './db-verify.ts';
+import { committedEndAfter, planSync } from './db-verify.ts';
 import type { SyncPlan } from './db-verify.ts';
 import { l0Dir, listLocalL0, positionFromHeader, pruneL0, quarantine, readLocalL0, removeTempFiles } from './local-position.ts';
 import type { WalPosition } from './local-position.ts';
 import { SqliteConnections } from './sqlite-connections.ts';
 import { WAL_HEADER_SIZE, readWalHeader } from './wal-reader.ts';
-import { committedEndAfter, fileSize, openSyncFiles } from './db-wal-files.ts';
-import type { OpenFiles } from './db-wal-files.ts';
+import { DbFile, fileSize } from './db-file.ts';
+import type { FileChange } from './db-file.ts';
 import type { ByteSource, WalHeader } from './wal-reader.ts';
+import { MAX_TRACKED_PAGES, PageChecksums } from './page-checksums.ts';
+import { saveChecksums, sidecarPath, takeChecksums } from './checksum-sidecar.ts';
 import { collectWalSegment } from './wal-segment.ts';
 
-/** The WAL was restarted while we read it (possible only when our read lock sits on read-mark 0). */
+/** The WAL was restarted while we read it (possible only when our read lock sits on read-mark 0), or replaced. */
 class WalChangedError extends Error {}
+
+/** One sync's view of the files: the WAL opened for this sync, the main file through the long-lived descriptor. */
+interface OpenFiles {
+  wal: ByteSource;
+  db: ByteSource;
+  close(): void;
+}
 
 /**
  * Incremental files up to this size (estimated from the page count) are encoded in memory and written to disk
@@ -58,12 +67,24 @@ export class Database implements ReplicationSource {
   readonly settings: DatabaseSettings;
   private readonly logger: Logger;
   private readonly conns: SqliteConnections;
+  private readonly file: DbFile;
   private readonly walPath: string;
   private opened = false;
   private pageSize = 0;
   private pos: WalPosition | null = null;
   private lastTxid: TXID = 0;
+  /** Header timestamp of the newest L0 file (with its TXID, names the state `sums` describes). */
+  private lastL0Timestamp = 0;
+  /** Page checksums of the state after the newest L0 file, when known (see page-checksums.ts). */
+  private sums: PageChecksums | null = null;
   private snapshotReason: string | null = null;
+  /**
+   * The pending snapshot is only for lost WAL continuity: if the database file still equals the state after the
+   * newest L0 file (same checksum and size), the next file continues from the current WAL instead.
+   */
+  private snapshotCheckable = false;
+  /** Set while the database file is missing: the connections are closed until it is re-created. */
+  private detached: string | null = null;
   private checkpointCount = 0;
   private lastCheckpointAt = Date.now();
   private syncedSinceCheckpoint = false;
@@ -86,7 +107,26 @@ export class Database implements ReplicationSource {
     this.settings = settings;
     this.logger = logger;
     this.conns = new SqliteConnections(settings.path, settings.busyTimeout);
-    this.walPath = `${settings.path}-wal`;
+    this.file = new DbFile(settings.path, this.conns);
+    this.walPath = this.file.walPath;
+  }
+
+  /**
+   * Asks for a snapshot as the next file; the first reason stays. `checkable` reasons (lost WAL continuity) may be
+   * answered by the database checksum instead; any other reason makes the snapshot unconditional.
+   */
+  private requireSnapshot(reason: string, checkable = false): void {
+    if (this.snapshotReason === null) {
+      this.snapshotReason = reason;
+      this.snapshotCheckable = checkable;
+    } else {
+      this.snapshotCheckable &&= checkable;
+    }
+  }
+
+  private clearSnapshotReason(): void {
+    this.snapshotReason = null;
+    this.snapshotCheckable = false;
   }
 
   /** Runs operations one at a time (sync, checkpoint, continueAfter, close share the connections). */
@@ -99,17 +139,18 @@ export class Database implements ReplicationSource {
   open(): Promise<void> {
     return this.exclusive(async () => {
       if (this.opened) return;
-      this.conns.open();
+      this.file.open();
       try {
         this.pageSize = this.conns.pageSize();
         await mkdir(l0Dir(this.settings.metaPath), { recursive: true });
         await removeTempFiles(this.settings.metaPath);
         await this.recoverPosition();
+        await this.loadSavedChecksums();
         this.conns.acquireReadLock();
         this.lastCheckpointAt = Date.now();
         this.opened = true;
       } catch (err) {
-        this.conns.close();
+        this.file.close();
         throw err;
       }
     });
@@ -122,18 +163,46 @@ export class Database implements ReplicationSource {
     if (!newest) {
       this.pos = null;
       this.lastTxid = 0;
-      this.snapshotReason = 'no local L0 files (first start)';
+      this.requireSnapshot('no local L0 files (first start)');
       return;
     }
     this.lastTxid = newest.txid;
     try {
       const { header } = await readLocalL0(newest.path);
       this.pos = positionFromHeader(newest.txid, header);
+      this.lastL0Timestamp = header.timestamp;
     } catch (err) {
       const moved = await quarantine(newest.path);
       this.logger.warn({ file: newest.path, movedTo: moved, err: (err as Error).message }, 'newest local L0 file is corrupt; the next file is a snapshot');
       this.pos = null;
-      this.snapshotReason = `newest local L0 file ${newest.path} is corrupt`;
+      this.requireSnapshot(`newest local L0 file ${newest.path} is corrupt`);
+    }
+  }
+
+  /** Page checksums saved by the last clean shutdown, if they describe the newest local L0 file. */
+  private async loadSavedChecksums(): Promise<void> {
+    this.sums = null;
+    if (!this.pos) {
+      await rm(sidecarPath(this.settings.metaPath), { force: true });
+      return;
+    }
+    const key = { txid: this.pos.txid, timestamp: this.lastL0Timestamp, commit: this.pos.commit, pageSize: this.pos.pageSize };
+    const { sums, reason } = await takeChecksums(this.settings.metaPath, key);
+    this.sums = sums;
+    this.logger.debug({ known: sums !== null, reason }, 'page checksums of the newest local L0 file');
+  }
+
+  /**
+   * Saves the page checksums for the next start (failure only costs a snapshot if the WAL is lost meanwhile).
+   * They are keyed by the newest L0 file, so a file that never reached the disk makes them unused.
+   */
+  private async saveChecksumsForRestart(): Promise<void> {
+    if (!this.sums || !this.pos || this.sums.pageCount !== this.pos.commit) return;
+    const key = { txid: this.lastTxid, timestamp: this.lastL0Timestamp, commit: this.pos.commit, pageSize: this.pageSize };
+    try {
+      await saveChecksums(this.settings.metaPath, key, this.sums);
+    } catch (err) {
+      this.logger.warn({ path: sidecarPath(this.settings.metaPath), err: (err as Error).message }, 'could not save page checksums; a lost WAL at the next start means a snapshot');
     }
   }
 
@@ -147,7 +216,7 @@ export class Database implements ReplicationSource {
       const deferWrite = options.deferWrite === true;
       if (!deferWrite || this.unpersisted.size >= MAX_DEFERRED_FILES) await this.persisting;
       this.takePersistFailure();
-      if (options.forceSnapshot) this.snapshotReason ??= 'snapshot requested';
+      if (options.forceSnapshot) this.requireSnapshot('snapshot requested');
       const step = await this.syncStep({ maxBytes: this.settings.maxSyncWalBytes, allowSnapshot: true, deferWrite });
       this.moreToSync = step.limited;
       if (options.deferCheckpoint) return step.result;
@@ -168,7 +237,9 @@ export class Database implements ReplicationSource {
   }
 
   private async checkpointIfDueNow(): Promise<SyncResult | null> {
-    if (this.moreToSync || this.snapshotReason) return null;
+    if (this.moreToSync || this.snapshotReason || !this.file.isOpen) return null;
+    // Connections whose WAL or database file was replaced must not checkpoint: the next sync reopens them.
+    if (this.file.change()) return null;
     const mode = this.checkpointDue();
     if (!mode) return null;
     // The checkpoint may restart the WAL: every file before it must be durable first (spec §2 step 5).
@@ -190,7 +261,7 @@ export class Database implements ReplicationSource {
 
   private takePersistFailure(): void {
     if (this.persistFailure === null) return;
-    this.snapshotReason ??= this.persistFailure;
+    this.requireSnapshot(this.persistFailure);
     this.persistFailure = null;
   }
 
@@ -227,29 +298,42 @@ export class Database implements ReplicationSource {
   }
 
   private async syncAttempt(opts: SyncStepOptions): Promise<StepResult> {
-    let io = this.openFilesIfWal();
+    if (!opts.allowSnapshot) {
+      // Under our write barrier: never reopen connections here; the next regular sync does.
+      if (this.file.change()) return this.noWrite(true);
+    } else if (!this.attachFiles()) {
+      return this.noWrite();
+    }
+    let io = this.openSyncFiles();
     let header = io && readWalHeader(io.wal);
     if (!header && opts.allowSnapshot) {
       // SQLite writes the WAL header lazily; a write to _litestream_seq makes sure there is one to read.
       io?.close();
       this.conns.bumpSeq();
-      io = openSyncFiles(this.walPath, this.settings.path);
-      header = readWalHeader(io.wal);
+      io = this.openSyncFiles();
+      header = io && readWalHeader(io.wal);
     }
-    if (!io) return this.noWrite(true);
+    if (!io) {
+      if (!opts.allowSnapshot) return this.noWrite(true);
+      throw new Error(`${this.walPath}: no WAL file even after a write to _litestream_seq`);
+    }
     try {
       if (!header) {
         if (!opts.allowSnapshot) return this.noWrite(true);
         throw new Error(`${this.walPath}: no valid WAL header even after a write to _litestream_seq`);
       }
-      const plan: SyncPlan = this.snapshotReason
+      let plan: SyncPlan = this.snapshotReason
         ? { kind: 'snapshot', reason: this.snapshotReason }
         : await planSync({ pos: this.pos, wal: io.wal, header, lastL0Path: this.localL0Path(this.lastTxid) });
       if (plan.kind === 'snapshot') {
+        const checkable = this.snapshotReason === null || this.snapshotCheckable;
         if (!opts.allowSnapshot) {
-          this.snapshotReason = plan.reason;
+          this.requireSnapshot(plan.reason, checkable);
           return this.noWrite(true);
         }
+        if (checkable) plan = await this.continueIfDbFileUnchanged(io, header, plan.reason);
+      }
+      if (plan.kind === 'snapshot') {
         await this.flushWrites();
         return await this.writeSnapshot(io, header, plan.reason);
       }
@@ -259,14 +343,91 @@ export class Database implements ReplicationSource {
     }
   }
 
-  /** The sync's file descriptors, or null when there is no WAL file at all. */
-  private openFilesIfWal(): OpenFiles | null {
+  /**
+   * The sync's view of the files, or null when there is no WAL file at all. A WAL other than the one our
+   * connections use is never read: the attempt is retried, and the next attempt reopens the connections.
+   */
+  private openSyncFiles(): OpenFiles | null {
+    const wal = this.file.openWal();
+    if (!wal) return null;
+    if (!this.file.isConnectionsWal(wal)) {
+      wal.close();
+      throw new WalChangedError(`${this.walPath} was replaced while it was being opened`);
+    }
+    return { wal: wal.source, db: this.file.db(), close: wal.close };
+  }
+
+  /**
+   * Makes sure our connections and descriptor belong to the files at the path: reopens them when the WAL or the
+   * database file was deleted or replaced (inode changed), never reading on in a deleted file. False while the
+   * database file is missing.
+   */
+  private attachFiles(): boolean {
+    if (this.file.isOpen) {
+      const change = this.file.change();
+      if (!change) return true;
+      this.detach(change);
+    }
+    if (!existsSync(this.settings.path)) return false;
+    this.file.open();
     try {
-      return openSyncFiles(this.walPath, this.settings.path);
+      this.pageSize = this.conns.pageSize();
+      this.conns.acquireReadLock();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(this.walPath)) return null;
+      this.file.close();
       throw err;
     }
+    this.logger.info({ reason: this.detached }, 'reopened the database');
+    this.detached = null;
+    return true;
+  }
+
+  /**
+   * Closes connections whose files are gone. Another database file means a snapshot. Another WAL is planned
+   * like any WAL (it may be a copy of the one we synced), falling back to the checksum check, then a snapshot.
+   */
+  private detach(change: FileChange): void {
+    this.file.close();
+    this.detached = change.reason;
+    if (change.kind === 'db-missing' || change.kind === 'db-replaced') {
+      this.sums = null;
+      this.requireSnapshot(change.reason);
+    }
+    const waiting = change.kind === 'db-missing' ? '; waiting for the database to be re-created' : '';
+    this.logger.warn({ reason: change.reason }, `files changed under the agent's connections; closed them${waiting}`);
+  }
+
+  /**
+   * WAL continuity is lost, but the database file may still hold exactly the state after the newest L0 file
+   * (e.g. the application checkpointed the WAL we had synced completely, then deleted it). Our read transaction
+   * keeps the file from changing except by frames of the current WAL, which the next file ships from its start;
+   * so equal checksums and page counts mean nothing was lost. Otherwise the reason is extended and a snapshot
+   * follows.
+   */
+  private async continueIfDbFileUnchanged(io: OpenFiles, header: WalHeader, reason: string): Promise<SyncPlan> {
+    const pos = this.pos;
+    const sums = this.sums;
+    if (!pos || pos.pageSize !== this.pageSize || header.pageSize !== this.pageSize) return { kind: 'snapshot', reason };
+    if (!sums || sums.pageCount !== pos.commit) {
+      return { kind: 'snapshot', reason: `${reason}; the checksum of the state after TXID ${formatTXID(pos.txid)} is not known (unclean shutdown or a database too large to track)` };
+    }
+    const pages = Math.floor(io.db.size() / this.pageSize);
+    if (pages !== pos.commit) {
+      return { kind: 'snapshot', reason: `${reason}; the database file has ${pages} pages, the newest L0 file ${pos.commit}` };
+    }
+    const start = performance.now();
+    const now = await PageChecksums.ofFile(io.db, this.pageSize, pages);
+    const ms = Math.round(performance.now() - start);
+    const expected = sums.checksum().toString(16);
+    const actual = now.checksum().toString(16);
+    if (actual !== expected) {
+      return { kind: 'snapshot', reason: `${reason}; the database file (checksum ${actual}) differs from the state after TXID ${formatTXID(pos.txid)} (${expected})` };
+    }
+    this.sums = now;
+    this.pos = { ...pos, offset: WAL_HEADER_SIZE, salt1: header.salt1, salt2: header.salt2, lastFrameHeader: null, walEndsHere: true };
+    this.clearSnapshotReason();
+    this.logger.info({ reason, txid: formatTXID(pos.txid), checksum: actual, pages, ms }, 'WAL continuity lost, but the database file equals the newest L0 file: continuing from the current WAL without a snapshot');
+    return { kind: 'incremental', offset: WAL_HEADER_SIZE, seed: { s0: header.checksum1, s1: header.checksum2 }, salt1: header.salt1, salt2: header.salt2, restarted: true };
   }
 
   private noWrite(needsSnapshot = false): StepResult {
@@ -304,10 +465,15 @@ export class Database implements ReplicationSource {
     });
     const src = { wal: io.wal, db: io.db, pageSize: this.pageSize, walPages: seg.pages };
     const path = this.localL0Path(txid);
-    const bytes = await writeL0File(path, ltx, snapshotPages(src, commit), this.walUnchangedCheck(io.wal, header));
-    this.logger.info({ txid, commit, reason, bytes }, 'wrote snapshot L0 file');
+    const sums = commit <= MAX_TRACKED_PAGES ? new PageChecksums(this.pageSize) : null;
+    const pages = sums ? sums.recording(snapshotPages(src, commit)) : snapshotPages(src, commit);
+    const bytes = await writeL0File(path, ltx, pages, this.walUnchangedCheck(io.wal, header));
+    this.logger.info({ txid: formatTXID(txid), commit, reason, bytes }, 'wrote snapshot L0 file');
+    sums?.resize(commit);
+    this.sums = sums;
     this.lastTxid = txid;
-    this.snapshotReason = null;
+    this.lastL0Timestamp = ltx.timestamp;
+    this.clearSnapshotReason();
     this.pos = { txid, offset: seg.endOffset, salt1: header.salt1, salt2: header.salt2, commit, pageSize: this.pageSize, lastFrameHeader: seg.lastFrameHeader };
     this.noteSynced(header.salt1, header.salt2, seg.endOffset);
     const observedAt = this.pendingSince ?? Date.now();
@@ -334,7 +500,9 @@ export class Database implements ReplicationSource {
     });
     const src = { wal: io.wal, db: io.db, pageSize: this.pageSize, walPages: seg.pages };
     const path = this.localL0Path(txid);
-    const pages = incrementalPages(src, seg.commit, this.pos.commit);
+    const tracked = seg.commit <= MAX_TRACKED_PAGES ? this.sums?.pending() : undefined;
+    const walPages = incrementalPages(src, seg.commit, this.pos.commit);
+    const pages = tracked ? tracked.track(walPages) : walPages;
     const estimate = (seg.pages.size + Math.max(0, seg.commit - this.pos.commit)) * this.pageSize;
     let bytes: number;
     if (opts.deferWrite && estimate <= DEFERRED_WRITE_LIMIT) {
@@ -345,8 +513,11 @@ export class Database implements ReplicationSource {
       await this.flushWrites();
       bytes = await writeL0File(path, ltx, pages, this.walUnchangedCheck(io.wal, header));
     }
-    if (plan.restarted) this.logger.debug({ txid }, 'continuing in the restarted WAL');
+    if (plan.restarted) this.logger.debug({ txid: formatTXID(txid) }, 'continuing in the restarted WAL');
+    if (tracked) tracked.commit(seg.commit);
+    else this.sums = null;
     this.lastTxid = txid;
+    this.lastL0Timestamp = ltx.timestamp;
     this.pos = { txid, offset: seg.endOffset, salt1: plan.salt1, salt2: plan.salt2, commit: seg.commit, pageSize: this.pageSize, lastFrameHeader: seg.lastFrameHeader };
     this.noteSynced(plan.salt1, plan.salt2, seg.endOffset);
     const observedAt = this.pendingSince ?? seenAt;
@@ -364,12 +535,7 @@ export class Database implements ReplicationSource {
 
   private checkpointDue(): OwnCheckpointMode | null {
     if (!this.pos) return null;
-    let dbMtime = 0;
-    try {
-      dbMtime = statSync(this.settings.path).mtimeMs;
-    } catch {
-      // a missing file cannot be checkpointed into anyway
-    }
+    const dbMtime = this.file.dbMtimeMs();
     return chooseCheckpoint(this.settings, {
       pageSize: this.pageSize,
       walBytes: this.pos.offset,
@@ -393,7 +559,7 @@ export class Database implements ReplicationSource {
         if (this.pos) this.pos = { ...this.pos, walEndsHere: true };
       },
       requireSnapshot: (reason) => {
-        this.snapshotReason = reason;
+        this.requireSnapshot(reason);
       },
     };
     const walBefore = this.pos?.offset ?? 0;
@@ -401,14 +567,45 @@ export class Database implements ReplicationSource {
     if (outcome.result) this.checkpointCount++;
     this.lastCheckpointAt = Date.now();
     this.syncedSinceCheckpoint = false;
-    this.quietEnd = this.pos ? committedEndAfter(this.walPath, this.pos) : null;
+    this.quietEnd = this.pos ? this.committedEnd(this.pos) : null;
+    if (outcome.sealedComplete && !this.sums) await this.learnChecksumsAfterCheckpoint();
     this.logger.debug({ mode, result: outcome.result, sealedComplete: outcome.sealedComplete, barrierMs: outcome.barrierMs, walBefore }, 'checkpoint');
     this.maxBarrierMs = Math.max(this.maxBarrierMs, outcome.barrierMs);
     return sealed;
   }
 
+  private committedEnd(pos: WalPosition): { salt1: number; salt2: number; offset: number } | null {
+    const wal = this.file.openWal();
+    if (!wal) return null;
+    try {
+      return committedEndAfter(wal.source, pos);
+    } finally {
+      wal.close();
+    }
+  }
+
+  /**
+   * Right after a complete checkpoint under our barrier, the database file holds exactly the state after the
+   * newest L0 file, and our read transaction (on read-mark 0) keeps anyone from copying frames into it: the one
+   * moment its page checksums can be learned from the file (after an unclean start they are unknown).
+   */
+  private async learnChecksumsAfterCheckpoint(): Promise<void> {
+    const pos = this.pos;
+    if (!pos || pos.commit > MAX_TRACKED_PAGES || !this.conns.isReadLocked) return;
+    const db = this.file.db();
+    if (Math.floor(db.size() / this.pageSize) !== pos.commit) return;
+    const start = performance.now();
+    this.sums = await PageChecksums.ofFile(db, this.pageSize, pos.commit);
+    this.logger.debug({ txid: formatTXID(pos.txid), pages: pos.commit, ms: Math.round(performance.now() - start) }, 'learned page checksums from the database file');
+  }
+
   txid(): TXID {
     return this.lastTxid;
+  }
+
+  /** LTX database checksum of the state after the newest L0 file, when known (diagnostics and tests). */
+  stateChecksum(): bigint | null {
+    return this.sums?.checksum() ?? null;
   }
 
   localL0Path(txid: TXID): string {
@@ -431,7 +628,9 @@ export class Database implements ReplicationSource {
       }
       this.lastTxid = remoteMax;
       this.pos = null;
-      this.snapshotReason = `replica is ahead (TXID ${remoteMax}); continuing after it`;
+      this.sums = null;
+      this.clearSnapshotReason();
+      this.requireSnapshot(`replica is ahead (TXID ${formatTXID(remoteMax)}); continuing after it`);
     });
   }
 
@@ -449,12 +648,19 @@ export class Database implements ReplicationSource {
     };
   }
 
-  /** Releases the read lock and closes the connections (read-only one last, so the WAL file stays). */
+  /**
+   * Saves the page checksums for the next start, then closes the connections (read-only one last, so the WAL
+   * file stays) and only then the database file descriptor.
+   */
   close(): Promise<void> {
     return this.exclusive(async () => {
-      await this.flushWrites();
-      this.conns.close();
-      this.opened = false;
+      try {
+        await this.flushWrites();
+        if (this.opened && this.file.isOpen) await this.saveChecksumsForRestart();
+      } finally {
+        this.file.close();
+        this.opened = false;
+      }
     });
   }
 }

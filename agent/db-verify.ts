@@ -2,7 +2,7 @@
 import { readLocalL0 } from './local-position.ts';
 import type { WalPosition } from './local-position.ts';
 import { collectWalSegment } from './wal-segment.ts';
-import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, parseFrameHeader, readFrameAt, walFrameSize } from './wal-reader.ts';
+import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, parseFrameHeader, readFrameAt, readWalHeader, walFrameSize } from './wal-reader.ts';
 import type { ByteSource, WalChecksum, WalHeader } from './wal-reader.ts';
 
 export type SyncPlan =
@@ -83,4 +83,26 @@ export async function planSync(input: PlanInput): Promise<SyncPlan> {
   const tail = collectWalSegment(wal, header, { offset: pos.offset, seed, salt1: pos.salt1, salt2: pos.salt2 });
   if (tail.transactions > 0) return snapshot('transactions after the last sync were checkpointed before the WAL restarted');
   return { kind: 'incremental', ...fromHeader, restarted: true };
+}
+
+/**
+ * End of the committed frames that follow `pos`, when `pos` lies in this WAL (or the WAL restarted right after
+ * a position known to end it); otherwise null.
+ */
+export function committedEndAfter(wal: ByteSource, pos: WalPosition): { salt1: number; salt2: number; offset: number } | null {
+  const header = readWalHeader(wal);
+  if (!header) return null;
+  if (pos.walEndsHere && header.salt1 === ((pos.salt1 + 1) >>> 0)) {
+    return { salt1: header.salt1, salt2: header.salt2, offset: collectWalSegment(wal, header).endOffset };
+  }
+  if (header.salt1 !== pos.salt1 || header.salt2 !== pos.salt2) return null;
+  let seed = { s0: header.checksum1, s1: header.checksum2 };
+  if (pos.offset > WAL_HEADER_SIZE) {
+    const frame = readFrameAt(wal, header.pageSize, pos.offset - walFrameSize(header.pageSize));
+    if (!frame) return null;
+    const f = parseFrameHeader(frame.header);
+    seed = { s0: f.checksum1, s1: f.checksum2 };
+  }
+  const seg = collectWalSegment(wal, header, { offset: pos.offset, seed, salt1: pos.salt1, salt2: pos.salt2 });
+  return { salt1: pos.salt1, salt2: pos.salt2, offset: seg.endOffset };
 }
