@@ -83,7 +83,11 @@ export async function checkAt(replicaUrl: string, dir: string, logs: readonly Wr
     return { timestamp, restored: {}, required: {}, lagMs: 0, problems: [`restore -timestamp ${new Date(timestamp).toISOString()} exited ${restore.code}: ${restore.stderr.trim()}`] };
   }
   const integrity = await integrityCheck(out);
-  const { rows, counters } = await commitRows(out);
+  const read = await commitRows(out).catch((e: Error) => e);
+  if (read instanceof Error) {
+    return { timestamp, restored: {}, required: {}, lagMs: 0, restoreMs: restore.ms, problems: [`restore at ${new Date(timestamp).toISOString()}: ${read.message}; integrity_check ${integrity}`] };
+  }
+  const { rows, counters } = read;
   const check = checkRestoreAt(logs, rows, counters, timestamp, windowMs);
   check.restoreMs = restore.ms;
   if (integrity !== 'ok') check.problems.push(`restore at ${new Date(timestamp).toISOString()}: integrity_check ${integrity}`);
