@@ -30,7 +30,7 @@ export const CI_SCALE: Scale = {
   syncIntervalMs: 500,
   checkpointIntervalMs: 1000,
   slackMs: 750,
-  readerHoldMs: 7000,
+  readerHoldMs: 8000,
   bulk: { mb: 12, count: 3 },
 };
 
@@ -163,7 +163,8 @@ export async function runCase(c: MatrixCase, scale: Scale, options: { keepDir?: 
     // Restores to instants at least a second in the past need no quiet replica: they run while we wait for it.
     const pointsRun = Promise.all(sampleTimestamps(logs, window).map((t) => checkAt(agent.replicaUrl, dir, logs, t, window)));
     // The agent's interval checkpoint after the last commit adds one more (bump) transaction: wait past it.
-    await waitReplicaQuiet(agent, Math.max(3 * scale.syncIntervalMs, scale.checkpointIntervalMs + 2 * scale.syncIntervalMs), 15_000);
+    const quietMs = Math.max(3 * scale.syncIntervalMs, scale.checkpointIntervalMs + 2 * scale.syncIntervalMs);
+    await waitReplicaQuiet(agent, quietMs, quietMs + scale.checkpointIntervalMs + 10_000);
     phase('quiet');
     const sourceIntegrity = await integrityCheck(db);
     if (sourceIntegrity !== 'ok') problems.push(`source integrity_check: ${sourceIntegrity}`);
