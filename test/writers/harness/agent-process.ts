@@ -147,16 +147,18 @@ export interface AgentLogSummary {
   malformed: string[];
   /** Distinct warning and error messages with their reasons, for the report. */
   distinctProblems: string[];
+  /** Longest sync (WAL read to local L0 file) of any uploaded file: a commit may wait that long behind one. */
+  maxSyncMs: number;
 }
 
 export function summarizeAgentLog(text: string): AgentLogSummary {
-  const summary: AgentLogSummary = { lines: 0, warnings: 0, errors: 0, snapshots: 0, snapshotReasons: [], checkpoints: 0, malformed: [], distinctProblems: [] };
+  const summary: AgentLogSummary = { lines: 0, warnings: 0, errors: 0, snapshots: 0, snapshotReasons: [], checkpoints: 0, malformed: [], distinctProblems: [], maxSyncMs: 0 };
   const distinct = new Set<string>();
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
     summary.lines++;
     if (/malformed/i.test(line)) summary.malformed.push(line);
-    let rec: { level?: number; msg?: string; err?: unknown; reason?: string };
+    let rec: { level?: number; msg?: string; err?: unknown; reason?: string; syncStartedAt?: number; syncEndedAt?: number };
     try {
       rec = JSON.parse(line) as typeof rec;
     } catch {
@@ -169,6 +171,9 @@ export function summarizeAgentLog(text: string): AgentLogSummary {
       summary.snapshotReasons.push(String(rec.reason));
     }
     if (rec.msg === 'checkpoint') summary.checkpoints++;
+    if (rec.msg === 'uploaded' && rec.syncStartedAt !== undefined && rec.syncEndedAt !== undefined) {
+      summary.maxSyncMs = Math.max(summary.maxSyncMs, rec.syncEndedAt - rec.syncStartedAt);
+    }
     if (level >= 40) {
       if (level >= 50) summary.errors++;
       else summary.warnings++;

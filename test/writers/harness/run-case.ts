@@ -160,12 +160,16 @@ export async function runCase(c: MatrixCase, scale: Scale, options: { keepDir?: 
     const window = scale.syncIntervalMs + scale.slackMs;
     const logs: WriterLog[] = [...tracked].map(([name, t]) => ({ ...readCommitLog(name, t.log), replacedAt: t.replacedAt }));
 
-    // Restores to instants at least a second in the past need no quiet replica: they run while we wait for it.
-    const pointsRun = Promise.all(sampleTimestamps(logs, window).map((t) => checkAt(agent.replicaUrl, dir, logs, t, window)));
     // The agent's interval checkpoint after the last commit adds one more (bump) transaction: wait past it.
     const quietMs = Math.max(3 * scale.syncIntervalMs, scale.checkpointIntervalMs + 2 * scale.syncIntervalMs);
     await waitReplicaQuiet(agent, quietMs, quietMs + scale.checkpointIntervalMs + 10_000);
     phase('quiet');
+    // Point-in-time restores run on the settled replica: a file stamped before the instant may still be in flight
+    // on a loaded machine, and restoring before it lands would blame the agent for the harness's impatience.
+    // A commit made while a long sync runs (a bulk transaction on a loaded machine) waits for it: the window that
+    // decides which commits a restore must hold grows by the longest sync the agent logged.
+    const pointWindow = window + summarizeAgentLog(agent.logText()).maxSyncMs;
+    const pointsRun = Promise.all(sampleTimestamps(logs, window).map((t) => checkAt(agent.replicaUrl, dir, logs, t, pointWindow)));
     const sourceIntegrity = await integrityCheck(db);
     if (sourceIntegrity !== 'ok') problems.push(`source integrity_check: ${sourceIntegrity}`);
     const source = await commitRows(db).catch((e: Error) => ({ rows: [], counters: new Map<string, number>(), error: e.message }));
