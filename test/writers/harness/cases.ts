@@ -93,8 +93,11 @@ export const applicationCheckpoints: MatrixCase = {
 export const bigWalNoAutocheckpoint: MatrixCase = {
   id: 'e2',
   title: 'wal_autocheckpoint=0 and bulk transactions (large WAL)',
-  // max-sync-wal-bytes well below one bulk transaction, so the agent's "read the WAL in pieces" path runs too.
-  agentDbYaml: () => ['    max-sync-wal-bytes: 4MB'],
+  // One bulk transaction fits in max-sync-wal-bytes, two do not: when the agent finds several waiting, it reads
+  // the WAL in pieces. Like Litestream it reads one piece per sync interval, so a backlog of all the bulk
+  // transactions reaches the replica up to (count - 1) intervals later than one sync interval.
+  agentDbYaml: (scale) => [`    max-sync-wal-bytes: ${scale.bulk.mb + 4}MiB`],
+  extraWindowMs: (scale) => (scale.bulk.count - 1) * scale.syncIntervalMs,
   async run(ctx) {
     const { mb, count } = ctx.scale.bulk;
     const w = ctx.track(

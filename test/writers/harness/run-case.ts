@@ -72,6 +72,8 @@ export interface MatrixCase {
   title: string;
   /** Extra keys for the agent's database entry. */
   agentDbYaml?: (scale: Scale) => string[];
+  /** Added to the "within one sync interval" window of the timestamp restores, with the reason it is due. */
+  extraWindowMs?: (scale: Scale) => number;
   /** Starts the writers and resolves when the application is done. */
   run(ctx: CaseContext): Promise<void>;
   /** Problems specific to the case, from the writers' events and the report. */
@@ -157,7 +159,7 @@ export async function runCase(c: MatrixCase, scale: Scale, options: { keepDir?: 
     }
     const writeMs = Date.now() - writeStart;
     phase('write');
-    const window = scale.syncIntervalMs + scale.slackMs;
+    const window = scale.syncIntervalMs + scale.slackMs + (c.extraWindowMs?.(scale) ?? 0);
     const logs: WriterLog[] = [...tracked].map(([name, t]) => ({ ...readCommitLog(name, t.log), replacedAt: t.replacedAt }));
 
     // The agent's interval checkpoint after the last commit adds one more (bump) transaction: wait past it.
