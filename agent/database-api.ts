@@ -24,6 +24,8 @@ export interface SyncResult {
   /** Milliseconds since the epoch at which the changes in the new file were first seen in the WAL. */
   observedAt?: number;
   bytes?: number;
+  /** The sync stopped at max-sync-wal-bytes: more committed frames wait in the WAL, so sync again at once. */
+  more?: boolean;
 }
 
 export interface DatabaseStats {

@@ -219,9 +219,10 @@ export class Database implements ReplicationSource {
       if (options.forceSnapshot) this.requireSnapshot('snapshot requested');
       const step = await this.syncStep({ maxBytes: this.settings.maxSyncWalBytes, allowSnapshot: true, deferWrite });
       this.moreToSync = step.limited;
-      if (options.deferCheckpoint) return step.result;
+      const result = step.limited ? { ...step.result, more: true } : step.result;
+      if (options.deferCheckpoint) return result;
       const sealed = await this.checkpointIfDueNow();
-      return sealed ? mergeResults(step.result, sealed) : step.result;
+      return sealed ? mergeResults(result, sealed) : result;
     });
   }
 
@@ -458,10 +459,11 @@ export class Database implements ReplicationSource {
       minTXID: txid,
       maxTXID: txid,
       timestamp: Date.now(),
-      walOffset: WAL_HEADER_SIZE,
-      walSize: seg.endOffset - WAL_HEADER_SIZE,
-      walSalt1: header.salt1,
-      walSalt2: header.salt2,
+      // A WAL with no committed frame yet (a long first transaction) has no position to record: LTX forbids a WAL
+      // offset without a size, so the file says none and the next restart re-plans from a snapshot.
+      ...(seg.endOffset > WAL_HEADER_SIZE
+        ? { walOffset: WAL_HEADER_SIZE, walSize: seg.endOffset - WAL_HEADER_SIZE, walSalt1: header.salt1, walSalt2: header.salt2 }
+        : { walOffset: 0, walSize: 0, walSalt1: 0, walSalt2: 0 }),
     });
     const src = { wal: io.wal, db: io.db, pageSize: this.pageSize, walPages: seg.pages };
     const path = this.localL0Path(txid);

@@ -465,6 +465,8 @@ export class Replicator {
       this.metrics.recordStats(this.label, this.db.stats());
     }
     if (result.wrote) this.notePending(result, started, ended);
+    // A capped read leaves committed frames behind: the next piece follows at once, not one interval later.
+    if (result.more) this.syncWanted = true;
     this.lateness.walSynced();
   }
 

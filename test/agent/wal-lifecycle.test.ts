@@ -116,6 +116,40 @@ describe.skipIf(!HAVE_SQLITE3_CLI)('WAL absent before the agent starts', () => {
   });
 });
 
+describe.skipIf(!HAVE_SQLITE3_CLI)('a long first transaction', () => {
+  it('the WAL holds only uncommitted frames: the first snapshot is still written (from the database file)', async () => {
+    const s = await setup();
+    await cliWrites(s, 2, 0);
+    // A first run creates the agent's tables; its local state is then lost, so the next start needs a snapshot.
+    const first = await opened(s);
+    await first.sync();
+    await first.close();
+    rmSync(s.settings.metaPath, { recursive: true, force: true });
+    const app = await holdConnection(s.path);
+    try {
+      await app.run('PRAGMA wal_checkpoint(TRUNCATE)');
+      await app.run('PRAGMA cache_size = 10');
+      await app.run('BEGIN IMMEDIATE');
+      // Spills pages into the WAL before COMMIT: a header and frames, none of them committed.
+      for (let i = 0; i < 20; i++) await app.run(`INSERT INTO t (n, v) VALUES (${1000 + i}, randomblob(4000))`);
+      expect(statSync(`${s.path}-wal`).size).toBeGreaterThan(32);
+      const db = await opened(s);
+      try {
+        expect(await db.sync()).toMatchObject({ txid: 1, snapshot: true, wrote: true });
+        await app.run('COMMIT');
+        s.rows += 20;
+        expect(await db.sync()).toMatchObject({ txid: 2, snapshot: false, wrote: true });
+        await syncUntilIdle(db);
+      } finally {
+        await db.close();
+      }
+    } finally {
+      await app.close();
+    }
+    await expectChainComplete(s, null);
+  });
+});
+
 describe.skipIf(!HAVE_SQLITE3_CLI)('agent restarted after the application checkpointed and deleted the WAL', () => {
   it('nothing committed meanwhile: the database file equals the newest L0 file, so no snapshot', async () => {
     const s = await setup();
