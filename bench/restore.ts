@@ -32,6 +32,10 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     storage: { type: 'string', default: 'memory' },
     'in-thread': { type: 'boolean', default: false },
+    'buffer-mib': { type: 'string' },
+    'chunk-mib': { type: 'string' },
+    /** Extra restore runs, e.g. "16:2,32:4": window MiB:chunk MiB, one thread. */
+    variants: { type: 'string' },
   },
 });
 
@@ -47,9 +51,25 @@ async function fauxqsPhase(): Promise<void> {
   process.stdin.on('end', () => void s3.stop().then(() => process.exit(0)));
 }
 
+/** Peak of each process.memoryUsage() field, sampled every 20 ms: where the peak RSS is (heap, Buffers, or neither). */
+function memoryProbe(): () => Record<string, number> {
+  const peak: Record<string, number> = {};
+  const sample = (): void => {
+    for (const [k, v] of Object.entries(process.memoryUsage())) peak[k] = Math.max(peak[k] ?? 0, Math.round(v / MiB));
+  };
+  sample();
+  const timer = setInterval(sample, 20);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return peak;
+  };
+}
+
 async function baselinePhase(options: S3ReplicaOptions): Promise<object> {
   const client = new S3ReplicaClient(options);
   const plan = await planReplicaRestore(client);
+  const probe = memoryProbe();
   const parallelism = Number(args.parallelism);
   const start = performance.now();
   const sizes = await mapLimit(plan.files, parallelism, async (f) => {
@@ -59,6 +79,7 @@ async function baselinePhase(options: S3ReplicaOptions): Promise<object> {
   });
   const seconds = (performance.now() - start) / 1000;
   const bytes = sizes.reduce((a, b) => a + b, 0);
+  log(`baseline memory peaks (MiB): ${JSON.stringify(probe())}`);
   return { files: plan.files.length, bytes, seconds, rssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
@@ -68,11 +89,19 @@ async function restorePhase(options: S3ReplicaOptions): Promise<object> {
   const start = performance.now();
   const since = (): string => `${((performance.now() - start) / 1000).toFixed(2)} s`;
   const logger = { info: (o: object, m: string) => log(`${since()} ${m} ${JSON.stringify(o)}`), warn: (o: object, m: string) => log(`${m} ${JSON.stringify(o)}`) };
-  const result = await restoreDatabase(client, { outputPath: out, parallelism: Number(args.parallelism), integrityCheck: 'none', force: true, logger, decodeInWorker: !args['in-thread'] });
+  const probe = memoryProbe();
+  const cpu = process.cpuUsage();
+  const result = await restoreDatabase(client, {
+    outputPath: out, parallelism: Number(args.parallelism), integrityCheck: 'none', force: true, logger, decodeInWorker: !args['in-thread'],
+    maxBufferedBytes: args['buffer-mib'] ? Number(args['buffer-mib']) * MiB : undefined,
+    chunkSize: args['chunk-mib'] ? Number(args['chunk-mib']) * MiB : undefined,
+  });
+  const used = process.cpuUsage(cpu);
+  log(`restore memory peaks (MiB): ${JSON.stringify(probe())}`);
   log(`${since()} restore done`);
   const seconds = (performance.now() - start) / 1000;
   const dbBytes = (await stat(out)).size;
-  return { files: result.files.length, bytes: result.bytes, dbBytes, txid: result.txid, seconds, rssMiB: process.resourceUsage().maxRSS / 1024 };
+  return { files: result.files.length, bytes: result.bytes, dbBytes, txid: result.txid, seconds, cpuSeconds: (used.user + used.system) / 1e6, rssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
 function runChild(phase: string, extra: string[]): Promise<Record<string, number>> {
@@ -147,12 +176,19 @@ async function main(): Promise<void> {
     // Each run restores to a new path: replacing the previous 1 GiB output would time the old file's deletion too.
     await rm(join(dir, 'restored.db'), { force: true });
     const single = await runChild('restore', [...common, '--out', join(dir, 'restored.db'), '--in-thread']);
+    const extra: Array<[string, Record<string, number>]> = [];
+    for (const v of (args.variants ?? '').split(',').filter(Boolean)) {
+      const [buf, chunk] = v.split(':');
+      await rm(join(dir, 'restored.db'), { force: true });
+      extra.push([`one thread, window ${buf} MiB, chunk ${chunk} MiB`, await runChild('restore', [...common, '--out', join(dir, 'restored.db'), '--in-thread', '--buffer-mib', buf, '--chunk-mib', chunk])]);
+    }
     const mbps = (bytes: number, s: number) => bytes / 1e6 / s;
     const rows = [
       ['measure', 'files', 'LTX MB', 'seconds', 'LTX MB/s', 'db MB/s', 'peak RSS MiB'],
       ['baseline: parallel GETs, discard', base.files, (base.bytes / 1e6).toFixed(1), base.seconds.toFixed(2), mbps(base.bytes, base.seconds).toFixed(1), '-', base.rssMiB.toFixed(0)],
       ['restoreDatabase (decode worker)', rest.files, (rest.bytes / 1e6).toFixed(1), rest.seconds.toFixed(2), mbps(rest.bytes, rest.seconds).toFixed(1), mbps(rest.dbBytes, rest.seconds).toFixed(1), rest.rssMiB.toFixed(0)],
       ['restoreDatabase (one thread)', single.files, (single.bytes / 1e6).toFixed(1), single.seconds.toFixed(2), mbps(single.bytes, single.seconds).toFixed(1), mbps(single.dbBytes, single.seconds).toFixed(1), single.rssMiB.toFixed(0)],
+      ...extra.map(([name, r]) => [name, r.files, (r.bytes / 1e6).toFixed(1), r.seconds.toFixed(2), mbps(r.bytes, r.seconds).toFixed(1), mbps(r.dbBytes, r.seconds).toFixed(1), r.rssMiB.toFixed(0)]),
     ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
     for (const r of rows) process.stdout.write(r.map((v, c) => String(v).padEnd(widths[c])).join('  ') + '\n');
