@@ -77,7 +77,7 @@ describe('restoreDatabase (S3 via fauxqs)', () => {
     try {
       const client = new S3ReplicaClient(s3.s3Options(bucket, PATH, { endpoint: proxy.url }));
       const out = join(await tempDir('out'), 'db');
-      const result = await restoreDatabase(client, { outputPath: out, chunkSize: 2048, parallelism: 4, decodeInWorker: true });
+      const result = await restoreDatabase(client, { outputPath: out, chunkSize: 2048, parallelism: 4 });
       expect(result.skipped).toEqual([]);
       expect(Object.values(proxy.stats.faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(1);
       await expectSame(out, 10);
