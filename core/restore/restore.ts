@@ -37,7 +37,7 @@ export interface RestoreOptions extends RestoreTarget {
   exclude?: ReadonlySet<string>;
   /** Ranged-GET size for large files; default 4 MiB. */
   chunkSize?: number;
-  /** Bound on downloaded-but-unapplied bytes; default max(64 MiB, 2 × parallelism × chunkSize). */
+  /** Bound on downloaded-but-unapplied bytes; default max(16 MiB, parallelism × chunkSize). */
   maxBufferedBytes?: number;
   /** Also compute the LTX database checksum of the result (one more full read of the file). */
   computeChecksum?: boolean;
