@@ -197,6 +197,7 @@ async function measureRestore(tool: Tool, proxy: MeteringProxy, configPath: stri
   const child = spawn('/usr/bin/time', ['-f', 'TIME %U %S %M', ...cmd], { env: { ...process.env, ...CREDS }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout!.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   const seconds = (Date.now() - t0) / 1000;
   const m = /TIME ([\d.]+) ([\d.]+) (\d+)/.exec(err);

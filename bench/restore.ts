@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { compactLtx } from '../core/ltx/compactor.ts';
+import { LtxDecoder } from '../core/ltx/decoder.ts';
 import { encodeLtx, encodeLtxToBuffer } from '../core/ltx/encoder.ts';
 import { newHeader } from '../core/ltx/header.ts';
 import type { LtxFileRef } from '../core/replica/client.ts';
@@ -31,7 +32,10 @@ const { values: args } = parseArgs({
     s3: { type: 'string' },
     out: { type: 'string' },
     storage: { type: 'string', default: 'memory' },
-    'in-thread': { type: 'boolean', default: false },
+    'buffer-mib': { type: 'string' },
+    'chunk-mib': { type: 'string' },
+    /** Extra restore runs, e.g. "16:2,32:4": window MiB:chunk MiB. */
+    variants: { type: 'string' },
   },
 });
 
@@ -47,10 +51,27 @@ async function fauxqsPhase(): Promise<void> {
   process.stdin.on('end', () => void s3.stop().then(() => process.exit(0)));
 }
 
+/** Peak of each process.memoryUsage() field, sampled every 20 ms: where the peak RSS is (heap, Buffers, or neither). */
+function memoryProbe(): () => Record<string, number> {
+  const peak: Record<string, number> = {};
+  const sample = (): void => {
+    for (const [k, v] of Object.entries(process.memoryUsage())) peak[k] = Math.max(peak[k] ?? 0, Math.round(v / MiB));
+  };
+  sample();
+  const timer = setInterval(sample, 20);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return peak;
+  };
+}
+
 async function baselinePhase(options: S3ReplicaOptions): Promise<object> {
   const client = new S3ReplicaClient(options);
   const plan = await planReplicaRestore(client);
+  const probe = memoryProbe();
   const parallelism = Number(args.parallelism);
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const sizes = await mapLimit(plan.files, parallelism, async (f) => {
     let n = 0;
@@ -59,7 +80,37 @@ async function baselinePhase(options: S3ReplicaOptions): Promise<object> {
   });
   const seconds = (performance.now() - start) / 1000;
   const bytes = sizes.reduce((a, b) => a + b, 0);
-  return { files: plan.files.length, bytes, seconds, rssMiB: process.resourceUsage().maxRSS / 1024 };
+  const used = process.cpuUsage(cpu);
+  log(`baseline memory peaks (MiB): ${JSON.stringify(probe())}`);
+  return { files: plan.files.length, bytes, seconds, cpuSeconds: (used.user + used.system) / 1e6, rssMiB: process.resourceUsage().maxRSS / 1024 };
+}
+
+/** The CPU floor of a restore: the same parallel GETs, each file LZ4-decoded and CRC-64-checked, nothing written. */
+async function decodePhase(options: S3ReplicaOptions): Promise<object> {
+  const client = new S3ReplicaClient(options);
+  const plan = await planReplicaRestore(client);
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const sizes = await mapLimit(plan.files, Number(args.parallelism), async (f) => {
+    let n = 0;
+    const counted = async function* (): AsyncGenerator<Uint8Array> {
+      for await (const chunk of await client.openLtxFile(f)) {
+        n += (chunk as Uint8Array).byteLength;
+        yield chunk as Uint8Array;
+      }
+    };
+    const decoder = new LtxDecoder(counted(), `L${f.level}`, { pageRing: 1 });
+    await decoder.header();
+    for (;;) {
+      const next = decoder.readPage();
+      if ((next instanceof Promise ? await next : next) === null) break;
+    }
+    await decoder.trailer();
+    return n;
+  });
+  const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  return { files: plan.files.length, bytes: sizes.reduce((a, b) => a + b, 0), seconds, cpuSeconds: (used.user + used.system) / 1e6, rssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
 async function restorePhase(options: S3ReplicaOptions): Promise<object> {
@@ -68,11 +119,19 @@ async function restorePhase(options: S3ReplicaOptions): Promise<object> {
   const start = performance.now();
   const since = (): string => `${((performance.now() - start) / 1000).toFixed(2)} s`;
   const logger = { info: (o: object, m: string) => log(`${since()} ${m} ${JSON.stringify(o)}`), warn: (o: object, m: string) => log(`${m} ${JSON.stringify(o)}`) };
-  const result = await restoreDatabase(client, { outputPath: out, parallelism: Number(args.parallelism), integrityCheck: 'none', force: true, logger, decodeInWorker: !args['in-thread'] });
+  const probe = memoryProbe();
+  const cpu = process.cpuUsage();
+  const result = await restoreDatabase(client, {
+    outputPath: out, parallelism: Number(args.parallelism), integrityCheck: 'none', force: true, logger,
+    maxBufferedBytes: args['buffer-mib'] ? Number(args['buffer-mib']) * MiB : undefined,
+    chunkSize: args['chunk-mib'] ? Number(args['chunk-mib']) * MiB : undefined,
+  });
+  const used = process.cpuUsage(cpu);
+  log(`restore memory peaks (MiB): ${JSON.stringify(probe())}`);
   log(`${since()} restore done`);
   const seconds = (performance.now() - start) / 1000;
   const dbBytes = (await stat(out)).size;
-  return { files: result.files.length, bytes: result.bytes, dbBytes, txid: result.txid, seconds, rssMiB: process.resourceUsage().maxRSS / 1024 };
+  return { files: result.files.length, bytes: result.bytes, dbBytes, txid: result.txid, seconds, cpuSeconds: (used.user + used.system) / 1e6, rssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
 function runChild(phase: string, extra: string[]): Promise<Record<string, number>> {
@@ -143,22 +202,28 @@ async function main(): Promise<void> {
     const s3 = Buffer.from(JSON.stringify(options)).toString('base64');
     const common = ['--s3', s3, '--parallelism', String(args.parallelism)];
     const base = await runChild('baseline', common);
+    const decode = await runChild('decode', common);
     const rest = await runChild('restore', [...common, '--out', join(dir, 'restored.db')]);
-    // Each run restores to a new path: replacing the previous 1 GiB output would time the old file's deletion too.
-    await rm(join(dir, 'restored.db'), { force: true });
-    const single = await runChild('restore', [...common, '--out', join(dir, 'restored.db'), '--in-thread']);
+    const extra: Array<[string, Record<string, number>]> = [];
+    for (const v of (args.variants ?? '').split(',').filter(Boolean)) {
+      const [buf, chunk] = v.split(':');
+      // Each run restores to a new path: replacing the previous output would time the old file's deletion too.
+      await rm(join(dir, 'restored.db'), { force: true });
+      extra.push([`restoreDatabase, window ${buf} MiB, chunk ${chunk} MiB`, await runChild('restore', [...common, '--out', join(dir, 'restored.db'), '--buffer-mib', buf, '--chunk-mib', chunk])]);
+    }
     const mbps = (bytes: number, s: number) => bytes / 1e6 / s;
     const rows = [
-      ['measure', 'files', 'LTX MB', 'seconds', 'LTX MB/s', 'db MB/s', 'peak RSS MiB'],
-      ['baseline: parallel GETs, discard', base.files, (base.bytes / 1e6).toFixed(1), base.seconds.toFixed(2), mbps(base.bytes, base.seconds).toFixed(1), '-', base.rssMiB.toFixed(0)],
-      ['restoreDatabase (decode worker)', rest.files, (rest.bytes / 1e6).toFixed(1), rest.seconds.toFixed(2), mbps(rest.bytes, rest.seconds).toFixed(1), mbps(rest.dbBytes, rest.seconds).toFixed(1), rest.rssMiB.toFixed(0)],
-      ['restoreDatabase (one thread)', single.files, (single.bytes / 1e6).toFixed(1), single.seconds.toFixed(2), mbps(single.bytes, single.seconds).toFixed(1), mbps(single.dbBytes, single.seconds).toFixed(1), single.rssMiB.toFixed(0)],
+      ['measure', 'files', 'LTX MB', 'seconds', 'LTX MB/s', 'db MB/s', 'CPU-s', 'CPU-s/GiB', 'peak RSS MiB'],
+      ...([['baseline: parallel GETs, discard', base], ['baseline: GETs + LZ4 decode + CRC-64', decode], ['restoreDatabase', rest], ...extra] as Array<[string, Record<string, number>]>).map(([name, r]) => [
+        name, r.files, (r.bytes / 1e6).toFixed(1), r.seconds.toFixed(2), mbps(r.bytes, r.seconds).toFixed(1), r.dbBytes ? mbps(r.dbBytes, r.seconds).toFixed(1) : '-',
+        r.cpuSeconds.toFixed(2), (r.cpuSeconds / (r.bytes / 2 ** 30)).toFixed(2), r.rssMiB.toFixed(0),
+      ]),
     ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
     for (const r of rows) process.stdout.write(r.map((v, c) => String(v).padEnd(widths[c])).join('  ') + '\n');
     const ratio = mbps(rest.bytes, rest.seconds) / mbps(base.bytes, base.seconds);
-    const singleRatio = mbps(single.bytes, single.seconds) / mbps(base.bytes, base.seconds);
-    process.stdout.write(`restore/baseline throughput ratio: ${ratio.toFixed(2)} with the decode worker, ${singleRatio.toFixed(2)} on one thread (target >= 0.6); restored ${(rest.dbBytes / MiB).toFixed(0)} MiB at TXID ${rest.txid}, parallelism ${args.parallelism}\n`);
+    const cpuRatio = rest.cpuSeconds / decode.cpuSeconds;
+    process.stdout.write(`restore/baseline throughput ratio: ${ratio.toFixed(2)} (target >= 0.6); restore CPU-s / (GET + decode + CRC) CPU-s: ${cpuRatio.toFixed(2)} (target <= 2); restored ${(rest.dbBytes / MiB).toFixed(0)} MiB at TXID ${rest.txid}, parallelism ${args.parallelism}\n`);
   } finally {
     server.stdin!.end();
     await new Promise((r) => server.once('exit', r));
@@ -168,8 +233,8 @@ async function main(): Promise<void> {
 
 const phase = args.phase;
 if (phase === 'fauxqs') await fauxqsPhase();
-else if (phase === 'baseline' || phase === 'restore') {
+else if (phase === 'baseline' || phase === 'decode' || phase === 'restore') {
   const options = JSON.parse(Buffer.from(args.s3 as string, 'base64').toString()) as S3ReplicaOptions;
-  const result = phase === 'baseline' ? await baselinePhase(options) : await restorePhase(options);
+  const result = phase === 'baseline' ? await baselinePhase(options) : phase === 'decode' ? await decodePhase(options) : await restorePhase(options);
   process.stdout.write(JSON.stringify(result));
 } else await main();

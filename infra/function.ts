@@ -30,23 +30,6 @@ export interface StreambedFunctionProps {
   reservedConcurrency?: number;
 }
 
-/** esbuild as installed with the project (the same binary CDK's local bundling runs). */
-const ESBUILD = join(REPO_ROOT, 'node_modules', '.bin', 'esbuild');
-
-/**
- * core/restore starts its decode worker as `new URL('./decode-worker.ts', import.meta.url)` when the machine has
- * more than two cores (a Lambda above 2048 MB). In the bundle that URL points next to index.mjs, so the worker is
- * bundled to exactly that name: plain JavaScript, which Node 24's type stripping loads as is, as an ES module
- * because of the package.json next to it.
- */
-function decodeWorkerCommands(outputDir: string): string[] {
-  const out = (name: string): string => JSON.stringify(join(outputDir, name));
-  return [
-    `${JSON.stringify(ESBUILD)} ${JSON.stringify(join(REPO_ROOT, 'core', 'restore', 'decode-worker.ts'))} --bundle --platform=node --format=esm --target=node24 --minify --log-level=warning --outfile=${out('decode-worker.ts')}`,
-    `echo '{"type":"module"}' > ${out('package.json')}`,
-  ];
-}
-
 /**
  * The AWS SDK is bundled (bundleAwsSDK) so the code runs against the SDK versions it was tested with, not the
  * runtime's. better-sqlite3 is replaced by functions/shared/sqlite-adapter.ts (node:sqlite), so no native module
@@ -99,11 +82,6 @@ export class StreambedFunction extends Construct {
         mainFields: ['module', 'main'],
         banner: "import { createRequire as __streambedCreateRequire } from 'node:module'; const require = __streambedCreateRequire(import.meta.url);",
         esbuildArgs: { '--alias:better-sqlite3': join(REPO_ROOT, 'functions', 'shared', 'sqlite-adapter.ts') },
-        commandHooks: {
-          beforeBundling: () => [],
-          beforeInstall: () => [],
-          afterBundling: (_inputDir: string, outputDir: string) => decodeWorkerCommands(outputDir),
-        },
       },
     });
   }

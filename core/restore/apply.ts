@@ -1,11 +1,9 @@
 // Applies the planned files, oldest first, into a new database file: decode each LTX stream, verify it, write its pages.
-import { availableParallelism } from 'node:os';
 import { LtxDecoder } from '../ltx/decoder.ts';
 import { LtxFormatError } from '../ltx/errors.ts';
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { FileApplyError } from './apply-error.ts';
 import { OutputWriteError } from './errors.ts';
-import { applyInWorker } from './apply-worker.ts';
 import { copyPages } from './copy-pages.ts';
 import { DatabaseWriter, PAGE_RING } from './db-writer.ts';
 import { FileFetchError, Prefetcher } from './fetch.ts';
@@ -20,11 +18,6 @@ export interface ApplyOptions {
   onProgress?: (done: number, total: number) => void;
   chunkSize?: number;
   maxBufferedBytes?: number;
-  /**
-   * Decode and write in a worker thread, so downloading and decoding use two cores. Default: only when the machine
-   * has more than two cores (on two busy cores it measured no faster, and costs ~40 MiB more memory).
-   */
-  decodeInWorker?: boolean;
   /** The output the user asked for, named in write errors (default: the path written). */
   outputPath?: string;
   /** Aborting stops the downloads; applyPlan then rejects and the caller removes the file. */
@@ -56,14 +49,6 @@ export async function applyPlan(client: ReplicaClient, files: readonly LtxFileIn
       options.onProgress?.(done, total);
     });
   try {
-    if (options.decodeInWorker ?? availableParallelism() > 2) {
-      const batches = (i: number): AsyncIterable<Uint8Array[]> =>
-        countBatches(prefetcher.chunks(i), (n) => {
-          done += n;
-          options.onProgress?.(done, total);
-        });
-      return await applyInWorker(files, { path, output }, prefetcher, batches);
-    }
     return await applyInThread(files, { path, output }, prefetcher, sources);
   } finally {
     options.signal?.removeEventListener('abort', stop);
@@ -117,15 +102,6 @@ async function* countBytes(source: AsyncIterable<Uint8Array>, add: (n: number) =
   for await (const chunk of source) {
     const n = chunk.byteLength; // read first: the consumer may transfer (detach) the buffer
     yield chunk;
-    add(n);
-  }
-}
-
-async function* countBatches(source: AsyncIterable<Uint8Array[]>, add: (n: number) => void): AsyncGenerator<Uint8Array[]> {
-  for await (const parts of source) {
-    let n = 0;
-    for (const part of parts) n += part.byteLength; // before yielding: the consumer may transfer (detach) the buffers
-    yield parts;
     add(n);
   }
 }

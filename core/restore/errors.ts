@@ -90,7 +90,7 @@ function lost(from: TXID, to: TXID): string {
   return from === to ? `TXID ${formatTXID(from)}` : `TXIDs ${formatTXID(from)}-${formatTXID(to)}`;
 }
 
-/** Plain fields of an OutputWriteError, so the decode worker can send it to the main thread. */
+/** Plain fields of an OutputWriteError. */
 export interface OutputWriteDetails {
   /** The output the user asked for. */
   output: string;

@@ -63,7 +63,8 @@ export class Prefetcher {
     this.#files = files;
     this.#parallelism = Math.max(1, options.parallelism);
     const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    this.#maxBuffered = options.maxBufferedBytes ?? Math.max(64 * 1024 * 1024, this.#parallelism * chunkSize * 2);
+    // One chunk per connection: a second window's worth ahead measured no faster and held 32 MiB more.
+    this.#maxBuffered = options.maxBufferedBytes ?? Math.max(16 * 1024 * 1024, this.#parallelism * chunkSize);
     this.#attempts = options.attempts ?? 3;
     files.forEach((file, index) => {
       this.#firstChunk.push(this.#chunks.length);

@@ -1,8 +1,9 @@
-// Chooses the LTX files a restore applies (spec §4): newest usable snapshot, then greedy furthest-reaching files.
+// Chooses the LTX files a restore applies (spec §4): the TXID the greedy furthest-reaching walk reaches, by the cheapest chain.
 import { SNAPSHOT_LEVEL, type TXID } from '../ltx/types.ts';
 import type { LtxFileInfo } from '../replica/client.ts';
 import { UsageError } from '../errors.ts';
 import { NoBackupsError, NonContiguousError, TxNotAvailableError } from './errors.ts';
+import { cheapestChain } from './chain.ts';
 import { formatTXID, refKey } from './refs.ts';
 
 export interface RestoreTarget {
@@ -19,6 +20,8 @@ export interface RestorePlan {
   txid: TXID;
   /** The L9 snapshot the plan starts from, if any. */
   snapshot?: LtxFileInfo;
+  /** Bytes the plan downloads: the sum of its files' sizes. */
+  bytes: number;
 }
 
 export interface PlanOptions {
@@ -61,7 +64,16 @@ export function planRestore(files: readonly LtxFileInfo[], target: RestoreTarget
     const beyond = candidates.find((f) => f.maxTXID > current);
     if (beyond) throw new NonContiguousError(current, beyond);
   }
-  return { files: plan, txid: current, snapshot };
+  // The walk fixes the TXID (as Litestream's plan would reach it); the files are the cheapest chain to that TXID, so
+  // no file is fetched whose range another chosen file already covers (issue 8: a snapshot plus an L2 from TXID 1).
+  const chain = cheapestChain(eligible, current) ?? plan;
+  const first = chain[0];
+  return {
+    files: chain,
+    txid: current,
+    snapshot: first?.level === SNAPSHOT_LEVEL ? first : undefined,
+    bytes: chain.reduce((sum, f) => sum + f.size, 0),
+  };
 }
 
 function withinTarget(file: LtxFileInfo, target: RestoreTarget): boolean {

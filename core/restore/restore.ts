@@ -37,10 +37,8 @@ export interface RestoreOptions extends RestoreTarget {
   exclude?: ReadonlySet<string>;
   /** Ranged-GET size for large files; default 4 MiB. */
   chunkSize?: number;
-  /** Bound on downloaded-but-unapplied bytes; default max(64 MiB, 2 × parallelism × chunkSize). */
+  /** Bound on downloaded-but-unapplied bytes; default max(16 MiB, parallelism × chunkSize). */
   maxBufferedBytes?: number;
-  /** Decode and write in a worker thread; default: when the machine has more than two cores. */
-  decodeInWorker?: boolean;
   /** Also compute the LTX database checksum of the result (one more full read of the file). */
   computeChecksum?: boolean;
   /**
@@ -103,7 +101,6 @@ export async function restoreDatabase(client: ReplicaClient, options: RestoreOpt
           onProgress: options.onProgress,
           chunkSize: options.chunkSize,
           maxBufferedBytes: options.maxBufferedBytes,
-          decodeInWorker: options.decodeInWorker,
           outputPath,
           signal,
         });

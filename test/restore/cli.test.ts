@@ -76,12 +76,15 @@ describe('streambed restore', () => {
     const out = join(await tempDir('cli'), 'db.sqlite');
     const text = await run(['-dry-run', '-o', out, replicaUrl]);
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/TXID 0000000000000006, 6 file\(s\)/);
+    expect(text.stdout).toMatch(/TXID 0000000000000006, 6 file\(s\), \d+ bytes to fetch/);
+    const sizes = [...text.stdout.matchAll(/ (\d+) bytes \d{4}-/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+    expect(text.stdout).toContain(`, ${sizes} bytes to fetch`);
     expect(text.stdout).toContain('L0 0000000000000003-0000000000000003');
     const json = await run(['-dry-run', '-json', '-o', out, '-timestamp', builder.shadows[2].timestamp.toISOString(), replicaUrl]);
     expect(json.code).toBe(0);
-    const plan = JSON.parse(json.stdout) as { dry_run: boolean; txid: string; files: Array<{ level: number }> };
+    const plan = JSON.parse(json.stdout) as { dry_run: boolean; txid: string; bytes: number; files: Array<{ level: number; size: number }> };
     expect(plan.dry_run).toBe(true);
+    expect(plan.bytes).toBe(plan.files.reduce((sum, f) => sum + f.size, 0));
     expect(plan.txid).toBe('0000000000000002'); // strictly before TXID 3's timestamp
     expect(existsSync(out)).toBe(false);
   });

@@ -1,4 +1,4 @@
-// Unit tests of planRestore: snapshot choice, greedy furthest-reaching choice and its ties, gaps, TXID and time targets.
+// Unit tests of planRestore: the TXID reached, the cheapest chain and its ties, gaps, TXID and time targets.
 import { describe, expect, it } from 'vitest';
 import type { LtxFileInfo } from '../../core/replica/client.ts';
 import { NoBackupsError, NonContiguousError, TxNotAvailableError } from '../../core/restore/errors.ts';
@@ -33,13 +33,23 @@ describe('planRestore', () => {
     expect(plan.txid).toBe(22);
   });
 
-  it('takes an overlapping file that starts before the current position', () => {
+  it('never fetches a snapshot that a chosen file already covers (issue 8: L9 from TXID 1 plus an L2 from TXID 1)', () => {
     const plan = planRestore([file(9, 1, 10), file(2, 1, 30), file(1, 11, 20)]);
-    expect(names(plan.files)).toEqual(['L9:1-10', 'L2:1-30']);
+    expect(names(plan.files)).toEqual(['L2:1-30']);
+    expect(plan.snapshot).toBeUndefined();
+    expect(plan.bytes).toBe(1000);
   });
 
-  it('breaks ties by the smaller MinTXID, then the higher level, then the older file', () => {
-    expect(names(planRestore([file(9, 1, 5), file(1, 6, 10), file(2, 4, 10)]).files)).toEqual(['L9:1-5', 'L2:4-10']);
+  it('takes an overlapping file when it is the cheaper way on', () => {
+    const small = (level: number, min: number, max: number): LtxFileInfo => ({ ...file(level, min, max), size: 10 });
+    const plan = planRestore([{ ...file(9, 1, 10), size: 5000 }, { ...file(2, 1, 30), size: 6000 }, small(1, 5, 30)]);
+    expect(names(plan.files)).toEqual(['L9:1-10', 'L1:5-30']);
+    expect(plan.bytes).toBe(5010);
+  });
+
+  it('breaks ties of equal bytes by fewer files, then less overlap, then the higher level, then the older file', () => {
+    expect(names(planRestore([file(9, 1, 5), file(1, 6, 10), file(2, 4, 10)]).files)).toEqual(['L9:1-5', 'L1:6-10']);
+    expect(names(planRestore([file(9, 1, 5), file(0, 6, 6), file(0, 7, 7), file(1, 6, 7)]).files)).toEqual(['L9:1-5', 'L1:6-7']);
     expect(names(planRestore([file(9, 1, 5), file(1, 6, 10), file(3, 6, 10)]).files)).toEqual(['L9:1-5', 'L3:6-10']);
     const older = file(1, 6, 10, 50);
     const newer = file(1, 6, 10, 60);
@@ -98,7 +108,7 @@ describe('planRestore', () => {
     // L1 1-3 was written at t=3 (its last input's time); the target t=3 excludes it, so L0 1..2 are used.
     const files = [file(0, 1, 1, 1), file(0, 2, 2, 2), file(0, 3, 3, 3), file(1, 1, 3, 3), file(9, 1, 2, 2)];
     expect(names(planRestore(files, { timestamp: new Date(3000) }).files)).toEqual(['L9:1-2']);
-    expect(names(planRestore(files, { timestamp: new Date(3001) }).files)).toEqual(['L9:1-2', 'L1:1-3']);
+    expect(names(planRestore(files, { timestamp: new Date(3001) }).files)).toEqual(['L1:1-3']);
     expect(names(planRestore(files, { timestamp: new Date(2500) }).files)).toEqual(['L9:1-2']);
     expect(names(planRestore(files, { timestamp: new Date(1500) }).files)).toEqual(['L0:1-1']);
     expect(() => planRestore(files, { timestamp: new Date(500) })).toThrow(/no usable backup .* before/);

@@ -62,7 +62,7 @@ describe('restoreDatabase (file replica)', () => {
     const progress: number[] = [];
     const result = await restoreDatabase(new FileReplicaClient(replicaRoot), { outputPath: out, integrityCheck: 'full', onProgress: (d) => progress.push(d) });
     expect(result.txid).toBe(12);
-    expect(result.files.map((f) => `${f.level}:${f.minTXID}-${f.maxTXID}`)).toEqual(['9:1-4', '1:1-6', '1:7-12']);
+    expect(result.files.map((f) => `${f.level}:${f.minTXID}-${f.maxTXID}`)).toEqual(['1:1-6', '1:7-12']) // the L9 1-4 snapshot is covered by L1 1-6: not fetched;
     expect(result.pageSize).toBe(1024);
     expect(result.timestamp.getTime()).toBe(builder.shadows[11].timestamp.getTime());
     expect(progress.at(-1)).toBe(result.bytes);
@@ -70,11 +70,11 @@ describe('restoreDatabase (file replica)', () => {
     expect(existsSync(`${out}.tmp`)).toBe(false);
   });
 
-  it('restores every TXID exactly, decoding in a worker or on the calling thread', async () => {
+  it('restores every TXID exactly', async () => {
     const dir = await tempDir('out');
     for (let txid = 1; txid <= 12; txid++) {
       const out = join(dir, `db-${txid}.sqlite`);
-      const result = await restoreDatabase(new FileReplicaClient(replicaRoot), { outputPath: out, txid, parallelism: 3, computeChecksum: true, decodeInWorker: txid % 2 === 0 });
+      const result = await restoreDatabase(new FileReplicaClient(replicaRoot), { outputPath: out, txid, parallelism: 3, computeChecksum: true });
       expect(result.txid).toBe(txid);
       expect(result.checksum).toBe(builder.shadows[txid - 1].checksum);
       await expectSame(out, txid);
@@ -89,11 +89,11 @@ describe('restoreDatabase (file replica)', () => {
     await expectSame(out, 8);
   });
 
-  it.each([true, false])('routes around a corrupt compacted file when L0 files cover it (worker: %s)', async (decodeInWorker) => {
+  it('routes around a corrupt compacted file when L0 files cover it', async () => {
     const client = await copyReplica(replicaRoot);
     await corrupt(fileReplicaLtxPath(client.root, { level: 1, minTXID: 7, maxTXID: 12 }));
     const out = join(await tempDir('out'), 'db.sqlite');
-    const result = await restoreDatabase(client, { outputPath: out, decodeInWorker });
+    const result = await restoreDatabase(client, { outputPath: out });
     expect(result.txid).toBe(12);
     expect(result.skipped.map((s) => s.file)).toEqual([{ level: 1, minTXID: 7, maxTXID: 12, size: expect.any(Number), createdAt: expect.any(Date) }]);
     expect(result.skipped[0].reason).toMatch(/checksum|LZ4|offset/);
@@ -101,14 +101,14 @@ describe('restoreDatabase (file replica)', () => {
     await expectSame(out, 12);
   });
 
-  it.each([true, false])('names the key and TXID range when no plan avoids a corrupt file, and leaves no output (worker: %s)', async (decodeInWorker) => {
+  it('names the key and TXID range when no plan avoids a corrupt file, and leaves no output', async () => {
     const client = await copyReplica(replicaRoot);
     const bad: LtxFileRef = { level: 1, minTXID: 7, maxTXID: 12 };
     await corrupt(fileReplicaLtxPath(client.root, bad));
     await rm(fileReplicaLtxPath(client.root, { level: 0, minTXID: 9, maxTXID: 9 }));
     const dir = await tempDir('out');
     const out = join(dir, 'db.sqlite');
-    const error = await restoreDatabase(client, { outputPath: out, decodeInWorker }).catch((err: unknown) => err);
+    const error = await restoreDatabase(client, { outputPath: out }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(UnusableFilesError);
     const unusable = error as UnusableFilesError;
     expect(unusable.files.map((f) => f.key)).toEqual([`${client.location}/ltx/1/0000000000000007-000000000000000c.ltx`]);
@@ -118,14 +118,14 @@ describe('restoreDatabase (file replica)', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it.each([true, false])('never restores older than the newest TXID: a corrupt newest L0 file fails naming it and the -txid to use (worker: %s)', async (decodeInWorker) => {
+  it('never restores older than the newest TXID: a corrupt newest L0 file fails naming it and the -txid to use', async () => {
     const client = await copyReplica(replicaRoot);
     await rm(fileReplicaLtxPath(client.root, { level: 1, minTXID: 7, maxTXID: 12 })); // only L0 files hold TXIDs 7-12
     const newest = { level: 0, minTXID: 12, maxTXID: 12 };
     await corrupt(fileReplicaLtxPath(client.root, newest));
     const dir = await tempDir('out');
     const out = join(dir, 'db.sqlite');
-    const error = await restoreDatabase(client, { outputPath: out, decodeInWorker }).catch((err: unknown) => err);
+    const error = await restoreDatabase(client, { outputPath: out }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(UnusableFilesError);
     const unusable = error as UnusableFilesError;
     expect(unusable).toMatchObject({ target: 12, restorable: 11 });
@@ -156,11 +156,11 @@ describe('restoreDatabase (file replica)', () => {
     expect(unusable).toMatchObject({ target: 12, restorable: 7 });
   });
 
-  it.each([true, false])('an aborted signal stops the restore and removes the partial output (worker: %s)', async (decodeInWorker) => {
+  it('an aborted signal stops the restore and removes the partial output', async () => {
     const dir = await tempDir('out');
     const controller = new AbortController();
     const restoring = restoreDatabase(new FileReplicaClient(replicaRoot), {
-      outputPath: join(dir, 'db.sqlite'), decodeInWorker, parallelism: 1, signal: controller.signal, onProgress: () => controller.abort('SIGTERM'),
+      outputPath: join(dir, 'db.sqlite'), parallelism: 1, signal: controller.signal, onProgress: () => controller.abort('SIGTERM'),
     });
     await expect(restoring).rejects.toThrow(RestoreInterruptedError);
     await expect(restoring).rejects.toThrow(/^restore interrupted \(SIGTERM\); (removed the partial output .*db\.sqlite\.tmp|nothing was written)$/);

@@ -75,7 +75,7 @@ function planJson(plan: RestorePlan, output: string): object {
     dry_run: true,
     output,
     txid: formatTXID(plan.txid),
-    bytes: plan.files.reduce((s, f) => s + f.size, 0),
+    bytes: plan.bytes,
     files: plan.files.map((f) => ({ ...fileRow(f), size: f.size, created: f.createdAt.toISOString() })),
   };
 }
@@ -95,7 +95,7 @@ function resultJson(r: RestoreResult): object {
 }
 
 function printPlan(plan: RestorePlan, output: string): void {
-  const lines = [`restore plan for ${output}: TXID ${formatTXID(plan.txid)}, ${plan.files.length} file(s)`];
+  const lines = [`restore plan for ${output}: TXID ${formatTXID(plan.txid)}, ${plan.files.length} file(s), ${plan.bytes} bytes to fetch`];
   for (const f of plan.files) lines.push(`  L${f.level} ${formatTXID(f.minTXID)}-${formatTXID(f.maxTXID)} ${f.size} bytes ${f.createdAt.toISOString()}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
