@@ -13,7 +13,6 @@ const root = fileURLToPath(new URL('..', import.meta.url));
  * dist/<name>.mjs next to the bundle, and the plugin below points those URLs at it.
  */
 const SEPARATE = {
-  'decode-worker': 'core/restore/decode-worker.ts',
   'maintenance-worker': 'agent/maintenance-worker.ts',
   'demo-writer': 'agent/demo-writer.ts',
 };
