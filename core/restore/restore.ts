@@ -1,5 +1,5 @@
 // restoreDatabase: plan, download and apply a replica's LTX files into a new SQLite file, atomically.
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fsyncDir } from '../fs/atomic.ts';
 import { checksumDatabaseFile } from '../ltx/database.ts';
@@ -15,6 +15,7 @@ import { listReplicaFiles } from './list.ts';
 import { planRestore, type RestorePlan, type RestoreTarget } from './plan.ts';
 import { fileLocation, formatTXID, refKey } from './refs.ts';
 import { withWrittenTimestamps } from './timestamps.ts';
+import { pathExists, removeDatabaseFiles } from '../fs/sqlite-files.ts';
 
 /** The subset of a pino logger restore uses. */
 export interface RestoreLogger {
@@ -80,7 +81,7 @@ export async function restoreDatabase(client: ReplicaClient, options: RestoreOpt
   const parallelism = options.parallelism ?? DEFAULT_PARALLELISM;
   if (!Number.isInteger(parallelism) || parallelism < 1) throw new UsageError(`parallelism must be a positive integer, got ${parallelism}`);
   const outputPath = resolve(options.outputPath);
-  if (!options.force && (await exists(outputPath))) throw new OutputExistsError(outputPath);
+  if (!options.force && (await pathExists(outputPath))) throw new OutputExistsError(outputPath);
   const signal = options.signal;
   const tmpPath = restoreTempPath(outputPath);
 
@@ -127,8 +128,8 @@ export async function restoreDatabase(client: ReplicaClient, options: RestoreOpt
       }
     }
   } catch (err) {
-    const partial = await exists(tmpPath);
-    await removeTemp(tmpPath);
+    const partial = await pathExists(tmpPath);
+    await removeDatabaseFiles(tmpPath);
     throw signal?.aborted ? new RestoreInterruptedError(interruptReason(signal), partial ? tmpPath : undefined) : err;
   }
 }
@@ -234,18 +235,5 @@ async function replaceOutput(tmpPath: string, outputPath: string): Promise<void>
     await fsyncDir(dirname(outputPath));
   } catch (err) {
     throw OutputWriteError.from(outputPath, tmpPath, 'renaming into place', err);
-  }
-}
-
-async function removeTemp(tmpPath: string): Promise<void> {
-  await Promise.all([tmpPath, `${tmpPath}-wal`, `${tmpPath}-shm`].map((p) => rm(p, { force: true })));
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -1,7 +1,7 @@
 // restoreV03: rebuilds a database from a Litestream v0.3 backup (snapshot, then WAL indexes checkpointed by SQLite), atomically.
 import Database from 'better-sqlite3';
 import { closeSync, openSync } from 'node:fs';
-import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fsyncDir } from '../fs/atomic.ts';
@@ -15,6 +15,7 @@ import { decodeLz4Stream } from './lz4-stream.ts';
 import { planV03Restore, type V03Plan, type V03Target } from './plan.ts';
 import { prefetch } from './prefetch.ts';
 import { WalIndexFile } from './wal-file.ts';
+import { pathExists, removeDatabaseFiles } from '../fs/sqlite-files.ts';
 
 export interface V03RestoreOptions extends V03Target {
   outputPath: string;
@@ -57,7 +58,7 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
 
 export async function restoreV03(client: ReplicaClient, options: V03RestoreOptions, listing?: V03Listing): Promise<V03RestoreResult> {
   const outputPath = resolve(options.outputPath);
-  if (!options.force && (await exists(outputPath))) throw new OutputExistsError(outputPath);
+  if (!options.force && (await pathExists(outputPath))) throw new OutputExistsError(outputPath);
   const plan = planV03Restore(listing ?? (await listV03(client)), options);
   options.logger?.info(
     { generation: plan.generation, snapshot: formatIndex(plan.snapshot.index), segments: plan.segments.length },
@@ -65,7 +66,7 @@ export async function restoreV03(client: ReplicaClient, options: V03RestoreOptio
   );
   await mkdir(dirname(outputPath), { recursive: true });
   const tmpPath = `${outputPath}.tmp`;
-  await removeTemp(tmpPath);
+  await removeDatabaseFiles(tmpPath);
   try {
     const result = await build(client, plan, tmpPath, options);
     await checkIntegrity(tmpPath, options.integrityCheck ?? 'quick', outputPath);
@@ -75,7 +76,7 @@ export async function restoreV03(client: ReplicaClient, options: V03RestoreOptio
     await fsyncDir(dirname(outputPath));
     return { ...result, outputPath };
   } catch (err) {
-    await removeTemp(tmpPath);
+    await removeDatabaseFiles(tmpPath);
     throw err;
   }
 }
@@ -263,18 +264,5 @@ async function syncFile(path: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
-  }
-}
-
-async function removeTemp(tmpPath: string): Promise<void> {
-  await Promise.all([tmpPath, `${tmpPath}-wal`, `${tmpPath}-shm`].map((p) => rm(p, { force: true })));
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
   }
 }
