@@ -7,26 +7,21 @@ import { listLevel } from '../../core/compact/listing.ts';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { restoreDatabase } from '../../core/restore/index.ts';
 import { createCompactHandler } from '../../functions/compact/handler.ts';
-import { closeCachedClients } from '../../functions/shared/client-cache.ts';
-import { startLocalS3, type LocalS3 } from '../harness/local-s3.ts';
+import type { LocalS3 } from '../harness/local-s3.ts';
 import { s3PutEvent } from '../harness/s3-events.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { makeHistory, sqsEvent, sqsRecord, testObservability, writeL0 } from './fixtures.ts';
+import { startLambdaLocalS3, stopLambdaLocalS3 } from '../harness/lambda-env.ts';
 
 const tempDir = useTempDirs();
 let s3: LocalS3;
 const DAY = 86_400_000;
 
 beforeAll(async () => {
-  s3 = await startLocalS3();
-  vi.stubEnv('AWS_ACCESS_KEY_ID', s3.credentials.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', s3.credentials.secretAccessKey);
-  vi.stubEnv('POWERTOOLS_DEV', 'true');
+  s3 = await startLambdaLocalS3();
 });
 afterAll(async () => {
-  vi.unstubAllEnvs();
-  await closeCachedClients();
-  await s3?.stop();
+  await stopLambdaLocalS3(s3);
 });
 
 function env(): Record<string, string> {

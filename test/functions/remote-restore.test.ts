@@ -5,14 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { createRestoreHandler, type RestoreHandler } from '../../functions/restore/handler.ts';
 import { RANGE_SIZE, downloadRanges } from '../../agent/cli/remote-restore.ts';
 import { cleanEnv, runCli } from '../config/run-cli.ts';
-import { startLocalS3, type LocalS3 } from '../harness/local-s3.ts';
+import type { LocalS3 } from '../harness/local-s3.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { makeHistory, testObservability, writeL0, type History } from './fixtures.ts';
+import { startLambdaLocalS3, stopLambdaLocalS3 } from '../harness/lambda-env.ts';
 
 const tempDir = useTempDirs();
 const FUNCTION = 'streambed-restore';
@@ -60,10 +61,7 @@ function startLambdaApi(handler: RestoreHandler): Promise<Server> {
 }
 
 beforeAll(async () => {
-  s3 = await startLocalS3();
-  vi.stubEnv('POWERTOOLS_DEV', 'true');
-  vi.stubEnv('AWS_ACCESS_KEY_ID', s3.credentials.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', s3.credentials.secretAccessKey);
+  s3 = await startLambdaLocalS3();
   bucket = await s3.createBucket();
   // Enough rows that the database spans several download ranges of the CLI.
   history = await makeHistory(await tempDir('remote-src'), 40, 11);
@@ -72,9 +70,8 @@ beforeAll(async () => {
   lambdaUrl = `http://127.0.0.1:${(lambda.address() as AddressInfo).port}`;
 });
 afterAll(async () => {
-  vi.unstubAllEnvs();
   await new Promise((r) => lambda?.close(r));
-  await s3?.stop();
+  await stopLambdaLocalS3(s3);
 });
 
 function cliEnv(): NodeJS.ProcessEnv {

@@ -2,14 +2,15 @@
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checksumDatabaseFile } from '../../core/ltx/database.ts';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { createRestoreHandler } from '../../functions/restore/handler.ts';
 import { parseRestoreRequest } from '../../functions/restore/input.ts';
-import { startLocalS3, type LocalS3 } from '../harness/local-s3.ts';
+import type { LocalS3 } from '../harness/local-s3.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { makeHistory, testObservability, writeL0, type History } from './fixtures.ts';
+import { startLambdaLocalS3, stopLambdaLocalS3 } from '../harness/lambda-env.ts';
 
 const tempDir = useTempDirs();
 let s3: LocalS3;
@@ -17,17 +18,13 @@ let bucket: string;
 let history: History;
 
 beforeAll(async () => {
-  s3 = await startLocalS3();
-  vi.stubEnv('AWS_ACCESS_KEY_ID', s3.credentials.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', s3.credentials.secretAccessKey);
-  vi.stubEnv('POWERTOOLS_DEV', 'true');
+  s3 = await startLambdaLocalS3();
   bucket = await s3.createBucket();
   history = await makeHistory(await tempDir('fn-restore-src'), 10, 9);
   await writeL0(new S3ReplicaClient(s3.s3Options(bucket, 'svc/app.db')), history, 1, 10);
 });
 afterAll(async () => {
-  vi.unstubAllEnvs();
-  await s3?.stop();
+  await stopLambdaLocalS3(s3);
 });
 
 function handler(): ReturnType<typeof createRestoreHandler> {

@@ -6,15 +6,15 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { createMaintainHandler } from '../../functions/maintain/handler.ts';
-import { closeCachedClients } from '../../functions/shared/client-cache.ts';
 import { createObservability } from '../../functions/shared/powertools.ts';
 import { createVerifyHandler } from '../../functions/verify/handler.ts';
 import { StreambedBackup } from '../../infra/index.ts';
 import { makeHistory, scheduledEvent, writeL0 } from '../functions/fixtures.ts';
-import { startLocalS3, type LocalS3 } from '../harness/local-s3.ts';
+import type { LocalS3 } from '../harness/local-s3.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { alarmState, datapointsFromEmf, type AlarmProps, type Datapoint } from './alarm-eval.ts';
 import { TEST_ENV, newApp, templateOf } from './synth.ts';
+import { startLambdaLocalS3, stopLambdaLocalS3 } from '../harness/lambda-env.ts';
 
 const tempDir = useTempDirs();
 let s3: LocalS3;
@@ -28,15 +28,10 @@ beforeAll(async () => {
   new StreambedBackup(stack, 'Backup', { databases: ['quiet.db', 'other.db'], staleAfter: '15m', alarmEmail: 'ops@example.com' });
   template = templateOf(app, stack);
   alarms = new Map(Object.entries(template.findResources('AWS::CloudWatch::Alarm')).map(([id, r]) => [id, r.Properties as AlarmProps]));
-  s3 = await startLocalS3();
-  vi.stubEnv('AWS_ACCESS_KEY_ID', s3.credentials.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', s3.credentials.secretAccessKey);
-  vi.stubEnv('POWERTOOLS_DEV', 'true');
+  s3 = await startLambdaLocalS3();
 });
 afterAll(async () => {
-  vi.unstubAllEnvs();
-  await closeCachedClients();
-  await s3?.stop();
+  await stopLambdaLocalS3(s3);
 });
 
 function alarm(prefix: string): AlarmProps {
