@@ -134,6 +134,7 @@ export class Agent {
       };
       const client = new IndexedReplicaClient(openClient(dbConfig.replica.options), index, {
         localL0Path: (txid) => db.localL0Path(txid),
+        listFromIndex: config.compaction === 'local',
       });
       const replicator = new Replicator({
         db, client, settings, logger: this.logger, metrics: this.metrics, onUpload: options.onUpload,

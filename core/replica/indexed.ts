@@ -95,6 +95,11 @@ export interface IndexedClientOptions {
    * of downloading what was just uploaded. A missing local file falls back to the replica.
    */
   localL0Path?: (txid: TXID) => string | undefined;
+  /**
+   * false: list the replica every time (another writer, such as the compaction Lambdas, changes it too, so an
+   * index would go stale). Default true.
+   */
+  listFromIndex?: boolean;
 }
 
 /** Wraps a client so listings come from a ReplicaIndex kept current by this client's own writes, copies and deletes. */
@@ -129,6 +134,10 @@ export class IndexedReplicaClient implements ReplicaClient {
   lastRetriedError?: () => { reason: string; at: number } | undefined;
 
   async *listLtxFiles(level: number, options: { minTXID?: TXID } = {}): AsyncIterable<LtxFileInfo> {
+    if (this.options.listFromIndex === false) {
+      yield* this.inner.listLtxFiles(level, options);
+      return;
+    }
     await this.index.load(this.inner);
     for (const f of this.index.level(level)) if (options.minTXID === undefined || f.minTXID >= options.minTXID) yield f;
   }
