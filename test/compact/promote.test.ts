@@ -1,5 +1,5 @@
 // The first image reaches L9 by copy and no level carries it again; maintenance is due only when it can do something.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { maintenanceDue, retentionDue, runMaintenance, selectLevelInputs, selectPromotion } from '../../core/compact/index.ts';
@@ -152,5 +152,25 @@ describe('indexed replica client', () => {
     client.index.invalidate();
     await listLevel(client, 0);
     expect(lists).toBeGreaterThan(listed);
+  });
+
+  it('reads L0 files from the local copy when there is one, else from the replica', async () => {
+    const dir = await tempDir('indexed-local');
+    const inner = new FileReplicaClient(join(dir, 'replica'));
+    const history = await makeHistory(dir, 2, { seed: 4 });
+    await history.writeL0(inner);
+    const local = join(dir, 'local-2.ltx');
+    await writeFile(local, history.state(2).l0);
+    const opened: number[] = [];
+    const counting = Object.assign(Object.create(inner) as FileReplicaClient, {
+      openLtxFile: (ref: { level: number; minTXID: number; maxTXID: number }) => {
+        opened.push(ref.maxTXID);
+        return inner.openLtxFile(ref);
+      },
+    });
+    const client = new IndexedReplicaClient(counting, new ReplicaIndex(), { localL0Path: (txid) => (txid === 2 ? local : join(dir, 'gone.ltx')) });
+    expect(await readReplicaFile(client, { level: 0, minTXID: 2, maxTXID: 2 })).toEqual(Buffer.from(history.state(2).l0));
+    expect(await readReplicaFile(client, { level: 0, minTXID: 1, maxTXID: 1 })).toEqual(Buffer.from(history.state(1).l0));
+    expect(opened).toEqual([1]);
   });
 });
