@@ -290,6 +290,13 @@ export class Agent {
     return maintenanceDue(files, settings, d.lastPassAt, now) || retentionDue(files, settings, d.lastRetentionAt, now);
   }
 
+  /** After a failure, what the pass changed is unknown: the next tick lists the replica again and runs every step. */
+  private forgetPasses(d: RunningDb): void {
+    d.client.index.invalidate();
+    d.lastPassAt = undefined;
+    d.lastRetentionAt = undefined;
+  }
+
   private async maintain(d: RunningDb, now: Date, always = false): Promise<void> {
     try {
       await d.client.index.load(d.client.inner);
@@ -305,11 +312,9 @@ export class Agent {
       if (report.errors.length > 0) {
         // A failed step may have written or deleted part of its work: the next listing asks the replica, and the
         // next tick retries.
-        d.client.index.invalidate();
-        d.lastPassAt = undefined;
+        this.forgetPasses(d);
         this.metrics?.maintenanceErrors.inc({ db: d.config.path });
-      }
-      else {
+      } else {
         const ended = d.maintenanceLog.recovered();
         if (ended) this.logger.info({ db: d.config.path, errors: ended.failures, lastErr: ended.reason }, 'maintenance recovered');
       }
@@ -317,8 +322,7 @@ export class Agent {
         this.logger.debug({ db: d.config.path, written: report.written.length, deleted: report.deleted.length }, 'maintenance');
       }
     } catch (err) {
-      // What the pass changed is unknown: the next listing asks the replica.
-      d.client.index.invalidate();
+      this.forgetPasses(d);
       const reason = err instanceof Error ? err.message : String(err);
       // Stopping ends the worker under a running job: that is not a failure to report.
       if (this.stopping) this.logger.debug({ db: d.config.path, err: reason }, 'maintenance stopped by shutdown');
