@@ -1,11 +1,16 @@
 // Runs every configured database: one Replicator each, local compaction/retention on a timer, graceful shutdown.
 import type { DbConfig, StreambedConfig } from '../core/config/types.ts';
 import { defaultMetaPath, formatTXID } from '../core/layout/names.ts';
-import type { ReplicaClient } from '../core/replica/client.ts';
+import type { LtxFileInfo, ReplicaClient } from '../core/replica/client.ts';
+import type { MaintenanceSettings } from '../core/compact/settings.ts';
 import type { ReplicaOptions } from '../core/replica/options.ts';
 import { openReplicaClient } from '../core/replica/open.ts';
 import { existsSync } from 'node:fs';
+import { MAX_LEVEL, type TXID } from '../core/ltx/types.ts';
 import { maintenanceSettingsFromConfig } from '../core/compact/settings.ts';
+import { maintenanceDue, retentionDue } from '../core/compact/due.ts';
+import type { MaintenanceReport } from '../core/compact/report.ts';
+import { IndexedReplicaClient, ReplicaIndex } from '../core/replica/indexed.ts';
 import type { DatabaseSettings, ReplicationSource } from './database-api.ts';
 import { Database } from './database.ts';
 import { MaintenanceWorker } from './maintenance-worker.ts';
@@ -46,6 +51,14 @@ export interface AgentOptions {
 interface RunningDb {
   config: DbConfig;
   replicator: Replicator;
+  /**
+   * The replicator's client: listings come from memory, kept current by the uploads and by maintenance's writes
+   * and deletes, so an idle database makes no request.
+   */
+  client: IndexedReplicaClient;
+  /** When the last maintenance pass, and the last one that ran retention, started (undefined: none yet). */
+  lastPassAt?: number;
+  lastRetentionAt?: number;
   /** Paces maintenance failure lines like the replicator's (a failing step every interval would flood the log). */
   maintenanceLog: FailureLog;
   maintenanceTimer?: NodeJS.Timeout;
@@ -80,6 +93,13 @@ export function defaultMaintenanceInterval(config: StreambedConfig): number {
   return Math.max(1000, Math.min(...candidates));
 }
 
+/** How far L0 is compacted: the end of the furthest file above L0 (0 before the index is loaded: keep everything). */
+function compactedTXID(index: ReplicaIndex): TXID {
+  let max = 0;
+  for (let level = 1; level <= MAX_LEVEL; level++) for (const f of index.level(level)) max = Math.max(max, f.maxTXID);
+  return max;
+}
+
 export class Agent {
   readonly config: StreambedConfig;
   /**
@@ -105,15 +125,22 @@ export class Agent {
     const openDatabase = options.openDatabase ?? ((s: DatabaseSettings, l: Logger) => new Database(s, l));
     this.dbs = config.dbs.map((dbConfig) => {
       const db = openDatabase(databaseSettings(dbConfig), this.logger.child({ db: dbConfig.path }));
+      const index = new ReplicaIndex();
       const settings = {
-        ...replicatorSettings(dbConfig, config), minBackoff: options.minBackoff, maxBackoff: options.maxBackoff,
+        ...replicatorSettings(dbConfig, config),
+        compactedTXID: config.compaction === 'local' ? () => compactedTXID(index) : undefined,
+        minBackoff: options.minBackoff, maxBackoff: options.maxBackoff,
         repeatLogInterval: options.repeatLogInterval, lateAfter: options.lateAfter,
       };
+      const client = new IndexedReplicaClient(openClient(dbConfig.replica.options), index, {
+        localL0Path: (txid) => db.localL0Path(txid),
+        listFromIndex: config.compaction === 'local',
+      });
       const replicator = new Replicator({
-        db, client: openClient(dbConfig.replica.options), settings, logger: this.logger, metrics: this.metrics, onUpload: options.onUpload,
+        db, client, settings, logger: this.logger, metrics: this.metrics, onUpload: options.onUpload,
       });
       const maintenanceLog = new FailureLog(this.logger.child({ db: dbConfig.path }), options.repeatLogInterval);
-      return { config: dbConfig, replicator, maintenanceLog };
+      return { config: dbConfig, replicator, client, maintenanceLog };
     });
   }
 
@@ -178,7 +205,7 @@ export class Agent {
   /** Runs compaction/snapshot/retention once for every database (no-op with `compaction: remote`). */
   async runMaintenanceOnce(now: Date = new Date()): Promise<void> {
     if (this.config.compaction !== 'local') return;
-    for (const d of this.dbs) await this.maintain(d, now);
+    for (const d of this.dbs) await this.maintain(d, now, true);
   }
 
   /**
@@ -229,28 +256,65 @@ export class Agent {
     }
   }
 
+  /**
+   * One pass: in the worker (it gets the index and the local L0 folder, and reports back what it wrote and
+   * deleted), or on this thread through the replicator's indexed client.
+   */
+  private async runPass(d: RunningDb, settings: MaintenanceSettings, files: LtxFileInfo[], now: Date): Promise<MaintenanceReport> {
+    // The compaction code is loaded only where it runs: with a worker, never on this thread.
+    if (!this.maintenanceWorker) return (await import('../core/compact/index.ts')).runMaintenance(d.client, settings, now);
+    const report = await this.maintenanceWorker.run(d.config.replica.options, settings, now, { files, metaPath: d.replicator.db.settings.metaPath });
+    for (const f of report.written) d.client.index.add(f);
+    d.client.index.remove(report.deleted);
+    return report;
+  }
+
   private startMaintenance(d: RunningDb): void {
     const interval = this.options.maintenanceInterval ?? defaultMaintenanceInterval(this.config);
     d.maintenanceTimer = setInterval(() => {
       if (d.maintenanceRun) return;
-      d.maintenanceRun = this.maintain(d, new Date()).finally(() => {
+      const now = new Date();
+      if (!this.maintenanceDue(d, now)) return;
+      d.maintenanceRun = this.maintain(d, now).finally(() => {
         d.maintenanceRun = undefined;
       });
     }, interval);
     d.maintenanceTimer.unref();
   }
 
-  private async maintain(d: RunningDb, now: Date): Promise<void> {
+  /** Whether a pass could write or delete anything now; decided from the in-memory index, without a request. */
+  private maintenanceDue(d: RunningDb, now: Date): boolean {
+    if (!d.client.index.loaded) return true;
+    const settings = maintenanceSettingsFromConfig(this.config);
+    const files = d.client.index.files();
+    return maintenanceDue(files, settings, d.lastPassAt, now) || retentionDue(files, settings, d.lastRetentionAt, now);
+  }
+
+  /** After a failure, what the pass changed is unknown: the next tick lists the replica again and runs every step. */
+  private forgetPasses(d: RunningDb): void {
+    d.client.index.invalidate();
+    d.lastPassAt = undefined;
+    d.lastRetentionAt = undefined;
+  }
+
+  private async maintain(d: RunningDb, now: Date, always = false): Promise<void> {
     try {
-      const settings = { ...maintenanceSettingsFromConfig(this.config), logger: this.logger.child({ db: d.config.path }) };
-      // The compaction code is loaded only where it runs: with a worker, never on this thread.
-      const report = this.maintenanceWorker
-        ? await this.maintenanceWorker.run(d.config.replica.options, settings, now)
-        : await (await import('../core/compact/index.ts')).runMaintenance(d.replicator.client, settings, now);
+      await d.client.index.load(d.client.inner);
+      const base = maintenanceSettingsFromConfig(this.config);
+      const files = d.client.index.files();
+      const withRetention = always || retentionDue(files, base, d.lastRetentionAt, now);
+      const settings = { ...base, promoteFirstSnapshot: true, skipRetention: !withRetention, logger: this.logger.child({ db: d.config.path }) };
+      d.lastPassAt = now.getTime();
+      if (withRetention) d.lastRetentionAt = now.getTime();
+      const report = await this.runPass(d, settings, files, now);
       // In-process, runMaintenance has logged its failed steps already.
       if (this.maintenanceWorker) for (const e of report.errors) d.maintenanceLog.failed('maintenance step failed', e.message, { step: e.step });
-      if (report.errors.length > 0) this.metrics?.maintenanceErrors.inc({ db: d.config.path });
-      else {
+      if (report.errors.length > 0) {
+        // A failed step may have written or deleted part of its work: the next listing asks the replica, and the
+        // next tick retries.
+        this.forgetPasses(d);
+        this.metrics?.maintenanceErrors.inc({ db: d.config.path });
+      } else {
         const ended = d.maintenanceLog.recovered();
         if (ended) this.logger.info({ db: d.config.path, errors: ended.failures, lastErr: ended.reason }, 'maintenance recovered');
       }
@@ -258,6 +322,7 @@ export class Agent {
         this.logger.debug({ db: d.config.path, written: report.written.length, deleted: report.deleted.length }, 'maintenance');
       }
     } catch (err) {
+      this.forgetPasses(d);
       const reason = err instanceof Error ? err.message : String(err);
       // Stopping ends the worker under a running job: that is not a failure to report.
       if (this.stopping) this.logger.debug({ db: d.config.path, err: reason }, 'maintenance stopped by shutdown');

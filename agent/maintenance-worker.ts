@@ -4,12 +4,20 @@ import { setPriority } from 'node:os';
 import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import type { MaintenanceReport, MaintenanceSettings } from '../core/compact/index.ts';
 import type { ReplicaOptions } from '../core/replica/options.ts';
+import type { LtxFileInfo, ReplicaClient } from '../core/replica/client.ts';
+
+/** What the agent knows of the replica: its listing, and where its own L0 files are (compaction reads those). */
+export interface JobContext {
+  files: LtxFileInfo[];
+  metaPath: string;
+}
 
 interface Job {
   id: number;
   replica: ReplicaOptions;
   settings: Omit<MaintenanceSettings, 'logger'>;
   now: number;
+  context?: JobContext;
 }
 
 /** Nice value of the maintenance thread (0 normal, 19 lowest). */
@@ -23,11 +31,11 @@ export class MaintenanceWorker {
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (r: MaintenanceReport) => void; reject: (e: Error) => void }>();
 
-  run(replica: ReplicaOptions, settings: MaintenanceSettings, now: Date): Promise<MaintenanceReport> {
+  run(replica: ReplicaOptions, settings: MaintenanceSettings, now: Date, context?: JobContext): Promise<MaintenanceReport> {
     const worker = this.ensureWorker();
     const id = this.nextId++;
     const { logger: _logger, ...plain } = settings;
-    const job: Job = { id, replica, settings: plain, now: now.getTime() };
+    const job: Job = { id, replica, settings: plain, now: now.getTime(), context };
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       worker.postMessage(job);
@@ -85,6 +93,8 @@ async function serveJobs(): Promise<void> {
   lowerThreadPriority();
   const { runMaintenance } = await import('../core/compact/index.ts');
   const { openReplicaClient } = await import('../core/replica/open.ts');
+  const { IndexedReplicaClient, ReplicaIndex } = await import('../core/replica/indexed.ts');
+  const { localLtxPath } = await import('../core/layout/names.ts');
   const clients = new Map<string, ReturnType<typeof openReplicaClient>>();
   let queue = Promise.resolve();
   parentPort!.on('message', (job: Job) => {
@@ -93,7 +103,16 @@ async function serveJobs(): Promise<void> {
         const key = JSON.stringify(job.replica);
         let client = clients.get(key);
         if (!client) clients.set(key, (client = openReplicaClient(job.replica)));
-        const report = await runMaintenance(client, job.settings, new Date(job.now));
+        const context = job.context;
+        let pass: ReplicaClient = client;
+        if (context) {
+          // Listings from the agent's index and L0 inputs from its local copies: a pass costs only its writes.
+          const index = new ReplicaIndex();
+          index.seed(context.files);
+          const localL0Path = (txid: number): string => localLtxPath(context.metaPath, { level: 0, minTXID: txid, maxTXID: txid });
+          pass = new IndexedReplicaClient(client, index, { localL0Path });
+        }
+        const report = await runMaintenance(pass, job.settings, new Date(job.now));
         parentPort!.postMessage({ id: job.id, report } satisfies Reply);
       } catch (err) {
         parentPort!.postMessage({ id: job.id, error: err instanceof Error ? err.message : String(err) } satisfies Reply);

@@ -24,6 +24,11 @@ export interface ReplicatorSettings {
   /** Local L0 files already uploaded are removed once older than this (milliseconds). */
   l0Retention: number;
   l0RetentionCheckInterval: number;
+  /**
+   * With local compaction: the TXID up to which L0 has been compacted. Local L0 files after it are kept (up to
+   * LOCAL_L0_CAP) because compaction reads them instead of downloading what was just uploaded.
+   */
+  compactedTXID?: () => TXID;
   /** First retry delay after a failed run; it doubles up to maxBackoff. Default 1 s. */
   minBackoff?: number;
   /** Default 4 s, so replication resumes within seconds of the cause of a failure going away. */
@@ -49,6 +54,9 @@ export interface UploadEvent {
   /** ackAt − observedAt, when known (files written by this process). */
   lagMs?: number;
 }
+
+/** The longest an uploaded local L0 file waits for compaction to read it. */
+export const LOCAL_L0_CAP = 60 * 60_000;
 
 export interface ReplicatorOptions {
   db: ReplicationSource;
@@ -565,7 +573,10 @@ export class Replicator {
     const now = Date.now();
     if (this.replicaPos === undefined || now - this.lastPrune < this.settings.l0RetentionCheckInterval) return;
     this.lastPrune = now;
-    const removed = await this.db.pruneLocalL0(this.replicaPos, this.settings.l0Retention);
+    const compacted = this.settings.compactedTXID?.();
+    let removed = await this.db.pruneLocalL0(Math.min(this.replicaPos, compacted ?? this.replicaPos), this.settings.l0Retention);
+    // A stalled compaction must not fill the disk: past the cap, uploaded files go whatever compaction reached.
+    if (compacted !== undefined && compacted < this.replicaPos) removed += await this.db.pruneLocalL0(this.replicaPos, Math.max(this.settings.l0Retention, LOCAL_L0_CAP));
     if (removed > 0) this.logger.debug({ removed, uploadedTXID: formatTXID(this.replicaPos) }, 'pruned local L0 files');
   }
 

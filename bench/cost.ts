@@ -1,7 +1,8 @@
 // Cost benchmark: S3 requests by kind per minute (idle, 1, 10, 200 tx/s), bytes uploaded per L0 byte, restore bytes
 // fetched per byte needed, and requests-only $/DB-month, for streambed and a real Litestream v0.3.13 in the same run.
 // Usage: node bench/cost.ts [--smoke] [--idle-seconds N] [--active-seconds N] [--db-mib N] [--only streambed|litestream]
-//        [--compaction local|remote]
+//        [--compaction local|remote] [--rates 1,10,200] [--warmup-seconds N]
+// First hour of a new 512 MiB database at 10 tx/s: --db-mib 512 --warmup-seconds 0 --idle-seconds 0 --active-seconds 3600 --rates 10
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
@@ -48,7 +49,7 @@ function parseOptions(argv: string[]): Options {
     activeSeconds: Number(value('--active-seconds') ?? (smoke ? 3 : 120)),
     warmupSeconds: Number(value('--warmup-seconds') ?? (smoke ? 3 : 60)),
     dbMiB: Number(value('--db-mib') ?? (smoke ? 2 : 64)),
-    rates: smoke ? [10] : [1, 10, 200],
+    rates: value('--rates')?.split(',').map(Number) ?? (smoke ? [10] : [1, 10, 200]),
     tools: tools.filter((t) => t === 'streambed' || linuxX64),
     compaction: (value('--compaction') as 'local' | 'remote' | undefined) ?? 'local',
   };
@@ -250,11 +251,12 @@ function monthlyDollars(p: Phase): number {
 function printPhases(tool: Tool, phases: Phase[]): void {
   console.log(`\n${tool}: S3 requests per minute by kind, requests-only $/DB-month at S3 Standard prices, agent CPU`);
   const kinds: S3OpKind[] = ['LIST', 'GET', 'HEAD', 'PUT', 'COPY', 'POST', 'DELETE'];
-  console.log(['phase'.padEnd(14), 'total/min'.padStart(10), ...kinds.map((k) => k.padStart(7)), '$/DB-month'.padStart(11), 'CPU %'.padStart(7)].join(' '));
+  console.log(['phase'.padEnd(14), 'total/min'.padStart(10), ...kinds.map((k) => k.padStart(7)), '$/DB-month'.padStart(11), 'CPU %'.padStart(7), 'L0 files'.padStart(9), 'req/L0'.padStart(7)].join(' '));
   for (const p of phases) {
     console.log([
       p.name.padEnd(14), perMinute(p).toFixed(2).padStart(10), ...kinds.map((k) => perMinute(p, k).toFixed(1).padStart(7)),
-      monthlyDollars(p).toFixed(2).padStart(11), p.cpuPct.toFixed(2).padStart(7),
+      monthlyDollars(p).toFixed(2).padStart(11), p.cpuPct.toFixed(2).padStart(7), String(p.counts.l0Files).padStart(9),
+      (p.counts.l0Files > 0 ? (totalRequests(p.counts) / p.counts.l0Files).toFixed(3) : '-').padStart(7),
     ].join(' '));
   }
 }
@@ -273,7 +275,7 @@ async function runTool(tool: Tool, opts: Options, endpoint: string, bucket: stri
     const warm = await measurePhase('new database', proxy, agent, () => sleep(opts.warmupSeconds * 1000));
     phases.push(warm);
     const rssIdle = rssMiB(agent.pid);
-    phases.push(await measurePhase('idle', proxy, agent, () => sleep(opts.idleSeconds * 1000)));
+    if (opts.idleSeconds > 0) phases.push(await measurePhase('idle', proxy, agent, () => sleep(opts.idleSeconds * 1000)));
     for (const rate of opts.rates) {
       phases.push(await measurePhase(`${rate} tx/s`, proxy, agent, () => runWriterChild(dbPath, rate, opts.activeSeconds)));
     }

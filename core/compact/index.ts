@@ -5,6 +5,8 @@ export { buildSnapshot, selectSnapshotInputs, type SnapshotSelection } from './s
 export { mergeFilesToReplica, DEFAULT_FAN_IN, type MergeOptions, type MergeOutcome } from './merge.ts';
 export { selectChain, chainEnd } from './chain.ts';
 export { windowStart, isDue } from './schedule.ts';
+export { maintenanceDue, retentionDue, retentionGrain } from './due.ts';
+export { promoteFirstSnapshot, selectPromotion } from './promote.ts';
 export { listLevel, listReplica, type ReplicaListing } from './listing.ts';
 export {
   maintenanceSettingsFromConfig,

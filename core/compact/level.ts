@@ -2,6 +2,7 @@
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { formatTXID } from '../layout/names.ts';
 import type { TXID } from '../ltx/types.ts';
+import { SNAPSHOT_LEVEL } from '../ltx/types.ts';
 import { UsageError } from '../errors.ts';
 import { chainEnd, selectChain } from './chain.ts';
 import { lastWrittenAt, listLevel, newestFile } from './listing.ts';
@@ -24,12 +25,20 @@ export interface LevelSelection {
  * every run within one window then sees the same inputs, so concurrent or repeated runs write the same key with
  * the same bytes instead of overlapping files.
  */
-export function selectLevelInputs(src: readonly LtxFileInfo[], dst: readonly LtxFileInfo[], interval: number, now: Date): LevelSelection {
+export function selectLevelInputs(
+  src: readonly LtxFileInfo[],
+  dst: readonly LtxFileInfo[],
+  interval: number,
+  now: Date,
+  snapshotTXID: TXID = 0,
+): LevelSelection {
   const due = isDue(lastWrittenAt(dst), now, interval);
   const boundary = windowStart(now, interval).getTime();
   const eligible = src.filter((f) => f.createdAt.getTime() < boundary);
-  // An empty destination (new replica, or a level added to the config) starts at the oldest source file.
-  const start = newestFile(dst)?.maxTXID ?? Math.max(0, eligible.reduce((min, f) => Math.min(min, f.minTXID), Number.MAX_SAFE_INTEGER) - 1);
+  // An empty destination (new replica, or a level added to the config) starts at the oldest source file, or after
+  // the newest snapshot when that is later: a level never carries again an image the snapshot level holds.
+  const oldest = Math.max(0, eligible.reduce((min, f) => Math.min(min, f.minTXID), Number.MAX_SAFE_INTEGER) - 1);
+  const start = newestFile(dst)?.maxTXID ?? Math.max(oldest, snapshotTXID);
   const inputs = due ? selectChain(start, eligible) : [];
   const reached = chainEnd(start, inputs);
   return { due, start, inputs, unreachable: due ? eligible.filter((f) => f.maxTXID > reached) : [] };
@@ -47,7 +56,9 @@ export async function compactLevel(client: ReplicaClient, level: number, setting
   const interval = levelInterval(settings, level);
   const started = Date.now();
   const [src, dst] = await Promise.all([listLevel(client, level - 1), listLevel(client, level)]);
-  const selection = selectLevelInputs(src, dst, interval, now);
+  // Only an empty level looks at the snapshots (where it starts); a running level continues from its own files.
+  const snapshots = dst.length === 0 ? (await listLevel(client, SNAPSHOT_LEVEL)).filter((f) => f.minTXID === 1) : [];
+  const selection = selectLevelInputs(src, dst, interval, now, newestFile(snapshots)?.maxTXID ?? 0);
   if (!selection.due) return { level, status: 'not-due', reason: `level ${level} already has a file from the window starting ${windowStart(now, interval).toISOString()}` };
   if (selection.inputs.length === 0) {
     if (selection.unreachable.length > 0) {

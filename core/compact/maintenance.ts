@@ -5,6 +5,7 @@ import { enforceRetention } from '../retention/enforce.ts';
 import { compactLevel } from './level.ts';
 import type { MaintenanceReport, StepOutcome } from './report.ts';
 import type { MaintenanceSettings } from './settings.ts';
+import { promoteFirstSnapshot } from './promote.ts';
 import { buildSnapshot } from './snapshot.ts';
 
 function message(err: unknown): string {
@@ -38,10 +39,16 @@ export async function runMaintenance(client: ReplicaClient, settings: Maintenanc
       return { level, status: 'failed', reason: message(err) };
     }
   };
+  // Before the levels: once the first image is in L9, every level starts after it instead of carrying it again.
+  if (settings.promoteFirstSnapshot) report.promoted = await step('promote first snapshot', SNAPSHOT_LEVEL, () => promoteFirstSnapshot(client, settings));
   for (let level = 1; level <= settings.levels.length; level++) {
     report.levels.push(await step(`compact L${level}`, level, () => compactLevel(client, level, settings, now)));
   }
   report.snapshot = await step('snapshot', SNAPSHOT_LEVEL, () => buildSnapshot(client, settings, now));
+  if (settings.skipRetention) {
+    report.retention.notes.push('retention not due in this pass');
+    return report;
+  }
   try {
     report.retention = await enforceRetention(client, settings, now);
     report.deleted = report.retention.deleted;

@@ -41,6 +41,8 @@ export interface MaintenanceReport {
   location: string;
   levels: StepOutcome[];
   snapshot: StepOutcome;
+  /** The copy of the first L0 snapshot into L9 (absent from reports of older versions). */
+  promoted?: StepOutcome;
   retention: RetentionOutcome;
   written: LtxFileInfo[];
   deleted: LtxFileRef[];

@@ -24,6 +24,13 @@ export interface MaintenanceSettings {
   l0Retention: number;
   /** false: never delete remote files (the bucket uses lifecycle rules instead). */
   retentionEnabled: boolean;
+  /**
+   * Copy the first L0 snapshot into L9 (server-side) before compacting, so levels start after it and never upload
+   * the first image again. The agent sets it; the Lambdas leave it off and keep their layout.
+   */
+  promoteFirstSnapshot?: boolean;
+  /** Leave retention out of this pass (the agent paces it; see core/compact/due.ts). */
+  skipRetention?: boolean;
   /** Where inputs are spooled while merging; default os.tmpdir(). */
   tmpDir?: string;
   logger?: MaintenanceLogger;

@@ -51,6 +51,13 @@ export interface ReplicaClient {
   /** Writes a whole file atomically: readers see all of it or nothing. */
   writeLtxFile(ref: LtxFileRef, body: WriteBody, timestamp: Date): Promise<LtxFileInfo>;
 
+  /**
+   * Copies a file to another level or name inside the replica without moving its bytes through the caller
+   * (S3 CopyObject). Optional: callers without it write the bytes themselves. Pass the source's size when known
+   * (a listing has it): S3 does not return it, and asking costs a request.
+   */
+  copyLtxFile?(src: LtxFileRef & { size?: number }, dst: LtxFileRef): Promise<LtxFileInfo>;
+
   /** Deletes files, in batches (1000 per request on S3). Missing files are not an error. */
   deleteLtxFiles(refs: readonly LtxFileRef[]): Promise<void>;
 

@@ -108,6 +108,24 @@ export class FileReplicaClient implements ReplicaClient {
     return { ...ref, size, createdAt: new Date(timestamp.getTime()) };
   }
 
+  /** Copies through a temporary file and a rename, like every write; the copy keeps the source's mtime (its timestamp). */
+  async copyLtxFile(src: LtxFileRef & { size?: number }, dst: LtxFileRef): Promise<LtxFileInfo> {
+    const from = fileReplicaLtxPath(this.root, src);
+    let timestamp: Date;
+    try {
+      timestamp = mtimeOf(await stat(from));
+    } catch (err) {
+      if (isNotFound(err)) throw new NotFoundError(pathToFileURL(from).href);
+      throw err;
+    }
+    const handle = await open(from, 'r');
+    try {
+      return await this.writeLtxFile(dst, handle.createReadStream({ autoClose: false }), timestamp);
+    } finally {
+      await handle.close();
+    }
+  }
+
   async deleteLtxFiles(refs: readonly LtxFileRef[]): Promise<void> {
     const dirs = new Set<string>();
     const BATCH = 64;

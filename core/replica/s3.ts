@@ -1,5 +1,6 @@
 // Replica client for S3 and S3-compatible stores, in Litestream's layout `<path>/<%04x level>/<name>.ltx`.
 import {
+  CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -154,6 +155,38 @@ export class S3ReplicaClient implements ReplicaClient {
     }
     if (!etag) throw new S3OperationError('upload', this.where(key), new Error('the server returned no ETag, so the write is not confirmed'));
     return { ...ref, size, createdAt: startedAt };
+  }
+
+  /**
+   * Server-side copy (CopyObject): no byte passes through the agent, and the object keeps its metadata, so the
+   * `litestream-timestamp` of the source stays with the copy. One request up to S3's 5 GiB CopyObject limit.
+   */
+  async copyLtxFile(src: LtxFileRef & { size?: number }, dst: LtxFileRef): Promise<LtxFileInfo> {
+    const srcKey = s3LtxKey(this.settings.path, src);
+    const key = s3LtxKey(this.settings.path, dst);
+    const startedAt = new Date();
+    const e = this.settings.encryption;
+    const sseC = e.kind === 'sse-c' ? { CopySourceSSECustomerAlgorithm: e.algorithm, CopySourceSSECustomerKey: e.key } : {};
+    let size: number;
+    try {
+      await this.s3.send(
+        new CopyObjectCommand({
+          Bucket: this.settings.bucket,
+          Key: key,
+          CopySource: `${this.settings.bucket}/${srcKey.split('/').map(encodeURIComponent).join('/')}`,
+          MetadataDirective: 'COPY',
+          ...(this.settings.storageClass ? { StorageClass: this.settings.storageClass as PutObjectCommandInput['StorageClass'] } : {}),
+          ...encryptionWriteParams(e),
+          ...sseC,
+        }),
+      );
+      size = src.size ?? (await this.statLtxFile(dst)).size;
+    } catch (err) {
+      if (err instanceof NotFoundError) throw err;
+      if (isS3NotFound(err)) throw new NotFoundError(this.where(srcKey));
+      throw new S3OperationError('CopyObject', this.where(key), err);
+    }
+    return { ...dst, size, createdAt: startedAt };
   }
 
   private async upload(params: PutObjectCommandInput, partSize: number): Promise<{ ETag?: string }> {

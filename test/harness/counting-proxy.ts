@@ -15,6 +15,8 @@ export interface MeterCounts {
   bytesDown: number;
   /** Uploaded bytes by key prefix class: `l0` for keys with a `/0000/` level folder, `other` for the rest. */
   bytesUpByClass: { l0: number; other: number };
+  /** L0 files written: single PUTs and multipart uploads started under a `/0000/` level folder. */
+  l0Files: number;
 }
 
 export interface MeteringProxy {
@@ -33,7 +35,7 @@ export const S3_STANDARD_PRICE: Record<S3OpKind, number> = {
 export function emptyCounts(): MeterCounts {
   return {
     requests: { LIST: 0, GET: 0, HEAD: 0, PUT: 0, COPY: 0, POST: 0, DELETE: 0, OTHER: 0 },
-    bytesUp: 0, bytesDown: 0, bytesUpByClass: { l0: 0, other: 0 },
+    bytesUp: 0, bytesDown: 0, bytesUpByClass: { l0: 0, other: 0 }, l0Files: 0,
   };
 }
 
@@ -43,6 +45,7 @@ export function diffCounts(later: MeterCounts, earlier: MeterCounts): MeterCount
   out.bytesUp = later.bytesUp - earlier.bytesUp;
   out.bytesDown = later.bytesDown - earlier.bytesDown;
   out.bytesUpByClass = { l0: later.bytesUpByClass.l0 - earlier.bytesUpByClass.l0, other: later.bytesUpByClass.other - earlier.bytesUpByClass.other };
+  out.l0Files = later.l0Files - earlier.l0Files;
   return out;
 }
 
@@ -85,6 +88,8 @@ export async function startMeteringProxy(target: string): Promise<MeteringProxy>
     const kind = classify(req.method ?? 'GET', req.url ?? '/', req.headers);
     counts.requests[kind] += 1;
     const upClass = /\/0000\//.test(req.url ?? '') ? 'l0' : 'other';
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    if (upClass === 'l0' && ((kind === 'PUT' && !query.has('partNumber')) || (kind === 'POST' && query.has('uploads')))) counts.l0Files += 1;
     const upstream = http.request({ host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers, agent });
     const responded = new Promise<http.IncomingMessage>((resolve, reject) => {
       upstream.once('response', resolve);
