@@ -30,7 +30,7 @@ export const CI_SCALE: Scale = {
   syncIntervalMs: 500,
   checkpointIntervalMs: 1000,
   slackMs: 750,
-  readerHoldMs: 8000,
+  readerHoldMs: 5000,
   bulk: { mb: 12, count: 3 },
 };
 
