@@ -71,8 +71,16 @@ function l0Deletions(levels: readonly LtxFileInfo[][], keptAbove: readonly LtxFi
   // prefix is gone (the L0 files after it continue from there), or the prefix shrinks until it is.
   const firstYoung = levels[0].find((f) => f.createdAt.getTime() >= window.l0Cutoff.getTime());
   if (!firstYoung) return prefix;
-  while (prefix.length > 0 && !restorePoints([...keptAbove, ...levels[0].slice(prefix.length)]).includes(firstYoung.maxTXID)) prefix.pop();
-  return prefix;
+  const reachesYoung = (n: number): boolean => restorePoints([...keptAbove, ...levels[0].slice(n)]).includes(firstYoung.maxTXID);
+  // Deleting fewer files never removes a restore point, so the longest safe prefix is found by bisection.
+  let lo = 0;
+  let hi = prefix.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (reachesYoung(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return prefix.slice(0, lo);
 }
 
 function without(files: readonly LtxFileInfo[], removed: readonly LtxFileInfo[]): LtxFileInfo[] {
