@@ -1,8 +1,8 @@
 // A metering HTTP proxy on 127.0.0.1 in front of a local S3: counts every request by S3 operation and the bytes each way.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { closeHttpServer, listenHttpLoopback } from './http-loopback.ts';
 
 /** S3 operations as they are billed: LIST, PUT/COPY/POST (class A), GET/HEAD (class B), DELETE (free). */
 export type S3OpKind = 'LIST' | 'GET' | 'HEAD' | 'PUT' | 'COPY' | 'POST' | 'DELETE' | 'OTHER';
@@ -110,18 +110,12 @@ export async function startMeteringProxy(target: string): Promise<MeteringProxy>
     };
     run().catch(() => req.socket.destroy());
   });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listenHttpLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     snapshot: () => structuredClone(counts),
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeHttpServer(server);
       agent.destroy();
     },
   };

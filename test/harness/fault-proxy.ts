@@ -1,8 +1,8 @@
 // An HTTP proxy on 127.0.0.1 in front of a local S3 that injects S3 errors, connection resets and latency.
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { seededRandom } from './prng.ts';
+import { closeHttpServer, listenHttpLoopback } from './http-loopback.ts';
 
 /** 'http-408' (a bare 408 as proxies and load balancers send) is only used when listed in `kinds`. */
 export type FaultKind = 'internal-error' | 'slow-down' | 'reset' | 'http-408';
@@ -130,22 +130,16 @@ export async function startFaultProxy(target: string, faults: FaultPlan): Promis
       req.socket.destroy();
     });
   });
-  server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const url = await listenHttpLoopback(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     stats,
     setPlan(next) {
       plan = next;
       choose = makeChooser(plan);
     },
     async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeHttpServer(server);
       agent.destroy();
     },
   };
