@@ -11,6 +11,7 @@ import { formatTXID } from '../../core/layout/names.ts';
 import type { TXID } from '../../core/ltx/types.ts';
 import { mapLimit } from '../../core/util/map-limit.ts';
 import type { RestoreResponse } from '../../functions/restore/handler.ts';
+import { hex16 } from '../../core/ltx/decoder.ts';
 
 export interface RemoteRestoreOptions {
   functionName: string;
@@ -126,7 +127,7 @@ export async function runRemoteRestore(options: RemoteRestoreOptions, client: La
   try {
     await downloadRanges(result.url, result.bytes, tmp, bar.add);
     bar.stop();
-    const checksum = (await checksumDatabaseFile(tmp)).toString(16).padStart(16, '0');
+    const checksum = hex16(await checksumDatabaseFile(tmp));
     if (checksum !== result.checksum) {
       throw new Error(`downloaded database checksum ${checksum} differs from the restored one ${result.checksum} (s3://${result.bucket}/${result.key}); nothing was written to ${output}`);
     }

@@ -15,6 +15,7 @@ import { bucketFromEnv, replicaClientFor } from '../shared/replica.ts';
 import { UsageError } from '../../core/errors.ts';
 import { parseRestoreRequest, type RestoreRequest } from './input.ts';
 import { presignGetUrl } from './presign.ts';
+import { hex16 } from '../../core/ltx/decoder.ts';
 
 export type { RestoreRequest };
 
@@ -79,7 +80,7 @@ export function createRestoreHandler(options: RestoreHandlerOptions = {}): Resto
       const key = request.outputKey ?? `${prefix}${request.path ? `${request.path}/` : ''}${txid}.db`;
       const bytes = (await stat(outputPath)).size;
       await new Upload({ client: client.s3, params: { Bucket: bucket, Key: key, Body: createReadStream(outputPath), ContentType: 'application/vnd.sqlite3' } }).done();
-      const checksum = (result.checksum ?? 0n).toString(16).padStart(16, '0');
+      const checksum = hex16(result.checksum ?? 0n);
       const url = await presignGetUrl(client.s3, bucket, key, URL_EXPIRY_SECONDS);
       logger.info('restored', { db: client.location, txid, key, bytes, files: result.files.length, skipped: withHexTXIDs(result.skipped) });
       return { bucket, key, txid, timestamp: result.timestamp.toISOString(), bytes, checksum, url };
