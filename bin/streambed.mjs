@@ -11,4 +11,4 @@ if (major < 22 || (major === 22 && minor < 18)) {
 }
 // The long-running agent keeps a small young generation (see agent/runtime-flags.ts); one-shot commands do not.
 if (process.argv[2] === 'replicate') (await import('../agent/runtime-flags.ts')).applyAgentRuntimeFlags();
-await import('../agent/cli/main.ts');
+await import('../cli/main.ts');

@@ -170,9 +170,9 @@ const MAY_OPEN_FILES: Record<string, string> = {
   'agent/local-position.ts': 'local L0 files',
   'agent/local-l0-file.ts': 'local L0 files for upload',
   'agent/checksum-sidecar.ts': 'the page-checksum file in the meta directory',
-  'agent/cli/commands/ltxfile.ts': 'LTX files and databases named on the command line (no agent running)',
-  'agent/cli/commands/version.ts': 'package.json',
-  'agent/cli/remote-restore.ts': 'the restored output file downloaded from the restore Lambda (no agent running)',
+  'cli/commands/ltxfile.ts': 'LTX files and databases named on the command line (no agent running)',
+  'cli/commands/version.ts': 'package.json',
+  'cli/remote-restore.ts': 'the restored output file downloaded from the restore Lambda (no agent running)',
 };
 const OPENING_NAMES = new Set([...FS_OPENERS, ...PROMISE_OPENERS]);
 

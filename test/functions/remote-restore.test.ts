@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { createRestoreHandler, type RestoreHandler } from '../../functions/restore/handler.ts';
-import { RANGE_SIZE, downloadRanges } from '../../agent/cli/remote-restore.ts';
+import { RANGE_SIZE, downloadRanges } from '../../cli/remote-restore.ts';
 import { cleanEnv, runCli } from '../config/run-cli.ts';
 import type { LocalS3 } from '../harness/local-s3.ts';
 import { useTempDirs } from '../harness/tmp.ts';

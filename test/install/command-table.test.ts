@@ -1,12 +1,12 @@
-// The CLI's static command table lists every module of agent/cli/commands, and each registers the command it is named for.
+// The CLI's static command table lists every module of cli/commands, and each registers the command it is named for.
 import { readdirSync } from 'node:fs';
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { COMMANDS } from '../../agent/cli/main.ts';
+import { COMMANDS } from '../../cli/main.ts';
 
 describe('command table', () => {
-  it('has one entry per file of agent/cli/commands', () => {
-    const files = readdirSync(new URL('../../agent/cli/commands/', import.meta.url))
+  it('has one entry per file of cli/commands', () => {
+    const files = readdirSync(new URL('../../cli/commands/', import.meta.url))
       .filter((f) => f.endsWith('.ts'))
       .map((f) => f.slice(0, -3))
       .sort();

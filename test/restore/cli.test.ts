@@ -5,7 +5,7 @@ import { chmod, cp, mkdir, readdir, readFile, stat, symlink, utimes, writeFile }
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseTimestampFlag, parseTxidFlag } from '../../agent/cli/commands/restore.ts';
+import { parseTimestampFlag, parseTxidFlag } from '../../cli/commands/restore.ts';
 import { UsageError } from '../../core/errors.ts';
 import { checksumDatabaseFile } from '../../core/ltx/database.ts';
 import { fileReplicaLtxPath } from '../../core/layout/names.ts';

@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../agent/cli/main.ts';
+import { main } from '../../cli/main.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { V03Writer, WalSource } from './synthetic-replica.ts';
 

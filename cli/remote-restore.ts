@@ -4,14 +4,14 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import cliProgress from 'cli-progress';
 import { existsSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import { resolveTarget } from '../../core/config/resolve.ts';
-import { UsageError } from '../../core/errors.ts';
-import { checksumDatabaseFile } from '../../core/ltx/database.ts';
-import { formatTXID } from '../../core/layout/names.ts';
-import type { TXID } from '../../core/ltx/types.ts';
-import { mapLimit } from '../../core/util/map-limit.ts';
-import type { RestoreResponse } from '../../functions/restore/handler.ts';
-import { hex16 } from '../../core/ltx/decoder.ts';
+import { resolveTarget } from '../core/config/resolve.ts';
+import { UsageError } from '../core/errors.ts';
+import { checksumDatabaseFile } from '../core/ltx/database.ts';
+import { formatTXID } from '../core/layout/names.ts';
+import type { TXID } from '../core/ltx/types.ts';
+import { mapLimit } from '../core/util/map-limit.ts';
+import type { RestoreResponse } from '../functions/restore/handler.ts';
+import { hex16 } from '../core/ltx/decoder.ts';
 
 export interface RemoteRestoreOptions {
   functionName: string;

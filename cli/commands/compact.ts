@@ -1,14 +1,14 @@
 // `streambed compact`: runs maintenance (level compaction, snapshot by merge, retention) once or on its schedule.
 import type { Command } from 'commander';
-import { runMaintenance } from '../../../core/compact/maintenance.ts';
-import type { MaintenanceReport } from '../../../core/compact/report.ts';
-import { resolveMaintenanceTargets } from '../../../core/compact/targets.ts';
-import type { MaintenanceTarget } from '../../../core/compact/targets.ts';
-import { UsageError } from '../../../core/errors.ts';
-import { formatLtxFileName } from '../../../core/layout/names.ts';
-import { txidReplacer } from '../../../core/layout/txid-json.ts';
-import { openReplicaClient } from '../../../core/replica/open.ts';
-import { createLogger } from '../../logger.ts';
+import { runMaintenance } from '../../core/compact/maintenance.ts';
+import type { MaintenanceReport } from '../../core/compact/report.ts';
+import { resolveMaintenanceTargets } from '../../core/compact/targets.ts';
+import type { MaintenanceTarget } from '../../core/compact/targets.ts';
+import { UsageError } from '../../core/errors.ts';
+import { formatLtxFileName } from '../../core/layout/names.ts';
+import { txidReplacer } from '../../core/layout/txid-json.ts';
+import { openReplicaClient } from '../../core/replica/open.ts';
+import { createLogger } from '../../agent/logger.ts';
 
 interface CompactFlags {
   config?: string;

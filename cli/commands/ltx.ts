@@ -1,12 +1,12 @@
 // `streambed ltx`: lists the LTX files of a replica (one level, or all) as a table or JSON.
 import type { Command } from 'commander';
-import { resolveTarget } from '../../../core/config/resolve.ts';
-import { UsageError } from '../../../core/errors.ts';
-import { formatTXID } from '../../../core/layout/names.ts';
-import { MAX_LEVEL } from '../../../core/ltx/types.ts';
-import type { LtxFileInfo, ReplicaClient } from '../../../core/replica/client.ts';
-import { openReplicaClient } from '../../../core/replica/open.ts';
-import { v03Explanation } from '../../../core/v03/index.ts';
+import { resolveTarget } from '../../core/config/resolve.ts';
+import { UsageError } from '../../core/errors.ts';
+import { formatTXID } from '../../core/layout/names.ts';
+import { MAX_LEVEL } from '../../core/ltx/types.ts';
+import type { LtxFileInfo, ReplicaClient } from '../../core/replica/client.ts';
+import { openReplicaClient } from '../../core/replica/open.ts';
+import { v03Explanation } from '../../core/v03/index.ts';
 import { formatTable } from './databases.ts';
 
 export interface LtxFlags {

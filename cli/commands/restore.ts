@@ -2,20 +2,20 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
-import { resolveTarget } from '../../../core/config/resolve.ts';
-import { UsageError } from '../../../core/errors.ts';
-import { LayoutError, parseTXID } from '../../../core/layout/names.ts';
-import type { TXID } from '../../../core/ltx/types.ts';
-import { openReplicaClient } from '../../../core/replica/open.ts';
-import { NoBackupsError, RestoreInterruptedError } from '../../../core/restore/errors.ts';
-import type { IntegrityCheck } from '../../../core/restore/integrity.ts';
-import type { RestorePlan } from '../../../core/restore/plan.ts';
-import { formatTXID } from '../../../core/restore/refs.ts';
-import { restoreV03IfChosen } from '../../../core/v03/index.ts';
+import { resolveTarget } from '../../core/config/resolve.ts';
+import { UsageError } from '../../core/errors.ts';
+import { LayoutError, parseTXID } from '../../core/layout/names.ts';
+import type { TXID } from '../../core/ltx/types.ts';
+import { openReplicaClient } from '../../core/replica/open.ts';
+import { NoBackupsError, RestoreInterruptedError } from '../../core/restore/errors.ts';
+import type { IntegrityCheck } from '../../core/restore/integrity.ts';
+import type { RestorePlan } from '../../core/restore/plan.ts';
+import { formatTXID } from '../../core/restore/refs.ts';
+import { restoreV03IfChosen } from '../../core/v03/index.ts';
 import {
   DEFAULT_PARALLELISM, planReplicaRestore, restoreDatabase, restoreTempPath, type RestoreLogger, type RestoreResult,
-} from '../../../core/restore/restore.ts';
-import { createLogger } from '../../logger.ts';
+} from '../../core/restore/restore.ts';
+import { createLogger } from '../../agent/logger.ts';
 import { abortOnSignals } from '../interrupt.ts';
 
 interface RestoreFlags {

@@ -1,12 +1,12 @@
 // `streambed retention`: deletes what the retention policy allows (spec §3), or lists it with --dry-run.
 import type { Command } from 'commander';
-import type { RetentionOutcome } from '../../../core/compact/report.ts';
-import { resolveMaintenanceTargets } from '../../../core/compact/targets.ts';
-import { formatLtxFileName, formatTXID } from '../../../core/layout/names.ts';
-import { txidReplacer } from '../../../core/layout/txid-json.ts';
-import { openReplicaClient } from '../../../core/replica/open.ts';
-import { enforceRetention } from '../../../core/retention/enforce.ts';
-import { createLogger } from '../../logger.ts';
+import type { RetentionOutcome } from '../../core/compact/report.ts';
+import { resolveMaintenanceTargets } from '../../core/compact/targets.ts';
+import { formatLtxFileName, formatTXID } from '../../core/layout/names.ts';
+import { txidReplacer } from '../../core/layout/txid-json.ts';
+import { openReplicaClient } from '../../core/replica/open.ts';
+import { enforceRetention } from '../../core/retention/enforce.ts';
+import { createLogger } from '../../agent/logger.ts';
 
 interface RetentionFlags {
   config?: string;

@@ -1,6 +1,6 @@
 // Go-style flags as Litestream users type them (-o=/x.db, -txid X, -force=false) rewritten into commander's form.
 import type { Command, Option } from 'commander';
-import { UsageError } from '../../core/errors.ts';
+import { UsageError } from '../core/errors.ts';
 
 /** `-name`, `--name`, `-name=value`, `--name=value`; the value may be empty or start with a dash. */
 const FLAG = /^--?([A-Za-z][A-Za-z0-9-]*)(?:=([\s\S]*))?$/;

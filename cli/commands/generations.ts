@@ -1,9 +1,9 @@
 // `streambed generations`: Litestream v0.3's command. Lists a v0.3 backup's generations; LTX replicas have none.
 import type { Command } from 'commander';
-import { resolveTarget } from '../../../core/config/resolve.ts';
-import { UsageError } from '../../../core/errors.ts';
-import { openReplicaClient } from '../../../core/replica/open.ts';
-import { listV03, type V03Listing } from '../../../core/v03/index.ts';
+import { resolveTarget } from '../../core/config/resolve.ts';
+import { UsageError } from '../../core/errors.ts';
+import { openReplicaClient } from '../../core/replica/open.ts';
+import { listV03, type V03Listing } from '../../core/v03/index.ts';
 import { formatTable } from './databases.ts';
 
 export interface V03ListFlags {

@@ -2,11 +2,11 @@
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { writeFileAtomic } from '../../../core/fs/atomic.ts';
-import { applyLtxFiles, checksumDatabaseFile, encodeDatabaseSnapshot } from '../../../core/ltx/database.ts';
-import { hex16, LtxDecoder } from '../../../core/ltx/decoder.ts';
-import { readLtxIndex } from '../../../core/ltx/page-index.ts';
-import type { LtxHeader, LtxTrailer } from '../../../core/ltx/types.ts';
+import { writeFileAtomic } from '../../core/fs/atomic.ts';
+import { applyLtxFiles, checksumDatabaseFile, encodeDatabaseSnapshot } from '../../core/ltx/database.ts';
+import { hex16, LtxDecoder } from '../../core/ltx/decoder.ts';
+import { readLtxIndex } from '../../core/ltx/page-index.ts';
+import type { LtxHeader, LtxTrailer } from '../../core/ltx/types.ts';
 
 function rfc3339Millis(ms: number): string {
   return new Date(ms).toISOString();

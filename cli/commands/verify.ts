@@ -1,11 +1,11 @@
 // `streambed verify`: checks every file of a replica (checksums, names, contiguity) and, with --full, a real restore.
 import type { Command } from 'commander';
-import { resolveTarget } from '../../../core/config/resolve.ts';
-import { openReplicaClient } from '../../../core/replica/open.ts';
-import { formatTXID } from '../../../core/layout/names.ts';
-import { v03Explanation } from '../../../core/v03/index.ts';
-import { verifyReplica, verifyReportJson } from '../../../core/verify/index.ts';
-import type { VerifyProblem, VerifyReport } from '../../../core/verify/index.ts';
+import { resolveTarget } from '../../core/config/resolve.ts';
+import { openReplicaClient } from '../../core/replica/open.ts';
+import { formatTXID } from '../../core/layout/names.ts';
+import { v03Explanation } from '../../core/v03/index.ts';
+import { verifyReplica, verifyReportJson } from '../../core/verify/index.ts';
+import type { VerifyProblem, VerifyReport } from '../../core/verify/index.ts';
 
 interface VerifyFlags {
   config?: string;

@@ -1,7 +1,7 @@
 // `streambed version`: prints the package version.
 import type { Command } from 'commander';
 // Imported rather than read from disk, so the bundle in dist/ carries it and needs no path back to package.json.
-import pkg from '../../../package.json' with { type: 'json' };
+import pkg from '../../package.json' with { type: 'json' };
 
 export function packageVersion(): string {
   return pkg.version;

@@ -1,8 +1,8 @@
 // `streambed demo`: the end-to-end tour (write, replicate, compact, restore, verify); needs no AWS account.
 import type { Command } from 'commander';
-import { UsageError } from '../../../core/errors.ts';
-import { runDemo } from '../../demo.ts';
-import { createLogger } from '../../logger.ts';
+import { UsageError } from '../../core/errors.ts';
+import { runDemo } from '../../agent/demo.ts';
+import { createLogger } from '../../agent/logger.ts';
 
 interface DemoFlags {
   s3?: boolean;

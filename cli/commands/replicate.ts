@@ -1,13 +1,13 @@
 // `streambed replicate`: continuously replicates every configured database (or one given as DB_PATH REPLICA_URL).
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfigFile } from '../../../core/config/load.ts';
-import { configFromUrl, resolveConfigPath } from '../../../core/config/resolve.ts';
-import type { StreambedConfig } from '../../../core/config/types.ts';
-import { UsageError } from '../../../core/errors.ts';
-import { Agent } from '../../agent.ts';
-import { runExec } from '../../exec.ts';
-import { createLogger, type Logger } from '../../logger.ts';
+import { loadConfigFile } from '../../core/config/load.ts';
+import { configFromUrl, resolveConfigPath } from '../../core/config/resolve.ts';
+import type { StreambedConfig } from '../../core/config/types.ts';
+import { UsageError } from '../../core/errors.ts';
+import { Agent } from '../../agent/agent.ts';
+import { runExec } from '../../agent/exec.ts';
+import { createLogger, type Logger } from '../../agent/logger.ts';
 
 export interface ConfigFlags {
   config?: string;

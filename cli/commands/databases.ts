@@ -1,6 +1,6 @@
 // `streambed databases`: lists the configured databases and where each one replicates to.
 import type { Command } from 'commander';
-import type { ReplicaOptions } from '../../../core/replica/options.ts';
+import type { ReplicaOptions } from '../../core/replica/options.ts';
 import { loadCommandConfig, type ConfigFlags } from './replicate.ts';
 
 /** A replica location without secrets, e.g. `s3://bucket/path` or `file:///backups/db`. */

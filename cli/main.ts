@@ -1,6 +1,6 @@
 // streambed command line: a static table of subcommands, loaded lazily, and errors mapped to exit codes (0 ok, 1 run-time, 2 usage).
 import { Command, CommanderError } from 'commander';
-import { exitCodeOf } from '../../core/errors.ts';
+import { exitCodeOf } from '../core/errors.ts';
 import { normalizeGoFlags } from './go-flags.ts';
 
 export interface CommandModule {

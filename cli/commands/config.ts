@@ -1,9 +1,9 @@
 // `streambed config`: prints the effective configuration (defaults applied, secrets redacted) as JSON.
 import type { Command } from 'commander';
-import { UsageError } from '../../../core/errors.ts';
-import { effectiveConfigJson } from '../../../core/config/effective.ts';
-import { loadConfigFile } from '../../../core/config/load.ts';
-import { DEFAULT_CONFIG_PATHS, resolveConfigPath } from '../../../core/config/resolve.ts';
+import { UsageError } from '../../core/errors.ts';
+import { effectiveConfigJson } from '../../core/config/effective.ts';
+import { loadConfigFile } from '../../core/config/load.ts';
+import { DEFAULT_CONFIG_PATHS, resolveConfigPath } from '../../core/config/resolve.ts';
 
 interface ConfigFlags {
   config?: string;
