@@ -145,9 +145,13 @@ describe.skipIf(!HAVE_SQLITE3_CLI)('raw access to the database file', () => {
     const agent = new Agent(agentConfig([{ path, replica }]), { maintenanceInWorker: false, maintenanceInterval: 200 });
     await agent.start();
     try {
-      for (let i = 0; i < 10; i++) await insertRows(path, i);
+      // Each insert waits for its own upload, so the agent runs several syncs however fast the writer is.
       const client = openReplicaClient(replica);
-      await waitFor(async () => (await l0Txids(client)).length >= 3, 15_000, 'uploads');
+      for (let i = 0; i < 3; i++) {
+        const before = (await l0Txids(client)).length;
+        await insertRows(path, i);
+        await waitFor(async () => (await l0Txids(client)).length > before, 15_000, 'uploads');
+      }
       await agent.runMaintenanceOnce();
     } finally {
       expect(await agent.stop()).toBe(true);
