@@ -9,7 +9,7 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { buildSnapshot, compactLevel, selectLevelInputs, selectSnapshotInputs } from '../core/compact/index.ts';
 import type { MaintenanceSettings } from '../core/compact/index.ts';
-import { listLevel, listReplica } from '../core/compact/listing.ts';
+import { listLevel, listReplica } from '../core/listing/listing.ts';
 import { mapLimit } from '../core/util/map-limit.ts';
 import { compactLtx } from '../core/ltx/compactor.ts';
 import { encodeLtx, encodeLtxToBuffer } from '../core/ltx/encoder.ts';

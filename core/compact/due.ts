@@ -1,7 +1,7 @@
 // Whether a maintenance pass can do anything, decided from an in-memory listing and the clock, without a request.
 import type { LtxFileInfo } from '../replica/client.ts';
 import { MAX_LEVEL, SNAPSHOT_LEVEL } from '../ltx/types.ts';
-import { newestFile } from './listing.ts';
+import { newestFile } from '../listing/listing.ts';
 import { windowStart } from './schedule.ts';
 import type { MaintenanceSettings } from './settings.ts';
 

@@ -2,7 +2,7 @@
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { formatTXID } from '../layout/names.ts';
 import { SNAPSHOT_LEVEL } from '../ltx/types.ts';
-import { listLevel, newestFile } from './listing.ts';
+import { listLevel, newestFile } from '../listing/listing.ts';
 import type { StepOutcome } from './report.ts';
 import type { MaintenanceSettings } from './settings.ts';
 

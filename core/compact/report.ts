@@ -1,6 +1,8 @@
 // What one maintenance step did, in a shape that serialises to JSON for the CLI and the Lambdas.
 import type { LtxFileInfo, LtxFileRef } from '../replica/client.ts';
-import type { TXID } from '../ltx/types.ts';
+import type { RetentionOutcome } from '../retention/enforce.ts';
+
+export type { RetentionOutcome };
 
 export type StepStatus =
   /** A file was written. */
@@ -24,16 +26,6 @@ export interface StepOutcome {
   durationMs?: number;
   /** Why nothing was written, or what failed. */
   reason?: string;
-}
-
-export interface RetentionOutcome {
-  enabled: boolean;
-  dryRun: boolean;
-  /** Files deleted (or that would be, with dryRun). */
-  deleted: LtxFileRef[];
-  /** TXID from which every restore point of the window is kept (the oldest kept snapshot's MaxTXID, or 0). */
-  windowStartTXID: TXID;
-  notes: string[];
 }
 
 export interface MaintenanceReport {

@@ -2,9 +2,9 @@
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { formatTXID } from '../layout/names.ts';
 import { SNAPSHOT_LEVEL } from '../ltx/types.ts';
-import { chainEnd, selectChain } from './chain.ts';
-import { lastWrittenAt, listReplica, newestFile, nonSnapshotFiles } from './listing.ts';
-import type { ReplicaListing } from './listing.ts';
+import { chainEnd, selectChain } from '../listing/chain.ts';
+import { lastWrittenAt, listReplica, newestFile, nonSnapshotFiles } from '../listing/listing.ts';
+import type { ReplicaListing } from '../listing/listing.ts';
 import { mergeFilesToReplica } from './merge.ts';
 import type { StepOutcome } from './report.ts';
 import { isDue, windowStart } from './schedule.ts';

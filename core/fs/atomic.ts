@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { WriteBody } from '../replica/client.ts';
+
+/** Bytes, or a stream of them (a Readable is one); the replica client's WriteBody fits. */
+export type FileBody = Uint8Array | AsyncIterable<Uint8Array | string>;
 
 /** The temporary name used while writing `path`: `<path>.tmp-<random>` in the same directory. */
 export function tempPathFor(path: string): string {
@@ -24,7 +26,7 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-async function writeBody(handle: FileHandle, body: WriteBody): Promise<number> {
+async function writeBody(handle: FileHandle, body: FileBody): Promise<number> {
   if (body instanceof Uint8Array) {
     let written = 0;
     while (written < body.byteLength) {
@@ -34,7 +36,7 @@ async function writeBody(handle: FileHandle, body: WriteBody): Promise<number> {
     return written;
   }
   let position = 0;
-  for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
+  for await (const chunk of body) {
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     let off = 0;
     while (off < bytes.byteLength) {
@@ -57,7 +59,7 @@ export interface AtomicWriteOptions {
  * Writes `body` to `path` so readers see the old file or the whole new one, never a part. Returns the byte
  * count. The temporary file is removed if anything fails.
  */
-export async function writeFileAtomic(path: string, body: WriteBody, options: AtomicWriteOptions = {}): Promise<number> {
+export async function writeFileAtomic(path: string, body: FileBody, options: AtomicWriteOptions = {}): Promise<number> {
   const tmp = tempPathFor(path);
   let handle: FileHandle | undefined;
   try {

@@ -1,6 +1,6 @@
 // LTX file names, level directories and keys in the Litestream v0.5 layouts (S3, file replica, local staging).
 import { dirname, basename, join } from 'node:path';
-import type { LtxFileRef } from '../replica/client.ts';
+import type { LtxFileRef } from './file-ref.ts';
 import { MAX_LEVEL } from '../ltx/types.ts';
 import type { TXID } from '../ltx/types.ts';
 import { LayoutError } from './errors.ts';

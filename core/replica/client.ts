@@ -1,13 +1,9 @@
 // The storage interface every caller (agent, Lambdas, CLI) uses to reach a replica, whatever its backend.
 import type { Readable } from 'node:stream';
 import type { TXID } from '../ltx/types.ts';
+import type { LtxFileRef } from '../layout/file-ref.ts';
 
-/** Identifies one LTX file in a replica. */
-export interface LtxFileRef {
-  level: number;
-  minTXID: TXID;
-  maxTXID: TXID;
-}
+export type { LtxFileRef };
 
 export interface LtxFileInfo extends LtxFileRef {
   /** Size in bytes. */

@@ -14,13 +14,29 @@
 // - Files a concurrent run adds while this one plans only add restore points; this plan never deletes them because
 //   it did not see them.
 import type { LtxFileInfo, LtxFileRef, ReplicaClient } from '../replica/client.ts';
-import { listReplica } from '../compact/listing.ts';
+import { listReplica } from '../listing/listing.ts';
 import { formatTXID } from '../layout/names.ts';
-import type { MaintenanceSettings } from '../compact/settings.ts';
-import type { RetentionOutcome } from '../compact/report.ts';
-import { planRetention } from './plan.ts';
+import type { TXID } from '../ltx/types.ts';
+import { planRetention, type RetentionSettings } from './plan.ts';
 
 const DELETE_BATCH = 1000;
+
+/** What a retention run reads from the maintenance settings (MaintenanceSettings satisfies it). */
+export interface RetentionRunSettings extends RetentionSettings {
+  /** false: never delete remote files (the bucket uses lifecycle rules instead). */
+  retentionEnabled: boolean;
+  logger?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+}
+
+export interface RetentionOutcome {
+  enabled: boolean;
+  dryRun: boolean;
+  /** Files deleted (or that would be, with dryRun). */
+  deleted: LtxFileRef[];
+  /** TXID from which every restore point of the window is kept (the oldest kept snapshot's MaxTXID, or 0). */
+  windowStartTXID: TXID;
+  notes: string[];
+}
 
 export interface EnforceOptions {
   /** Report what would be deleted without deleting it. */
@@ -33,7 +49,7 @@ function refOf(f: LtxFileInfo): LtxFileRef {
 
 export async function enforceRetention(
   client: ReplicaClient,
-  settings: MaintenanceSettings,
+  settings: RetentionRunSettings,
   now: Date = new Date(),
   options: EnforceOptions = {},
 ): Promise<RetentionOutcome> {

@@ -1,8 +1,8 @@
 // Decides which files retention deletes (spec §3), then proves with the invariant that nothing in the window is lost.
 import type { LtxFileInfo } from '../replica/client.ts';
 import { MAX_LEVEL, SNAPSHOT_LEVEL } from '../ltx/types.ts';
-import { chainEnd, selectChain } from '../compact/chain.ts';
-import { newestFile } from '../compact/listing.ts';
+import { chainEnd, selectChain } from '../listing/chain.ts';
+import { newestFile } from '../listing/listing.ts';
 import { invariantViolations, retentionWindow } from './invariant.ts';
 import { restorePoints } from './points.ts';
 import type { RetentionPolicy, RetentionWindow } from './invariant.ts';

@@ -2,7 +2,7 @@
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { formatTXID } from '../layout/names.ts';
 import { SNAPSHOT_LEVEL } from '../ltx/types.ts';
-import type { ReplicaListing } from '../compact/listing.ts';
+import type { ReplicaListing } from '../listing/listing.ts';
 import { restorableMax } from '../retention/points.ts';
 import { refKey } from '../restore/refs.ts';
 import type { TXID } from '../ltx/types.ts';

@@ -1,6 +1,6 @@
 // verifyReplica: every file's bytes, every level's contiguity, restorability, and optionally a full restore.
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
-import { listReplica } from '../compact/listing.ts';
+import { listReplica } from '../listing/listing.ts';
 import { mapLimit } from '../util/map-limit.ts';
 import { refKey } from '../restore/refs.ts';
 import { verifyFile } from './files.ts';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from '../../agent/agent.ts';
-import { listLevel } from '../../core/compact/listing.ts';
+import { listLevel } from '../../core/listing/listing.ts';
 import { openReplicaClient } from '../../core/replica/open.ts';
 import { diffCounts, startMeteringProxy, totalRequests, type MeterCounts, type MeteringProxy } from '../harness/counting-proxy.ts';
 import { startLocalS3, type LocalS3 } from '../harness/local-s3.ts';

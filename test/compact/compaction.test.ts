@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildSnapshot, compactLevel, runMaintenance } from '../../core/compact/index.ts';
 import type { MaintenanceSettings } from '../../core/compact/index.ts';
 import { mergeFilesToReplica } from '../../core/compact/merge.ts';
-import { listLevel } from '../../core/compact/listing.ts';
+import { listLevel } from '../../core/listing/listing.ts';
 import { decodeLtxBuffer } from '../../core/ltx/decoder.ts';
 import { FileReplicaClient } from '../../core/replica/file.ts';
 import { restoreDatabase } from '../../core/restore/index.ts';

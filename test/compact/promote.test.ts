@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { maintenanceDue, retentionDue, runMaintenance, selectLevelInputs, selectPromotion } from '../../core/compact/index.ts';
 import type { MaintenanceSettings } from '../../core/compact/index.ts';
-import { listLevel } from '../../core/compact/listing.ts';
+import { listLevel } from '../../core/listing/listing.ts';
 import type { LtxFileInfo } from '../../core/replica/client.ts';
 import { FileReplicaClient } from '../../core/replica/file.ts';
 import { IndexedReplicaClient, ReplicaIndex } from '../../core/replica/indexed.ts';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactLevel, runMaintenance } from '../../core/compact/index.ts';
 import type { MaintenanceSettings } from '../../core/compact/index.ts';
-import { listLevel } from '../../core/compact/listing.ts';
+import { listLevel } from '../../core/listing/listing.ts';
 import { mergeFilesToReplica } from '../../core/compact/merge.ts';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { restoreDatabase } from '../../core/restore/index.ts';

@@ -1,6 +1,6 @@
 // Unit tests of the pure parts of compaction: chain selection, window alignment and level input choice.
 import { describe, expect, it } from 'vitest';
-import { selectChain } from '../../core/compact/chain.ts';
+import { selectChain } from '../../core/listing/chain.ts';
 import { selectLevelInputs } from '../../core/compact/level.ts';
 import { isDue, windowStart } from '../../core/compact/schedule.ts';
 import type { LtxFileInfo } from '../../core/replica/client.ts';

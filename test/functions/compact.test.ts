@@ -3,7 +3,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { listLevel } from '../../core/compact/listing.ts';
+import { listLevel } from '../../core/listing/listing.ts';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { restoreDatabase } from '../../core/restore/index.ts';
 import { createCompactHandler } from '../../functions/compact/handler.ts';

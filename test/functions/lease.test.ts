@@ -1,7 +1,7 @@
 // Maintenance leases: one pass per database at a time with S3's conditional writes, duplicate work at worst without.
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { listLevel } from '../../core/compact/listing.ts';
+import { listLevel } from '../../core/listing/listing.ts';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { createCompactHandler } from '../../functions/compact/handler.ts';
 import { acquireLease } from '../../functions/shared/lease.ts';

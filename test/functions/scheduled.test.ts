@@ -1,7 +1,7 @@
 // Scheduled handlers (sweep, retention, verify) on EventBridge event shapes against fauxqs, with discovery of paths.
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { listLevel } from '../../core/compact/listing.ts';
+import { listLevel } from '../../core/listing/listing.ts';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { verifyReplica } from '../../core/verify/index.ts';
 import { createMaintainHandler } from '../../functions/maintain/handler.ts';

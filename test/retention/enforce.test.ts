@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runMaintenance } from '../../core/compact/index.ts';
 import type { MaintenanceSettings } from '../../core/compact/index.ts';
-import { listReplica } from '../../core/compact/listing.ts';
+import { listReplica } from '../../core/listing/listing.ts';
 import { FileReplicaClient } from '../../core/replica/file.ts';
 import { restoreDatabase } from '../../core/restore/index.ts';
 import { enforceRetention } from '../../core/retention/index.ts';

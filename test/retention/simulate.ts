@@ -1,7 +1,7 @@
 // Test helper: simulates a replica's file listing over time (agent L0 uploads, maintenance passes), without bytes.
 import { selectLevelInputs } from '../../core/compact/level.ts';
 import { selectSnapshotInputs } from '../../core/compact/snapshot.ts';
-import type { ReplicaListing } from '../../core/compact/listing.ts';
+import type { ReplicaListing } from '../../core/listing/listing.ts';
 import { SNAPSHOT_LEVEL } from '../../core/ltx/types.ts';
 import type { LtxFileInfo } from '../../core/replica/client.ts';
 import { planRetention } from '../../core/retention/plan.ts';

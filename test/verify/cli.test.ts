@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { listReplica } from '../../core/compact/listing.ts';
+import { listReplica } from '../../core/listing/listing.ts';
 import { FileReplicaClient } from '../../core/replica/file.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { makeHistory } from '../compact/history.ts';

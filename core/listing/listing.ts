@@ -1,4 +1,4 @@
-// Reads a replica's file listing into memory, level by level (a listing is small next to the files it names).
+// A replica's file listing read into memory, level by level (a listing is small next to the files it names).
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { MAX_LEVEL, SNAPSHOT_LEVEL } from '../ltx/types.ts';
 
