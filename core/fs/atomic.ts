@@ -56,25 +56,37 @@ export interface AtomicWriteOptions {
 }
 
 /**
- * Writes `body` to `path` so readers see the old file or the whole new one, never a part. Returns the byte
- * count. The temporary file is removed if anything fails.
+ * Replaces `path` by what `write` puts into a temporary file beside it: readers see the old file or the whole new
+ * one, never a part. `write` must leave the file complete and fsynced; the rename is then made durable. The
+ * temporary file is removed if anything fails.
  */
-export async function writeFileAtomic(path: string, body: FileBody, options: AtomicWriteOptions = {}): Promise<number> {
+export async function replaceFileAtomic<T>(path: string, write: (tmp: string) => Promise<T>): Promise<T> {
   const tmp = tempPathFor(path);
-  let handle: FileHandle | undefined;
   try {
-    handle = await open(tmp, 'wx', options.mode ?? 0o644);
-    const size = await writeBody(handle, body);
-    if (options.mtime) await handle.utimes(options.mtime, options.mtime);
-    await handle.sync();
-    await handle.close();
-    handle = undefined;
+    const result = await write(tmp);
     await rename(tmp, path);
     await fsyncDir(dirname(path));
-    return size;
+    return result;
   } catch (err) {
-    await handle?.close().catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
+}
+
+/** Writes `body` to `path` atomically (see replaceFileAtomic). Returns the byte count. */
+export async function writeFileAtomic(path: string, body: FileBody, options: AtomicWriteOptions = {}): Promise<number> {
+  return replaceFileAtomic(path, async (tmp) => {
+    const handle = await open(tmp, 'wx', options.mode ?? 0o644);
+    let size: number;
+    try {
+      size = await writeBody(handle, body);
+      if (options.mtime) await handle.utimes(options.mtime, options.mtime);
+      await handle.sync();
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      throw err;
+    }
+    await handle.close();
+    return size;
+  });
 }

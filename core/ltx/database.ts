@@ -1,16 +1,10 @@
-// SQLite database-file helpers: read pages, rolling checksum (spec §1.5), write a snapshot to a file, apply LTX files.
+// SQLite database-file helpers: read pages, rolling checksum (spec §1.5), encode a file as a snapshot LTX stream.
 import { createReadStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { fsyncDir } from '../fs/atomic.ts';
-import { formatTXID } from '../layout/names.ts';
-import { mergeLtx } from './compactor.ts';
+import { open } from 'node:fs/promises';
 import { encodeLtx } from './encoder.ts';
 import { newHeader } from './header.ts';
 import { Crc64 } from './crc64.ts';
-import { LtxFormatError } from './errors.ts';
-import { PageOrder } from './page-order.ts';
-import { CHECKSUM_FLAG, isSnapshot, type LtxHeader, type LtxPage, lockPgno } from './types.ts';
+import { CHECKSUM_FLAG, type LtxHeader, type LtxPage, lockPgno } from './types.ts';
 
 const READ_CHUNK = 1 << 20;
 
@@ -97,66 +91,4 @@ export async function databaseChecksum(pages: AsyncIterable<LtxPage> | Iterable<
 
 export async function checksumDatabaseFile(dbPath: string): Promise<bigint> {
   return databaseChecksum(readDatabasePages(dbPath));
-}
-
-/**
- * Writes a snapshot's pages into outPath at their positions (lock page left as zeros), sizes the file to
- * commit*pageSize and fsyncs it. The caller handles tmp+rename.
- */
-export async function writeDatabaseFromLtx(header: LtxHeader, pages: AsyncIterable<LtxPage>, outPath: string): Promise<void> {
-  if (!isSnapshot(header)) throw new Error(`${outPath}: can only write a database from a snapshot (min TXID 0000000000000001), got min TXID ${formatTXID(header.minTXID)}`);
-  const fh = await open(outPath, 'w');
-  try {
-    const pageSize = header.pageSize;
-    const batch = new Uint8Array(Math.max(READ_CHUNK, pageSize));
-    let batchStart = -1;
-    let batchLen = 0;
-    const flush = async (): Promise<void> => {
-      if (batchLen > 0) await fh.write(batch, 0, batchLen, batchStart);
-      batchLen = 0;
-    };
-    const order = new PageOrder(header);
-    for await (const page of pages) {
-      const problem = order.problem(page.pgno);
-      if (problem) throw new Error(`${outPath}: ${problem}`);
-      order.accept(page.pgno);
-      const pos = (page.pgno - 1) * pageSize;
-      if (batchStart + batchLen !== pos || batchLen + pageSize > batch.length) {
-        await flush();
-        batchStart = pos;
-      }
-      batch.set(page.data, batchLen);
-      batchLen += pageSize;
-    }
-    await flush();
-    const endProblem = order.endProblem();
-    if (endProblem) throw new Error(`${outPath}: ${endProblem}`);
-    await fh.truncate(header.commit * pageSize);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
-
-/**
- * Rebuilds a database from a snapshot LTX file followed by later LTX files (in TXID order), atomically:
- * writes <out>.tmp, fsyncs, renames over outDbPath and fsyncs the directory. Every input checksum is verified.
- */
-export async function applyLtxFiles(outDbPath: string, ltxPaths: string[]): Promise<LtxHeader> {
-  if (ltxPaths.length === 0) throw new Error('apply needs at least one LTX file (a snapshot first)');
-  const inputs = ltxPaths.map((p) => ({ name: p, source: createReadStream(p, { highWaterMark: READ_CHUNK }) as AsyncIterable<Uint8Array> }));
-  const { header, pages } = await mergeLtx(inputs);
-  if (!isSnapshot(header)) {
-    throw new LtxFormatError(ltxPaths[0], 16, `first file must be a snapshot (min TXID 0000000000000001), found min TXID ${formatTXID(header.minTXID)}`);
-  }
-  const tmp = `${outDbPath}.tmp`;
-  try {
-    await writeDatabaseFromLtx(header, pages, tmp);
-    await rename(tmp, outDbPath);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await fsyncDir(dirname(outDbPath));
-  return header;
 }

@@ -1,19 +1,14 @@
-// Database helpers with real SQLite files: page reading, rolling checksum, snapshot encode, apply (atomic, gap refusal).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Database helpers with real SQLite files: page reading, rolling checksum, snapshot encode, and building a database
+// from local LTX files with restore's writer (atomic, gap refusal).
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeFileAtomic } from '../../core/fs/atomic.ts';
 import { crc64 } from '../../core/ltx/crc64.ts';
-import {
-  applyLtxFiles,
-  checksumDatabaseFile,
-  databaseChecksum,
-  encodeDatabaseSnapshot,
-  readDatabasePages,
-  writeDatabaseFromLtx,
-} from '../../core/ltx/database.ts';
+import { checksumDatabaseFile, databaseChecksum, encodeDatabaseSnapshot, readDatabasePages } from '../../core/ltx/database.ts';
+import { applyLtxFiles } from '../../core/restore/local-files.ts';
 import { decodeLtxBuffer } from '../../core/ltx/decoder.ts';
 import { encodeLtxToBuffer } from '../../core/ltx/encoder.ts';
 import { newHeader } from '../../core/ltx/header.ts';
@@ -105,10 +100,7 @@ describe('database helpers', () => {
     expect(decoded.header).toEqual(header);
     expect(decoded.header).toMatchObject({ minTXID: 1, maxTXID: 1, flags: 2, timestamp: 123 });
     const out = join(dir, 'out.db');
-    async function* pages(): AsyncGenerator<LtxPage> {
-      yield* decoded.pages;
-    }
-    await writeDatabaseFromLtx(decoded.header, pages(), out);
+    await applyLtxFiles(out, [ltxPath]);
     expect(readFileSync(out)).toEqual(readFileSync(path));
   });
 
@@ -142,7 +134,7 @@ describe('database helpers', () => {
     );
     await expect(applyLtxFiles(out, [l0])).rejects.toThrow(/first file must be a snapshot/);
     expect(readFileSync(out)).toEqual(kept);
-    expect(existsSync(`${out}.tmp`)).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.includes('.tmp'))).toEqual([]);
   });
 
   it('leaves no partial output when an input is corrupt', async () => {
@@ -156,6 +148,6 @@ describe('database helpers', () => {
     const out = join(dir, 'x-out.db');
     await expect(applyLtxFiles(out, [snap])).rejects.toThrow(/x\.ltx: offset \d+: file checksum mismatch/);
     expect(existsSync(out)).toBe(false);
-    expect(existsSync(`${out}.tmp`)).toBe(false);
+    expect(readdirSync(dir).filter((n) => n.includes('.tmp'))).toEqual([]);
   });
 });

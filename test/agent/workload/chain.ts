@@ -2,7 +2,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { applyLtxFiles, checksumDatabaseFile } from '../../../core/ltx/database.ts';
+import { checksumDatabaseFile } from '../../../core/ltx/database.ts';
+import { applyLtxFiles } from '../../../core/restore/local-files.ts';
 import { listLocalL0 } from '../../../agent/local-position.ts';
 import type { ReplicationSource } from '../../../agent/database-api.ts';
 

@@ -1,7 +1,7 @@
 // Test helpers: restore the local L0 chain into a database file and read rows from it.
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { applyLtxFiles } from '../../../core/ltx/database.ts';
+import { applyLtxFiles } from '../../../core/restore/local-files.ts';
 import { listLocalL0 } from '../../../agent/local-position.ts';
 
 /** Applies every local L0 file (TXID 1 first) into `<dir>/<name>`; returns its path. */
