@@ -18,6 +18,7 @@ import { silentLogger, type Logger } from './logger.ts';
 import { settlesBy } from './deadline.ts';
 import { FailureLog } from './failure-log.ts';
 import { readinessOf, type Readiness } from './health.ts';
+import { startHeartbeat, type Heartbeat } from './heartbeat.ts';
 import type { LatenessReport } from './lateness.ts';
 import type { AgentMetrics, MetricsServer } from './metrics.ts';
 import { Replicator, type ReplicatorSettings, type UploadEvent } from './replicator.ts';
@@ -111,6 +112,8 @@ export class Agent {
   private readonly options: AgentOptions;
   private readonly dbs: RunningDb[];
   private metricsServer: MetricsServer | undefined;
+  /** Pings heartbeat-url while every database is ready (started by start() when configured). */
+  heartbeat: Heartbeat | undefined;
   private readonly maintenanceWorker: MaintenanceWorker | undefined;
   private started = false;
   private stopping = false;
@@ -178,6 +181,7 @@ export class Agent {
       await d.replicator.start();
       if (this.config.compaction === 'local') this.startMaintenance(d);
     }
+    this.heartbeat = startHeartbeat(this.config, () => this.readiness().ready, this.logger);
     // The synchronous part of opening the databases runs first, so that "replicating" is printed right before
     // start() returns: callers watching for it (and then signalling) find the caller's handlers installed.
     await new Promise((resolve) => setImmediate(resolve));
@@ -234,6 +238,8 @@ export class Agent {
       ),
     );
     await maintenance;
+    await this.heartbeat?.stop();
+    this.heartbeat = undefined;
     await this.metricsServer?.close();
     this.metricsServer = undefined;
     await this.maintenanceWorker?.close();
