@@ -16,8 +16,9 @@ import {
 import type { WalHeader } from '../../agent/wal-reader.ts';
 import { collectWalSegment } from '../../agent/wal-segment.ts';
 import { useTempDirs } from '../harness/tmp.ts';
+import { sharedPath } from '../harness/shared.ts';
 
-const FIXTURES = '/work/shared/fixtures/litestream/testdata/wal-reader';
+const FIXTURES = sharedPath('fixtures/litestream/testdata/wal-reader');
 const tempDir = useTempDirs();
 
 function fixture(name: string): Uint8Array {

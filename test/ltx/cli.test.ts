@@ -10,10 +10,12 @@ import { encodeLtxToBuffer } from '../../core/ltx/encoder.ts';
 import { newHeader } from '../../core/ltx/header.ts';
 import { CHECKSUM_FLAG } from '../../core/ltx/types.ts';
 import { makePage } from './helpers.ts';
+import { sharedPath } from '../harness/shared.ts';
 
 const BIN = new URL('../../bin/streambed.mjs', import.meta.url).pathname;
-const LEGACY_V2 =
-  '/work/shared/fixtures/litestream/testdata/store/open-and-write-snapshot/dbs/sqlite.db/ltx/000000000000000d-000000000000000d.ltx';
+const LEGACY_V2 = sharedPath(
+  'fixtures/litestream/testdata/store/open-and-write-snapshot/dbs/sqlite.db/ltx/000000000000000d-000000000000000d.ltx',
+);
 
 function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -10,9 +10,11 @@ import { newHeader } from '../../core/ltx/header.ts';
 import { PageOrder } from '../../core/ltx/page-order.ts';
 import { CHECKSUM_FLAG, type LtxPage, lockPgno } from '../../core/ltx/types.ts';
 import { buildLegacyFrameLtx, chunked, concat, makePage } from './helpers.ts';
+import { sharedPath } from '../harness/shared.ts';
 
-const LEGACY_V2 =
-  '/work/shared/fixtures/litestream/testdata/store/open-and-write-snapshot/dbs/sqlite.db/ltx/000000000000000d-000000000000000d.ltx';
+const LEGACY_V2 = sharedPath(
+  'fixtures/litestream/testdata/store/open-and-write-snapshot/dbs/sqlite.db/ltx/000000000000000d-000000000000000d.ltx',
+);
 
 const kinds = ['text', 'pattern', 'random', 'zero'] as const;
 
