@@ -27,8 +27,8 @@ export interface HeartbeatOptions {
   now?: () => number;
 }
 
-export const HEARTBEAT_CHECK_EVERY_MS = 15_000;
-export const HEARTBEAT_TIMEOUT_MS = 30_000;
+const HEARTBEAT_CHECK_EVERY_MS = 15_000;
+const HEARTBEAT_TIMEOUT_MS = 30_000;
 
 export class Heartbeat {
   readonly url: string;

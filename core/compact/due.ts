@@ -45,7 +45,7 @@ export function maintenanceDue(files: readonly LtxFileInfo[], settings: DueSetti
  * How often retention may delete: the L2 window (L1's with one level). Deleting L0 files as each one ages would
  * cost a DeleteObjects request every pass; batching them per window keeps deletions a small share of requests.
  */
-export function retentionGrain(settings: Pick<MaintenanceSettings, 'levels'>): number {
+function retentionGrain(settings: Pick<MaintenanceSettings, 'levels'>): number {
   return settings.levels[1] ?? settings.levels[0] ?? 5 * 60_000;
 }
 

@@ -15,7 +15,7 @@ import { mapLimit } from '../util/map-limit.ts';
 import type { MergeSource } from './spool.ts';
 
 /** Inputs merged at once; more are merged in batches through temporary files (file handles and buffers stay bounded). */
-export const DEFAULT_FAN_IN = 64;
+const DEFAULT_FAN_IN = 64;
 /** Inputs opened at once before a merge starts. */
 const PREFETCH = 8;
 

@@ -7,7 +7,7 @@ import type { StepOutcome } from './report.ts';
 import type { MaintenanceSettings } from './settings.ts';
 
 /** S3 CopyObject copies at most 5 GiB in one request; a larger first image is left to the snapshot merge. */
-export const MAX_PROMOTE_BYTES = 5 * 1024 ** 3;
+const MAX_PROMOTE_BYTES = 5 * 1024 ** 3;
 
 /**
  * The L0 file to promote: the newest L0 file starting at TXID 1 (the agent's first file is a full image of the

@@ -14,7 +14,7 @@ export interface MergeSource {
   open(): Promise<Readable>;
 }
 
-export function describeFile(client: ReplicaClient, f: LtxFileInfo): string {
+function describeFile(client: ReplicaClient, f: LtxFileInfo): string {
   return `${client.location} level ${f.level} ${formatLtxFileName(f.minTXID, f.maxTXID)}`;
 }
 

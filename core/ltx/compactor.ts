@@ -133,16 +133,6 @@ async function* mergeInto<T>(cursors: Cursor[], commit: number, emit: (page: Ltx
   }
 }
 
-/**
- * Opens every input, checks the merge rules and yields the merged pages; each input's checksum is verified as it
- * ends. A yielded page (its data and the object itself) is only valid until the next page is requested: copy it
- * to keep it.
- */
-export async function mergeLtx(inputs: LtxInput[]): Promise<{ header: LtxHeader; pages: AsyncIterable<LtxPage> }> {
-  const { header, cursors } = await openInputs(inputs);
-  return { header, pages: mergeInto(cursors, header.commit, (page) => page) };
-}
-
 /** Opens every input and checks the merge rules; the merged header. */
 async function openInputs(inputs: LtxInput[]): Promise<{ header: LtxHeader; cursors: Cursor[] }> {
   if (inputs.length === 0) throw new Error('compaction needs at least one LTX input');

@@ -9,7 +9,7 @@ import { CHECKSUM_FLAG, type LtxHeader, type LtxPage, lockPgno } from './types.t
 const READ_CHUNK = 1 << 20;
 
 /** Page size from the SQLite header (offset 16, big-endian u16; 1 means 65536). */
-export function sqlitePageSize(header: Uint8Array, file: string): number {
+function sqlitePageSize(header: Uint8Array, file: string): number {
   const magic = new TextDecoder().decode(header.subarray(0, 16));
   if (header.length < 100 || magic !== 'SQLite format 3\0') throw new Error(`${file}: not a SQLite database (bad header)`);
   const raw = (header[16] << 8) | header[17];
@@ -19,7 +19,7 @@ export function sqlitePageSize(header: Uint8Array, file: string): number {
 }
 
 /** Page size and page count of a database file. */
-export async function databaseGeometry(dbPath: string): Promise<{ pageSize: number; pageCount: number }> {
+async function databaseGeometry(dbPath: string): Promise<{ pageSize: number; pageCount: number }> {
   const fh = await open(dbPath, 'r');
   try {
     const { size } = await fh.stat();

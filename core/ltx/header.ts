@@ -8,8 +8,6 @@ import {
   isSnapshot,
   LTX_MAGIC,
   type LtxHeader,
-  type LtxTrailer,
-  TRAILER_SIZE,
 } from './types.ts';
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -118,16 +116,4 @@ export function decodeHeader(bytes: Uint8Array, file: string): LtxHeader {
   };
   validateHeader(h, file);
   return h;
-}
-
-export function encodeTrailer(t: LtxTrailer, dst: Uint8Array = new Uint8Array(TRAILER_SIZE)): Uint8Array {
-  const view = new DataView(dst.buffer, dst.byteOffset, TRAILER_SIZE);
-  view.setBigUint64(0, t.postApplyChecksum);
-  view.setBigUint64(8, t.fileChecksum);
-  return dst;
-}
-
-export function decodeTrailer(bytes: Uint8Array): LtxTrailer {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, TRAILER_SIZE);
-  return { postApplyChecksum: view.getBigUint64(0), fileChecksum: view.getBigUint64(8) };
 }
