@@ -1,6 +1,6 @@
 // Crash-safe file writes: temporary file in the same directory, fsync, rename, fsync the directory.
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -53,6 +53,13 @@ export interface AtomicWriteOptions {
   mtime?: Date;
   /** File mode for a new file (default 0o644 minus umask). */
   mode?: number;
+  /** Create the parent directory when it is missing (only tried after ENOENT, so the usual write costs nothing). */
+  createDir?: boolean;
+  /**
+   * false: skip the directory fsync after the rename, for a writer that fsyncs the directory after a later file
+   * (one fsync makes every earlier rename in it durable); the caller must guarantee that it happens.
+   */
+  syncDir?: boolean;
 }
 
 /**
@@ -60,12 +67,12 @@ export interface AtomicWriteOptions {
  * one, never a part. `write` must leave the file complete and fsynced; the rename is then made durable. The
  * temporary file is removed if anything fails.
  */
-export async function replaceFileAtomic<T>(path: string, write: (tmp: string) => Promise<T>): Promise<T> {
+export async function replaceFileAtomic<T>(path: string, write: (tmp: string) => Promise<T>, options: { syncDir?: boolean } = {}): Promise<T> {
   const tmp = tempPathFor(path);
   try {
     const result = await write(tmp);
     await rename(tmp, path);
-    await fsyncDir(dirname(path));
+    if (options.syncDir ?? true) await fsyncDir(dirname(path));
     return result;
   } catch (err) {
     await rm(tmp, { force: true }).catch(() => undefined);
@@ -76,7 +83,7 @@ export async function replaceFileAtomic<T>(path: string, write: (tmp: string) =>
 /** Writes `body` to `path` atomically (see replaceFileAtomic). Returns the byte count. */
 export async function writeFileAtomic(path: string, body: FileBody, options: AtomicWriteOptions = {}): Promise<number> {
   return replaceFileAtomic(path, async (tmp) => {
-    const handle = await open(tmp, 'wx', options.mode ?? 0o644);
+    const handle = await openNew(tmp, options);
     let size: number;
     try {
       size = await writeBody(handle, body);
@@ -88,5 +95,15 @@ export async function writeFileAtomic(path: string, body: FileBody, options: Ato
     }
     await handle.close();
     return size;
-  });
+  }, options);
+}
+
+async function openNew(tmp: string, options: AtomicWriteOptions): Promise<FileHandle> {
+  try {
+    return await open(tmp, 'wx', options.mode ?? 0o644);
+  } catch (err) {
+    if (!options.createDir || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await mkdir(dirname(tmp), { recursive: true });
+    return open(tmp, 'wx', options.mode ?? 0o644);
+  }
 }

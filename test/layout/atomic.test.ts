@@ -1,4 +1,4 @@
-// writeFileAtomic: whole file or nothing, temporary file cleaned up on failure.
+// writeFileAtomic: whole file or nothing, temporary file cleaned up on failure, parent created on request.
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -51,5 +51,14 @@ describe('writeFileAtomic', () => {
     await expect(writeFileAtomic(join(dir, 'missing', 'x'), new Uint8Array(1))).rejects.toThrow(/ENOENT/);
     await expect(fsyncDir(join(dir, 'missing'))).rejects.toThrow(/ENOENT/);
     await fsyncDir(dir);
+  });
+
+  it('creates a missing parent directory when asked, and leaves the directory fsync to the caller with syncDir: false', async () => {
+    const dir = await tempDir('atomic');
+    const nested = join(dir, 'ltx', '0', 'f.ltx');
+    expect(await writeFileAtomic(nested, new Uint8Array([1, 2, 3]), { createDir: true, syncDir: false })).toBe(3);
+    expect([...(await readFile(nested))]).toEqual([1, 2, 3]);
+    expect(await readdir(join(dir, 'ltx', '0'))).toEqual(['f.ltx']);
+    await expect(writeFileAtomic(join(dir, 'other', 'x'), new Uint8Array(1), { syncDir: false })).rejects.toThrow(/ENOENT/);
   });
 });
