@@ -27,6 +27,16 @@ const KNOWN_CYCLE_EDGES: ReadonlyArray<{ from: string; to: string; todo: string 
   { from: 'core/ltx', to: 'core/layout', todo: 'settings: one TXID parse/format that core/ltx can use without core/layout' },
 ];
 
+/** Product files that still import the test harness. */
+const KNOWN_TEST_IMPORTS: readonly string[] = [
+  // TODO(cli): `demo --s3` without the test harness (fauxqs as an optional dependency).
+  'agent/demo-s3.ts -> test/harness/local-s3.ts',
+];
+
+function edgesBetweenFiles(): string[] {
+  return [...graph].flatMap(([file, targets]) => targets.map((t) => `${file} -> ${t}`));
+}
+
 function moduleGraph(files: ImportGraph, skip: ReadonlyArray<{ from: string; to: string }>): ImportGraph {
   const modules: ImportGraph = new Map();
   for (const [file, targets] of files) {
@@ -107,6 +117,15 @@ describe('architecture', () => {
       file.startsWith('core/') ? targets.filter((t) => outside.includes(t.split('/')[0]!)).map((t) => `${file} -> ${t}`) : [],
     );
     expect(bad).toEqual([]);
+  });
+
+  it('keeps test code out of the product: no host imports test/ or bench/, apart from the known imports', () => {
+    const bad = [...graph].flatMap(([file, targets]) =>
+      targets.filter((t) => /^(test|bench)\//.test(t) && !KNOWN_TEST_IMPORTS.includes(`${file} -> ${t}`)).map((t) => `${file} -> ${t}`),
+    );
+    expect(bad).toEqual([]);
+    const stale = KNOWN_TEST_IMPORTS.filter((edge) => !edgesBetweenFiles().includes(edge));
+    expect(stale.map((e) => `${e} is gone: delete it from KNOWN_TEST_IMPORTS`)).toEqual([]);
   });
 
   it('keeps the CLI a host of its own: agent and functions do not import cli', () => {
