@@ -13,7 +13,7 @@ export interface CommandModule {
 /**
  * Every command, one module each under commands/. A static table rather than a directory scan, so a bundler sees
  * each module; the imports stay lazy because loading them all pulls in the AWS SDK and SQLite, which costs seconds
- * on a busy host. test/install/command-table.test.ts checks that the table lists every file of commands/.
+ * on a busy host. test/cli/command-table.test.ts checks that the table lists every file of commands/.
  */
 export const COMMANDS: Readonly<Record<string, () => Promise<CommandModule>>> = {
   compact: () => import('./commands/compact.ts'),
