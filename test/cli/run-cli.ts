@@ -15,8 +15,19 @@ export const BIN = fileURLToPath(new URL('../../bin/streambed.mjs', import.meta.
 /** Environment that keeps a developer's own config out of the test. */
 const NO_CONFIG = { STREAMBED_CONFIG: '', LITESTREAM_CONFIG: '', LOG_LEVEL: '' };
 
-/** main(argv) in this process, with whatever it writes to stdout and stderr captured. */
-export async function runMain(...argv: string[]): Promise<CliRun> {
+let running: Promise<unknown> = Promise.resolve();
+
+/**
+ * main(argv) in this process, with whatever it writes to stdout and stderr captured. Calls run one after another
+ * (also under Promise.all), since the capture replaces the process-wide writers.
+ */
+export function runMain(...argv: string[]): Promise<CliRun> {
+  const run = running.then(() => captureMain(argv));
+  running = run.catch(() => undefined);
+  return run;
+}
+
+async function captureMain(argv: string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const saved = Object.fromEntries(Object.keys(NO_CONFIG).map((k) => [k, process.env[k]]));
