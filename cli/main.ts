@@ -1,7 +1,7 @@
 // streambed command line: a static table of subcommands, loaded lazily, and errors mapped to exit codes (0 ok, 1 run-time, 2 usage).
 import { Command, CommanderError } from 'commander';
 import { exitCodeOf } from '../core/errors.ts';
-import { EXIT_USAGE, recordedExitCode, type ExitCode } from './exit-code.ts';
+import { EXIT_OK, EXIT_USAGE, recordedExitCode, type ExitCode } from './exit-code.ts';
 import { normalizeGoFlags } from './go-flags.ts';
 import { litestreamCommandHint, litestreamFlagHint } from './litestream-surface.ts';
 import { printErr } from './output.ts';
@@ -65,7 +65,9 @@ export async function buildProgram(commandName?: string): Promise<Command> {
  * Output goes to process.stdout and process.stderr, which tests capture by spying on their write methods.
  */
 export async function main(argv: readonly string[]): Promise<ExitCode> {
-  const litestreamOnly = argv[0] !== undefined && !Object.hasOwn(COMMANDS, argv[0]) ? litestreamCommandHint(argv[0]) : undefined;
+  // `status` and `help status` alike: Litestream's commands that streambed lacks say what to use instead.
+  const named = argv[0] === 'help' ? argv[1] : argv[0];
+  const litestreamOnly = named !== undefined && !Object.hasOwn(COMMANDS, named) ? litestreamCommandHint(named) : undefined;
   if (litestreamOnly) {
     printErr(`streambed: ${litestreamOnly}`);
     return EXIT_USAGE;
@@ -76,7 +78,7 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     return recordedExitCode(program);
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.exitCode === 0) return EXIT_OK;
       return EXIT_USAGE;
     }
     const message = err instanceof Error ? err.message : String(err);

@@ -24,6 +24,8 @@ describe("Litestream's command surface", () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`\`${command}\` is a Litestream command that streambed does not implement.`);
     expect(r.stderr).toMatch(/`streambed [a-z]+/);
+    const help = await runMain('help', command);
+    expect([help.code, help.stderr]).toEqual([2, r.stderr]);
   });
 
   it('lists only flags the command does not have (a flag streambed gains must leave the table)', async () => {
