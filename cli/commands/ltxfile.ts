@@ -7,6 +7,7 @@ import { applyLtxFiles, checksumDatabaseFile, encodeDatabaseSnapshot } from '../
 import { hex16, LtxDecoder } from '../../core/ltx/decoder.ts';
 import { readLtxIndex } from '../../core/ltx/page-index.ts';
 import type { LtxHeader, LtxTrailer } from '../../core/ltx/types.ts';
+import { EXIT_FAILURE, EXIT_OK, exitCodeAction, type ExitCode } from '../exit-code.ts';
 
 function rfc3339Millis(ms: number): string {
   return new Date(ms).toISOString();
@@ -37,7 +38,7 @@ function fileSource(path: string): AsyncIterable<Uint8Array> {
   return createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>;
 }
 
-async function dump(file: string): Promise<void> {
+async function dump(file: string): Promise<ExitCode> {
   const dec = new LtxDecoder(fileSource(file), file);
   const header = await dec.header();
   const pages: Array<{ pgno: number; size: number; offset: number }> = [];
@@ -60,9 +61,10 @@ async function dump(file: string): Promise<void> {
   }
   const out = { file, size: dec.fileSize, header: headerJson(header), pages, index, trailer: trailerJson(trailer) };
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  return EXIT_OK;
 }
 
-async function verify(files: string[]): Promise<void> {
+async function verify(files: string[]): Promise<ExitCode> {
   let bad = 0;
   for (const file of files) {
     try {
@@ -78,7 +80,7 @@ async function verify(files: string[]): Promise<void> {
       process.stdout.write(`error ${err instanceof Error ? err.message : String(err)}\n`);
     }
   }
-  if (bad > 0) process.exitCode = 1;
+  return bad > 0 ? EXIT_FAILURE : EXIT_OK;
 }
 
 export function register(program: Command): void {
@@ -87,36 +89,45 @@ export function register(program: Command): void {
     .command('dump')
     .description('print the header, pages, index and trailer of an LTX file as JSON')
     .argument('<file>', 'LTX file')
-    .action(async (file: string) => dump(file));
+    .action(exitCodeAction(dump));
   cmd
     .command('verify')
     .description('check LTX files completely (structure, LZ4 pages, index, file checksum); exit 1 if any is bad')
     .argument('<files...>', 'LTX files')
-    .action(async (files: string[]) => verify(files));
+    .action(exitCodeAction(verify));
   cmd
     .command('checksum')
     .description('print the LTX rolling checksum of a SQLite database file (16 hex digits)')
     .argument('<db>', 'SQLite database file')
-    .action(async (db: string) => {
-      process.stdout.write(`${hex16(await checksumDatabaseFile(db))}\n`);
-    });
+    .action(
+      exitCodeAction(async (db: string) => {
+        process.stdout.write(`${hex16(await checksumDatabaseFile(db))}\n`);
+        return EXIT_OK;
+      }),
+    );
   cmd
     .command('encode-db')
     .description('write a snapshot LTX file (TXID 1-1) of a SQLite database file')
     .argument('<db>', 'SQLite database file')
     .argument('<out>', 'LTX file to write')
-    .action(async (db: string, out: string) => {
-      const { header, stream } = await encodeDatabaseSnapshot(db);
-      const bytes = await writeFileAtomic(out, stream);
-      process.stdout.write(`wrote ${out}: ${header.commit} pages of ${header.pageSize} bytes, ${bytes} bytes\n`);
-    });
+    .action(
+      exitCodeAction(async (db: string, out: string) => {
+        const { header, stream } = await encodeDatabaseSnapshot(db);
+        const bytes = await writeFileAtomic(out, stream);
+        process.stdout.write(`wrote ${out}: ${header.commit} pages of ${header.pageSize} bytes, ${bytes} bytes\n`);
+        return EXIT_OK;
+      }),
+    );
   cmd
     .command('apply')
     .description('rebuild a database from a snapshot LTX file followed by later LTX files (refuses TXID gaps)')
     .argument('<out>', 'database file to write (replaced atomically)')
     .argument('<files...>', 'LTX files, snapshot first, in TXID order')
-    .action(async (out: string, files: string[]) => {
-      const header = await applyLtxFiles(out, files);
-      process.stdout.write(`wrote ${out}: TXID ${hex16(BigInt(header.maxTXID))}, ${header.commit} pages\n`);
-    });
+    .action(
+      exitCodeAction(async (out: string, files: string[]) => {
+        const header = await applyLtxFiles(out, files);
+        process.stdout.write(`wrote ${out}: TXID ${hex16(BigInt(header.maxTXID))}, ${header.commit} pages\n`);
+        return EXIT_OK;
+      }),
+    );
 }
