@@ -15,7 +15,3 @@ export const DEFAULT_SHUTDOWN_SYNC_TIMEOUT = 30_000;
 export const DEFAULT_SHUTDOWN_SYNC_INTERVAL = 500;
 export const DEFAULT_HEARTBEAT_INTERVAL = 5 * 60_000;
 export const MIN_HEARTBEAT_INTERVAL = 60_000;
-/** Cloudflare R2 rejects more parallel part uploads than this per object. */
-export const R2_CONCURRENCY = 2;
-/** Region assumed when a custom endpoint is set and no region is given. */
-export const DEFAULT_ENDPOINT_REGION = 'us-east-1';
