@@ -5,7 +5,7 @@ import {
 } from './defaults.ts';
 import { buildReplica } from './build-replica.ts';
 import type { LegacyReplicaSettings } from './build-replica.ts';
-import { checkKeys, fail, fieldsOf, isSet, readBool, readDuration, readInt, readMap, readSize, readString } from './fields.ts';
+import { checkKeys, fail, fieldsOf, isSet, readBool, readDuration, readInt, readMaintenanceDuration, readMap, readSize, readString } from './fields.ts';
 import type { Field, Fields, ReadContext } from './fields.ts';
 import { DB_KEYS, SNAPSHOT_KEYS } from './keys.ts';
 import { defaultMetaPath, expandPath } from './paths.ts';
@@ -31,8 +31,8 @@ function readSnapshot(field: Field | undefined, file: string | undefined): DbSna
   const f = fieldsOf(map, field.path, file);
   checkKeys(f, SNAPSHOT_KEYS, 'snapshot');
   return {
-    interval: readDuration(f.get('interval'), { positive: true }),
-    retention: readDuration(f.get('retention'), { positive: true }),
+    interval: readMaintenanceDuration(f.get('interval'), 'snapshotInterval'),
+    retention: readMaintenanceDuration(f.get('retention'), 'snapshotRetention'),
     field,
   };
 }

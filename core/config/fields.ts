@@ -1,5 +1,7 @@
 // Typed readers for config values that report errors with the file, line and full key path.
 import { ConfigError } from '../errors.ts';
+import { durationProblem } from '../compact/settings.ts';
+import type { MaintenanceDurations } from '../compact/settings.ts';
 import { parseDuration } from './duration.ts';
 import { SECRET_KEYS } from './keys.ts';
 import { parseByteSize } from './size.ts';
@@ -91,7 +93,8 @@ export function readInt(field: Field | undefined, min = 0): number | undefined {
   return n;
 }
 
-export function readDuration(field: Field | undefined, opts: { min?: number; positive?: boolean } = {}): number | undefined {
+/** `signed`: leave the sign to the caller's validator (maintenance settings are checked by core/compact/settings.ts). */
+export function readDuration(field: Field | undefined, opts: { min?: number; positive?: boolean; signed?: boolean } = {}): number | undefined {
   const text = field && scalarText(field, 'a duration');
   if (text === undefined || !field) return undefined;
   let ms: number;
@@ -101,9 +104,17 @@ export function readDuration(field: Field | undefined, opts: { min?: number; pos
     return fail(field, `invalid duration ${shown(field, text)}: ${(err as Error).message}`);
   }
   if (opts.positive && ms <= 0) fail(field, `must be greater than 0, not ${text}`);
-  if (ms < 0) fail(field, `must not be negative, not ${text}`);
+  if (ms < 0 && !opts.signed) fail(field, `must not be negative, not ${text}`);
   if (opts.min !== undefined && ms < opts.min) fail(field, `must be at least ${opts.min} ms, not ${text}`);
   return ms;
+}
+
+/** A maintenance duration, checked by the validator the Lambda environment and the CDK construct use too. */
+export function readMaintenanceDuration(field: Field | undefined, setting: Exclude<keyof MaintenanceDurations, 'levels'>): number | undefined {
+  const value = readDuration(field, { signed: true });
+  const problem = value === undefined ? undefined : durationProblem(setting, value);
+  if (problem && field) fail(field, problem);
+  return value;
 }
 
 export function readSize(field: Field | undefined): number | undefined {
