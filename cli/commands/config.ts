@@ -8,6 +8,7 @@ import { DEFAULT_CONFIG_PATHS, resolveConfigPath } from '../../core/config/resol
 interface ConfigFlags {
   config?: string;
   expandEnv: boolean;
+  ignoreUnknown?: boolean;
 }
 
 export function register(program: Command): void {
@@ -16,12 +17,13 @@ export function register(program: Command): void {
     .description('print the effective configuration as JSON (durations in ms, sizes in bytes, secrets redacted)')
     .option('--config <path>', 'config file (default $STREAMBED_CONFIG, $LITESTREAM_CONFIG, /etc/streambed.yml, /etc/litestream.yml)')
     .option('--no-expand-env', 'do not expand $VAR / ${VAR} in the config file')
+    .option('--ignore-unknown', 'accept config keys streambed does not use (a note per key); also STREAMBED_IGNORE_UNKNOWN=1')
     .action(async (flags: ConfigFlags) => {
       const path = resolveConfigPath(flags.config);
       if (!path) {
         throw new UsageError(`no config file: pass -config PATH or set STREAMBED_CONFIG (looked for ${DEFAULT_CONFIG_PATHS.join(', ')})`);
       }
-      const config = await loadConfigFile(path, { expandEnv: flags.expandEnv });
+      const config = await loadConfigFile(path, { expandEnv: flags.expandEnv, ignoreUnknown: flags.ignoreUnknown });
       for (const note of config.notes ?? []) process.stderr.write(`streambed: note: ${note}\n`);
       process.stdout.write(`${JSON.stringify(effectiveConfigJson(config), null, 2)}\n`);
     });

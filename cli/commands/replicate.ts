@@ -12,6 +12,7 @@ import { createLogger, type Logger } from '../../agent/logger.ts';
 export interface ConfigFlags {
   config?: string;
   expandEnv?: boolean;
+  ignoreUnknown?: boolean;
 }
 
 interface ReplicateFlags extends ConfigFlags {
@@ -33,7 +34,7 @@ export async function loadCommandConfig(flags: ConfigFlags, dbPath?: string, rep
   if (!path) {
     throw new UsageError('no configuration file: pass -config PATH, set STREAMBED_CONFIG, or give DB_PATH REPLICA_URL');
   }
-  return await loadConfigFile(path, { expandEnv: flags.expandEnv !== false, env: process.env });
+  return await loadConfigFile(path, { expandEnv: flags.expandEnv !== false, env: process.env, ignoreUnknown: flags.ignoreUnknown });
 }
 
 export function register(program: Command): void {
@@ -44,6 +45,7 @@ export function register(program: Command): void {
     .argument('[replica_url]', 'replica URL, e.g. s3://bucket/path or file:///backups/db')
     .option('--config <path>', 'configuration file (default $STREAMBED_CONFIG, $LITESTREAM_CONFIG, /etc/streambed.yml or /etc/litestream.yml)')
     .option('--no-expand-env', 'do not expand $VAR / ${VAR} in the configuration file')
+    .option('--ignore-unknown', 'accept config keys streambed does not use (a note per key); also STREAMBED_IGNORE_UNKNOWN=1')
     .option('--exec <cmd>', 'run this command as a child process; stop replicating when it exits')
     .option('--once', 'sync and upload once, then exit')
     .option('--force-snapshot', 'with --once: write a full snapshot')
@@ -56,6 +58,7 @@ export function register(program: Command): void {
       if (config.dbs.length === 0) throw new UsageError(`no databases configured${config.source ? ` in ${config.source}` : ''}`);
       const level = (flags.logLevel ?? config.logging.level) as StreambedConfig['logging']['level'];
       const logger = createLogger({ ...config.logging, level });
+      for (const note of config.notes ?? []) logger.warn({ config: config.source }, note);
       const agent = new Agent(config, { logger, restoreIfDbNotExists: flags.restoreIfDbNotExists === true });
       if (flags.once) {
         await agent.syncOnce({ forceSnapshot: flags.forceSnapshot === true });

@@ -97,7 +97,7 @@ export function buildConfig(tree: ConfigNode | undefined, ctx: ReadContext): Str
     throw new ConfigError('the configuration must be a mapping of keys (addr, dbs, ...), not a list or a value', { file: ctx.file, line: tree.line });
   }
   const g = withoutExtensions(tree ? fieldsOf(tree, '', ctx.file) : new Map());
-  checkKeys(g, GLOBAL_KEYS, 'the top level');
+  checkKeys(g, GLOBAL_KEYS, 'the top level', ctx);
   const global = buildGlobal(g, ctx);
   const dbs = buildDbs(g, ctx);
   applyDbSnapshots(global, dbs);

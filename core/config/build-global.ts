@@ -23,7 +23,7 @@ function section(g: Fields, key: string, allowed: ReadonlySet<string>, ctx: Read
   const map = readMap(field);
   if (!map || !field) return new Map();
   const f = fieldsOf(map, field.path, ctx.file);
-  checkKeys(f, allowed, key);
+  checkKeys(f, allowed, key, ctx);
   return f;
 }
 
@@ -67,7 +67,7 @@ function levels(g: Fields, ctx: ReadContext): number[] {
     const map = readMap(itemField);
     if (!map) return fail(itemField, 'must be a mapping such as `- interval: 30s`');
     const f = fieldsOf(map, itemField.path, ctx.file);
-    checkKeys(f, LEVEL_KEYS, 'a compaction level');
+    checkKeys(f, LEVEL_KEYS, 'a compaction level', ctx);
     const interval = readDuration(f.get('interval'), { signed: true });
     if (interval === undefined) return fail(itemField, 'needs `interval` (e.g. `interval: 5m`)');
     return interval;

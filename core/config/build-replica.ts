@@ -104,7 +104,7 @@ function filePath(src: ReplicaSources, parsed: ReplicaUrlSettings | undefined): 
 
 /** Builds one replica; `legacy` carries v0.3 settings that the caller maps onto the global snapshot section. */
 export function buildReplica(src: ReplicaSources, ctx: ReadContext): { replica: ReplicaConfig; legacy: LegacyReplicaSettings } {
-  checkKeys(src.own, REPLICA_KEYS, 'a replica');
+  checkKeys(src.own, REPLICA_KEYS, 'a replica', ctx);
   rejectAge(src);
   checkExclusive(src);
   const urlField = src.own.get('url');

@@ -15,6 +15,8 @@ export interface ReadContext {
   notes: string[];
   /** LITESTREAM_S3_ENDPOINT: endpoint of S3 replicas built from a command-line URL that names none. */
   endpointFallback?: string;
+  /** `-ignore-unknown` / STREAMBED_IGNORE_UNKNOWN=1: an unknown key becomes a note instead of an error. */
+  ignoreUnknown?: boolean;
 }
 
 /** One key's value with enough context to report an error about it. */
@@ -49,10 +51,17 @@ export function fieldsOf(map: MapNode, prefix: string, file: string | undefined)
   return out;
 }
 
-/** Rejects keys outside `allowed`, naming the key and line and suggesting the closest known key. */
-export function checkKeys(fields: Fields, allowed: ReadonlySet<string>, where: string): void {
-  for (const f of fields.values()) {
-    if (!allowed.has(f.name)) fail(f, `unknown key in ${where}${didYouMean(f.name, allowed)}; remove it or fix its spelling`);
+/**
+ * Rejects keys outside `allowed`, naming the key and line and suggesting the closest known key. With
+ * `ctx.ignoreUnknown` each such key is dropped with one note naming the file, key and line instead.
+ */
+export function checkKeys(fields: Fields, allowed: ReadonlySet<string>, where: string, ctx?: ReadContext): void {
+  for (const f of [...fields.values()]) {
+    if (allowed.has(f.name)) continue;
+    const hint = didYouMean(f.name, allowed);
+    if (!ctx?.ignoreUnknown) fail(f, `unknown key in ${where}${hint}; remove it or fix its spelling (or pass -ignore-unknown to skip keys streambed does not use)`);
+    ctx.notes.push(`${f.file ?? 'config'}${f.line ? `:${f.line}` : ''}: unknown key ${f.path} in ${where}${hint}; ignored (-ignore-unknown)`);
+    fields.delete(f.name);
   }
 }
 
