@@ -3,6 +3,7 @@
 import type { S3ReplicaOptions } from '../replica/options.ts';
 import { ensureEndpointScheme } from '../replica/endpoint.ts';
 import { partSizeProblem } from '../replica/s3-config.ts';
+import { encryptionProblem } from '../replica/s3-sse.ts';
 import { fail, readBool, readInt, readSize, readString } from './fields.ts';
 import type { Field, Fields, ReadContext } from './fields.ts';
 import { cleanKeyPath } from './replica-url.ts';
@@ -55,14 +56,10 @@ function encryption(src: S3Sources): Partial<S3ReplicaOptions> {
   const key = pick(src, 'sse-customer-key', readString, u?.sseCustomerKey);
   const keyPath = pick(src, 'sse-customer-key-path', readString);
   const kms = pick(src, 'sse-kms-key-id', readString, u?.sseKmsKeyId);
-  if (key.value && keyPath.value && keyPath.field) fail(keyPath.field, 'cannot be combined with sse-customer-key; use one of them');
+  const picked = { 'sse-customer-algorithm': alg, 'sse-customer-key': key, 'sse-customer-key-path': keyPath, 'sse-kms-key-id': kms };
+  const problem = encryptionProblem({ sseCustomerAlgorithm: alg.value, sseCustomerKey: key.value, sseCustomerKeyPath: keyPath.value, sseKmsKeyId: kms.value });
+  if (problem) fail(picked[problem.key].field ?? src.where, problem.key === picked[problem.key].field?.name ? problem.message : `${problem.key} ${problem.message}`);
   const customer = Boolean(key.value || keyPath.value);
-  if (alg.value && alg.value !== 'AES256' && alg.field) fail(alg.field, `must be AES256 (the only SSE-C algorithm S3 supports), not ${JSON.stringify(alg.value)}`);
-  if (alg.value && !customer && alg.field) fail(alg.field, 'is set but neither sse-customer-key nor sse-customer-key-path is');
-  if (key.value && key.field && Buffer.from(key.value, 'base64').length !== 32) {
-    fail(key.field, 'must be the base64 encoding of exactly 32 bytes (e.g. `openssl rand -base64 32`)');
-  }
-  if (customer && kms.value && kms.field) fail(kms.field, 'cannot be combined with SSE-C (sse-customer-key); choose one kind of server-side encryption');
   return {
     sseCustomerAlgorithm: customer ? 'AES256' : undefined,
     sseCustomerKey: key.value,

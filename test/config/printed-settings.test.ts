@@ -6,7 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { effectiveConfigJson } from '../../core/config/effective.ts';
 import { parseConfigText } from '../../core/config/load.ts';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
+import { resolvedS3Settings } from '../../core/replica/s3-config.ts';
 import type { ResolvedS3Settings } from '../../core/replica/s3-config.ts';
+import type { S3ReplicaOptions } from '../../core/replica/options.ts';
 import { cleanEnv, runCli } from './run-cli.ts';
 
 const DIR = mkdtempSync(path.join(tmpdir(), 'streambed-printed-'));
@@ -98,5 +100,20 @@ describe('streambed config prints the settings the S3 client uses', () => {
     expect(r.code).toBe(0);
     const replica = (JSON.parse(r.stdout) as { dbs: Array<{ replica: Record<string, unknown> }> }).dbs[0].replica;
     expect(replica).toMatchObject({ provider: 'minio', endpoint: 'http://localhost:9000', 'force-path-style': false, region: 'us-east-1' });
+  });
+});
+
+describe('the loader and the client refuse the same S3 settings for the same reason', () => {
+  const KEY = Buffer.alloc(32, 7).toString('base64');
+  const BAD: Array<[string, Partial<S3ReplicaOptions>, string[], RegExp]> = [
+    ['part size below 5 MiB', { partSize: 1024 }, ['part-size: 1KiB'], /part-size must be at least 5242880 bytes/],
+    ['SSE-C algorithm other than AES256', { sseCustomerAlgorithm: 'DES', sseCustomerKey: KEY }, ['sse-customer-algorithm: DES', `sse-customer-key: ${KEY}`], /must be AES256/],
+    ['SSE-C key of the wrong length', { sseCustomerKey: 'c2hvcnQ=' }, ['sse-customer-key: c2hvcnQ='], /base64 encoding of exactly 32 bytes/],
+    ['SSE-C with KMS', { sseCustomerKey: KEY, sseKmsKeyId: 'k' }, [`sse-customer-key: ${KEY}`, 'sse-kms-key-id: k'], /cannot be combined with SSE-C/],
+    ['algorithm without a key', { sseCustomerAlgorithm: 'AES256' }, ['sse-customer-algorithm: AES256'], /neither sse-customer-key nor sse-customer-key-path/],
+  ];
+  it.each(BAD)('%s', (_name, options, lines, reason) => {
+    expect(() => resolvedS3Settings({ type: 's3', bucket: 'b', path: 'p', ...options }, {})).toThrow(reason);
+    expect(() => parseConfigText(config('type: s3', 'bucket: b', ...lines), 'guard.yml', { env: {} })).toThrow(reason);
   });
 });
