@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { tryParseS3LtxKey } from '../core/layout/names.ts';
 import {
   diffCounts, requestCost, startMeteringProxy, totalRequests, type MeterCounts, type MeteringProxy, type S3OpKind,
 } from '../test/harness/counting-proxy.ts';
@@ -221,8 +222,8 @@ async function neededLtxBytes(endpoint: string, bucket: string, prefix: string):
   do {
     const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/`, ContinuationToken: token }));
     for (const o of page.Contents ?? []) {
-      const m = /\/([0-9a-f]{16})-([0-9a-f]{16})\.ltx$/.exec(o.Key ?? '');
-      if (m) files.push({ min: parseInt(m[1], 16), max: parseInt(m[2], 16), size: o.Size ?? 0 });
+      const ref = tryParseS3LtxKey(o.Key ?? '');
+      if (ref) files.push({ min: ref.minTXID, max: ref.maxTXID, size: o.Size ?? 0 });
     }
     token = page.NextContinuationToken;
   } while (token);

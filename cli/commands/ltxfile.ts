@@ -4,6 +4,7 @@ import { open, stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../core/fs/atomic.ts';
 import { applyLtxFiles, checksumDatabaseFile, encodeDatabaseSnapshot } from '../../core/ltx/database.ts';
+import { formatTXID } from '../../core/layout/names.ts';
 import { hex16, LtxDecoder } from '../../core/ltx/decoder.ts';
 import { readLtxIndex } from '../../core/ltx/page-index.ts';
 import type { LtxHeader, LtxTrailer } from '../../core/ltx/types.ts';
@@ -18,8 +19,8 @@ export function headerJson(h: LtxHeader): object {
     flags: h.flags,
     pageSize: h.pageSize,
     commit: h.commit,
-    minTXID: hex16(BigInt(h.minTXID)),
-    maxTXID: hex16(BigInt(h.maxTXID)),
+    minTXID: formatTXID(h.minTXID),
+    maxTXID: formatTXID(h.maxTXID),
     timestamp: rfc3339Millis(h.timestamp),
     preApplyChecksum: hex16(h.preApplyChecksum),
     walOffset: h.walOffset,
@@ -74,7 +75,7 @@ async function verify(files: string[]): Promise<ExitCode> {
       let n = 0;
       for await (const _ of dec.pages()) n++;
       const t = await dec.trailer();
-      process.stdout.write(`ok ${file}: ${n} pages, TXID ${hex16(BigInt(h.minTXID))}-${hex16(BigInt(h.maxTXID))}, checksum ${hex16(t.fileChecksum)}\n`);
+      process.stdout.write(`ok ${file}: ${n} pages, TXID ${formatTXID(h.minTXID)}-${formatTXID(h.maxTXID)}, checksum ${hex16(t.fileChecksum)}\n`);
     } catch (err) {
       bad++;
       process.stdout.write(`error ${err instanceof Error ? err.message : String(err)}\n`);
@@ -126,7 +127,7 @@ export function register(program: Command): void {
     .action(
       exitCodeAction(async (out: string, files: string[]) => {
         const header = await applyLtxFiles(out, files);
-        process.stdout.write(`wrote ${out}: TXID ${hex16(BigInt(header.maxTXID))}, ${header.commit} pages\n`);
+        process.stdout.write(`wrote ${out}: TXID ${formatTXID(header.maxTXID)}, ${header.commit} pages\n`);
         return EXIT_OK;
       }),
     );

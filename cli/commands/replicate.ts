@@ -37,6 +37,7 @@ export function register(program: Command): void {
       if (config.dbs.length === 0) throw new UsageError(`no databases configured${config.source ? ` in ${config.source}` : ''}`);
       const level = (flags.logLevel ?? config.logging.level) as StreambedConfig['logging']['level'];
       const logger = createLogger({ ...config.logging, level });
+      for (const note of config.notes ?? []) logger.warn({ config: config.source }, note);
       const agent = new Agent(config, { logger, restoreIfDbNotExists: flags.restoreIfDbNotExists === true });
       if (flags.once) {
         await agent.syncOnce({ forceSnapshot: flags.forceSnapshot === true });

@@ -6,6 +6,7 @@ import { UsageError } from '../../core/errors.ts';
 import { LayoutError, parseTXID } from '../../core/layout/names.ts';
 import type { TXID } from '../../core/ltx/types.ts';
 import { openReplicaClient } from '../../core/replica/open.ts';
+import { parseRfc3339 } from '../../core/replica/timestamp.ts';
 import { NoBackupsError, RestoreInterruptedError } from '../../core/restore/errors.ts';
 import type { IntegrityCheck } from '../../core/restore/integrity.ts';
 import type { RestorePlan } from '../../core/restore/plan.ts';
@@ -44,12 +45,10 @@ export function parseTxidFlag(value: string): TXID {
   }
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
 export function parseTimestampFlag(value: string): Date {
-  const ms = RFC3339.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`-timestamp must be an RFC 3339 time such as 2000-01-01T00:00:00Z, not "${value}"`);
-  return new Date(ms);
+  const date = parseRfc3339(value);
+  if (!date) throw new UsageError(`-timestamp must be an RFC 3339 time such as 2000-01-01T00:00:00Z, not "${value}"`);
+  return date;
 }
 
 function parseParallelism(value: string | undefined): number {

@@ -8,9 +8,8 @@ import { Replicator, type ReplicatorSettings, type UploadEvent } from '../../age
 import { defaultMetaPath } from '../../core/layout/names.ts';
 import type { LtxFileInfo, ReplicaClient } from '../../core/replica/client.ts';
 import type { ReplicaOptions } from '../../core/replica/options.ts';
-import {
-  DEFAULT_LEVEL_INTERVALS, DEFAULT_SNAPSHOT_INTERVAL, DEFAULT_SNAPSHOT_RETENTION, type StreambedConfig,
-} from '../../core/config/types.ts';
+import { DEFAULT_LEVEL_INTERVALS, DEFAULT_SNAPSHOT_INTERVAL, DEFAULT_SNAPSHOT_RETENTION } from '../../core/config/defaults.ts';
+import type { StreambedConfig } from '../../core/config/types.ts';
 
 export function createDb(path: string): void {
   const db = new BetterSqlite3(path);
