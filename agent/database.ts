@@ -10,18 +10,19 @@ import type { DatabaseSettings, DatabaseStats, ReplicationSource, SyncResult } f
 import { chooseCheckpoint, runCheckpoint } from './checkpoint.ts';
 import type { CheckpointHost, OwnCheckpointMode } from './checkpoint.ts';
 import { encodeL0File, incrementalPages, persistL0File, snapshotPages, writeL0File } from './db-l0-writer.ts';
-import { committedEndAfter, planSync } from './db-verify.ts';
-import type { SyncPlan } from './db-verify.ts';
+import { committedEndAfter, planSync } from './wal/sync-plan.ts';
+import type { SyncPlan } from './wal/sync-plan.ts';
 import { l0Dir, listLocalL0, positionFromHeader, pruneL0, quarantine, readLocalL0, removeTempFiles } from './local-position.ts';
 import type { WalPosition } from './local-position.ts';
 import { SqliteConnections } from './sqlite-connections.ts';
-import { WAL_HEADER_SIZE, readWalHeader } from './wal-reader.ts';
+import { readWalHeader } from './wal/reader.ts';
+import { WAL_HEADER_SIZE } from '../core/sqlite/wal-format.ts';
 import { DbFile, fileSize } from './db-file.ts';
 import type { FileChange } from './db-file.ts';
-import type { ByteSource, WalHeader } from './wal-reader.ts';
+import type { ByteSource, WalHeader } from './wal/reader.ts';
 import { MAX_TRACKED_PAGES, PageChecksums } from './page-checksums.ts';
 import { saveChecksums, sidecarPath, takeChecksums } from './checksum-sidecar.ts';
-import { collectWalSegment } from './wal-segment.ts';
+import { collectWalSegment } from './wal/segment.ts';
 
 /** The WAL was restarted while we read it (possible only when our read lock sits on read-mark 0), or replaced. */
 class WalChangedError extends Error {}

@@ -5,8 +5,8 @@ import { encodeLtx, encodeLtxToBuffer } from '../core/ltx/encoder.ts';
 import { lockPgno } from '../core/ltx/types.ts';
 import type { LtxHeader, LtxPage } from '../core/ltx/types.ts';
 import { fsyncDir, tempPathFor, writeFileAtomic } from '../core/fs/atomic.ts';
-import { WAL_FRAME_HEADER_SIZE } from './wal-reader.ts';
-import type { ByteSource } from './wal-reader.ts';
+import { WAL_FRAME_HEADER_SIZE } from '../core/sqlite/wal-format.ts';
+import type { ByteSource } from './wal/reader.ts';
 
 export interface PageSources {
   wal: ByteSource;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { LtxDecoder } from '../core/ltx/decoder.ts';
 import type { LtxHeader, TXID } from '../core/ltx/types.ts';
 import { localLevelDir, tryParseLtxFileName } from '../core/layout/names.ts';
-import { WAL_HEADER_SIZE } from './wal-reader.ts';
+import { WAL_HEADER_SIZE } from '../core/sqlite/wal-format.ts';
 
 /** Where the last L0 file left the WAL: the next sync continues from `offset` in the WAL with these salts. */
 export interface WalPosition {

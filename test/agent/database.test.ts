@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { Database } from '../../agent/database.ts';
 import type { DatabaseSettings } from '../../agent/database-api.ts';
 import { listLocalL0 } from '../../agent/local-position.ts';
-import { readWalHeader } from '../../agent/wal-reader.ts';
+import { readWalHeader } from '../../agent/wal/reader.ts';
 import { decodeLtxBuffer } from '../../core/ltx/decoder.ts';
 import { HEADER_FLAG_NO_CHECKSUM } from '../../core/ltx/types.ts';
 import type { LtxHeader } from '../../core/ltx/types.ts';

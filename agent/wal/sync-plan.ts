@@ -1,9 +1,10 @@
 // Decides where the next sync starts: continue in the WAL from the last L0 position, or take a snapshot.
-import { readLocalL0 } from './local-position.ts';
-import type { WalPosition } from './local-position.ts';
-import { collectWalSegment } from './wal-segment.ts';
-import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, parseFrameHeader, readFrameAt, readWalHeader, walFrameSize } from './wal-reader.ts';
-import type { ByteSource, WalChecksum, WalHeader } from './wal-reader.ts';
+import { readLocalL0 } from '../local-position.ts';
+import type { WalPosition } from '../local-position.ts';
+import { collectWalSegment } from './segment.ts';
+import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, walFrameSize } from '../../core/sqlite/wal-format.ts';
+import { parseFrameHeader, readFrameAt, readWalHeader } from './reader.ts';
+import type { ByteSource, WalChecksum, WalHeader } from './reader.ts';
 
 export type SyncPlan =
   | {
