@@ -5,7 +5,6 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../../agent/database.ts';
 import type { DatabaseSettings } from '../../agent/database-api.ts';
-import { listLocalL0 } from '../../agent/local-position.ts';
 import { readWalHeader } from '../../agent/wal/reader.ts';
 import { decodeLtxBuffer } from '../../core/ltx/decoder.ts';
 import { HEADER_FLAG_NO_CHECKSUM } from '../../core/ltx/types.ts';
@@ -51,7 +50,7 @@ function insert(app: BetterSqlite3.Database, rows: number, size = 300): void {
 }
 
 async function l0Header(db: Database, txid: number): Promise<LtxHeader> {
-  return (await decodeLtxBuffer(new Uint8Array(readFileSync(db.localL0Path(txid))), `L0 ${txid}`)).header;
+  return (await decodeLtxBuffer(new Uint8Array(readFileSync(db.l0.path(txid))), `L0 ${txid}`)).header;
 }
 
 async function expectChainMatches(s: Setup): Promise<number> {
@@ -129,15 +128,15 @@ describe('Database sync basics', () => {
       insert(s.app, 5);
       const next = await db.sync();
       expect(next).toMatchObject({ txid: 11, snapshot: true });
-      expect(existsSync(db.localL0Path(3))).toBe(false);
+      expect(existsSync(db.l0.path(3))).toBe(false);
       insert(s.app, 5);
       expect((await db.sync()).txid).toBe(12);
       // Prune: only files uploaded and old enough go, never the newest.
       const old = new Date(Date.now() - 60_000);
-      for (const f of await listLocalL0(s.settings.metaPath)) utimesSync(f.path, old, old);
+      for (const f of await db.l0.list()) utimesSync(f.path, old, old);
       expect(await db.pruneLocalL0(11, 30_000)).toBe(1);
       expect(await db.pruneLocalL0(12, 30_000)).toBe(0);
-      expect((await listLocalL0(s.settings.metaPath)).map((f) => f.txid)).toEqual([12]);
+      expect((await db.l0.list()).map((f) => f.txid)).toEqual([12]);
     } finally {
       await db.close();
       s.app.close();
@@ -385,7 +384,7 @@ describe('Database restarts', () => {
     insert(s.app, 10);
     await db.sync();
     await db.close();
-    const path2 = db.localL0Path(2);
+    const path2 = db.l0.path(2);
     const bytes = readFileSync(path2);
     bytes[200] ^= 0xff;
     writeFileSync(path2, bytes);
