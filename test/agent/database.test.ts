@@ -11,6 +11,7 @@ import { HEADER_FLAG_NO_CHECKSUM } from '../../core/ltx/types.ts';
 import type { LtxHeader } from '../../core/ltx/types.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { checkChain, syncUntilIdle } from './workload/chain.ts';
+import { ManualClock } from './workload/manual-clock.ts';
 import { READER, runWriter, startScript, WRITER, waitForExit } from './workload/spawn.ts';
 
 const tempDir = useTempDirs();
@@ -216,27 +217,41 @@ describe('Database checkpoints', () => {
 
   it('interval checkpoints run once data was synced, and not again for our own bump', async () => {
     const s = await setup({ checkpointInterval: 150 });
-    const db = new Database(s.settings);
+    // An hour ahead of the files' mtimes, so only this clock decides when the interval has passed.
+    const clock = new ManualClock(Date.now() + 3_600_000);
+    const db = new Database(s.settings, undefined, clock);
     await db.open();
     try {
       await db.sync();
       insert(s.app, 10);
       await db.sync();
-      await new Promise((r) => setTimeout(r, 200));
+      expect(db.stats().checkpoints).toBe(0); // the interval has not passed yet
+      clock.advance(200);
       await db.sync();
       const after = db.stats().checkpoints;
       expect(after).toBeGreaterThanOrEqual(1);
       // The bump committed by that checkpoint is synced, but it is not new data: no further checkpoints.
       for (let i = 0; i < 4; i++) {
-        await new Promise((r) => setTimeout(r, 200));
+        clock.advance(200);
         await db.sync();
       }
       expect(db.stats().checkpoints).toBe(after);
+      // New data, long after the last checkpoint: the sync that ships it checkpoints.
       insert(s.app, 10);
       await db.sync();
-      await new Promise((r) => setTimeout(r, 200));
+      expect(db.stats().checkpoints).toBe(after + 1);
+      await db.sync(); // ships that checkpoint's bump
+      // New data again: the next checkpoint waits for the interval since the last one.
+      insert(s.app, 10);
+      await db.sync();
+      clock.advance(100);
       await db.sync();
       expect(db.stats().checkpoints).toBe(after + 1);
+      clock.advance(100);
+      await db.sync();
+      expect(db.stats().checkpoints).toBe(after + 2);
+      await db.sync(); // ships the bump
+      expect(db.stats().checkpoints).toBe(after + 2);
       await expectChainMatches(s);
     } finally {
       await db.close();
