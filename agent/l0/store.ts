@@ -14,7 +14,7 @@ import type { Logger } from '../logger.ts';
 import { silentLogger } from '../logger.ts';
 
 /** Above this size a local L0 file is streamed to the replica instead of read whole. */
-export const STREAM_THRESHOLD = 16 * 1024 * 1024;
+const STREAM_THRESHOLD = 16 * 1024 * 1024;
 
 /** A local L0 file by name (min = max TXID). */
 export interface L0Entry {
