@@ -7,8 +7,8 @@ import { formatTXID } from '../core/layout/names.ts';
 import type { Logger } from './logger.ts';
 import { silentLogger } from './logger.ts';
 import type { DatabaseSettings, DatabaseStats, ReplicationSource, SyncResult } from './database-api.ts';
-import { chooseCheckpoint, runCheckpoint } from './checkpoint.ts';
-import type { CheckpointHost, OwnCheckpointMode } from './checkpoint.ts';
+import { chooseCheckpoint, runCheckpoint } from './wal/checkpoint.ts';
+import type { CheckpointHost, OwnCheckpointMode } from './wal/checkpoint.ts';
 import type { Clock } from './clock.ts';
 import { systemClock } from './clock.ts';
 import { L0Store, decodeL0File } from './l0/store.ts';
@@ -65,7 +65,7 @@ interface StepResult {
  * One replicated database (spec §2). Each sync verifies the last L0 position against the WAL, then writes at
  * most one L0 file: the committed frames since the position, or a full snapshot when continuity is lost.
  * Snapshots are never encoded under SQLite's write lock; the only write-locked work is the short "seal"
- * sync plus a `_litestream_seq` bump inside our own checkpoint (see checkpoint.ts). A checkpoint can add a
+ * sync plus a `_litestream_seq` bump inside our own checkpoint (see wal/checkpoint.ts). A checkpoint can add a
  * second, small L0 file in the same call.
  */
 export class Database implements ReplicationSource {
