@@ -19,8 +19,6 @@ function moduleOf(file: string): string {
  * exists fails the test below, so whoever removes the import also removes its line here.
  */
 const KNOWN_CYCLE_EDGES: ReadonlyArray<{ from: string; to: string; todo: string }> = [
-  // TODO(settings): S3 settings are resolved only in core/replica; replica/s3-config.ts stops importing config/endpoint.ts.
-  { from: 'core/replica', to: 'core/config', todo: 'settings: resolve S3 settings only in core/replica' },
   // TODO(settings): the one maintenance-settings validator (levelsProblem) moves where config can use it without compaction.
   { from: 'core/config', to: 'core/compact', todo: 'settings: one maintenance-settings validator below config and compact' },
   // TODO(settings): one TXID format/parse; ltx/header.ts and ltx/compactor.ts import formatTXID from layout/names.ts.
@@ -28,10 +26,7 @@ const KNOWN_CYCLE_EDGES: ReadonlyArray<{ from: string; to: string; todo: string 
 ];
 
 /** Product files that still import the test harness. */
-const KNOWN_TEST_IMPORTS: readonly string[] = [
-  // TODO(cli): `demo --s3` without the test harness (fauxqs as an optional dependency).
-  'agent/demo-s3.ts -> test/harness/local-s3.ts',
-];
+const KNOWN_TEST_IMPORTS: readonly string[] = [];
 
 function edgesBetweenFiles(): string[] {
   return [...graph].flatMap(([file, targets]) => targets.map((t) => `${file} -> ${t}`));
