@@ -1,9 +1,9 @@
 // The local L0 store (`<meta>/ltx/0/`): lists, writes (durably or in the background), opens for upload and prunes L0 files.
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { fsyncDir, tempPathFor, writeFileAtomic } from '../../core/fs/atomic.ts';
+import { writeFileAtomic } from '../../core/fs/atomic.ts';
 import { LtxDecoder } from '../../core/ltx/decoder.ts';
 import { encodeLtx, encodeLtxToBuffer } from '../../core/ltx/encoder.ts';
 import { decodeHeader } from '../../core/ltx/header.ts';
@@ -119,9 +119,10 @@ export class L0Store {
     this.unwritten.set(txid, file);
     this.writing = this.writing.then(async () => {
       try {
-        // A newer file queued behind this one fsyncs the directory for both renames (see persist).
+        // A newer file queued behind this one fsyncs the directory for both renames (one fsync covers every rename
+        // before it), so this one skips its own; the directory is created only when missing.
         const newerQueued = [...this.unwritten.keys()].some((t) => t > txid);
-        await persist(path, bytes, !newerQueued);
+        await writeFileAtomic(path, bytes, { createDir: true, syncDir: !newerQueued });
       } catch (err) {
         this.writeFailure = `L0 file ${path} could not be written: ${(err as Error).message}`;
         this.logger.error({ txid: formatTXID(txid), path, err: (err as Error).message }, 'writing L0 file failed; the next file is a snapshot');
@@ -233,40 +234,4 @@ export async function decodeL0File(path: string, wantPgno?: number): Promise<{ h
 function* thenCheck(pages: Iterable<LtxPage>, check: () => void): Generator<LtxPage> {
   yield* pages;
   check();
-}
-
-/**
- * Writes encoded bytes via tmp + fsync + rename; the directory is created only when missing. With `syncDir` false
- * the rename is left for a later file's directory fsync to make durable (one fsync covers every rename before
- * it), which the caller must guarantee happens before anything relies on it.
- */
-async function persist(path: string, bytes: Uint8Array, syncDir: boolean): Promise<void> {
-  const tmp = tempPathFor(path);
-  try {
-    await writeAndSync(tmp, bytes);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    await mkdir(dirname(path), { recursive: true });
-    await writeAndSync(tmp, bytes);
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
-  if (syncDir) await fsyncDir(dirname(path));
-}
-
-async function writeAndSync(tmp: string, bytes: Uint8Array): Promise<void> {
-  const handle = await open(tmp, 'wx', 0o644);
-  try {
-    for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done, bytes.length - done, done)).bytesWritten;
-    await handle.sync();
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
-  await handle.close();
 }
