@@ -7,11 +7,8 @@ export { selectPromotion } from './promote.ts';
 export {
   maintenanceSettingsFromConfig,
   DEFAULT_MAINTENANCE_SETTINGS,
-  MAX_COMPACTION_LEVELS,
-  levelsProblem,
   maintenanceDurationProblems,
   type MaintenanceDurations,
-  type SettingProblem,
   type MaintenanceSettings,
   type MaintenanceLogger,
 } from './settings.ts';

@@ -55,11 +55,6 @@ export function maintenanceSettingsFromConfig(config: StreambedConfig): Maintena
   };
 }
 
-/** The highest compaction level (Ln); files from L1 to Ln feed the snapshot level. */
-export function topLevel(settings: Pick<MaintenanceSettings, 'levels'>): number {
-  return settings.levels.length;
-}
-
 /** L1..L8: level 9 holds snapshots (Litestream's SnapshotLevel). */
 export const MAX_COMPACTION_LEVELS = 8;
 
