@@ -2,7 +2,7 @@
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { DEFAULT_MAINTENANCE_SETTINGS, maintenanceDurationProblems, type MaintenanceDurations } from '../core/compact/settings.ts';
-import { formatDuration, parseDuration } from '../core/config/duration.ts';
+import { formatDuration, parseDuration } from '../core/util/duration.ts';
 
 export interface ObjectLockProps {
   /** GOVERNANCE: principals with s3:BypassGovernanceRetention may still delete; COMPLIANCE: nobody can, for `days`. */

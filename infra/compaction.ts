@@ -10,7 +10,7 @@ import { EventType, type IBucket } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { parseDuration } from '../core/config/duration.ts';
+import { parseDuration } from '../core/util/duration.ts';
 import { StreambedFunction, type StreambedFunctionProps } from './function.ts';
 import { allow } from './nag.ts';
 import { PER_DB_KEYS, compactedObjectArns, deleteStatement, kmsStatement, leaseStatement, listStatement, readStatement, writeStatement } from './iam.ts';

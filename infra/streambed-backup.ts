@@ -7,7 +7,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { formatDuration } from '../core/config/duration.ts';
+import { formatDuration } from '../core/util/duration.ts';
 import { BackupAlarms } from './alarms.ts';
 import { maintenanceEnvironment, resolveBackupProps, type ResolvedBackupProps, type StreambedBackupProps } from './backup-props.ts';
 import { createReplicaBucket } from './bucket.ts';

@@ -1,7 +1,6 @@
 // What maintenance (compaction, snapshots, retention) needs to know: its defaults and its one validator, used by the
 // agent's YAML, the Lambda environment and the CDK construct alike.
-import { formatDuration } from '../config/duration.ts';
-import type { StreambedConfig } from '../config/types.ts';
+import { formatDuration } from '../util/duration.ts';
 
 /** Compaction intervals of L1..Ln: 30s, 5m, 1h (Litestream v0.5). */
 export const DEFAULT_LEVEL_INTERVALS: readonly number[] = [30_000, 5 * 60_000, 60 * 60_000];
@@ -45,7 +44,15 @@ export const DEFAULT_MAINTENANCE_SETTINGS: MaintenanceSettings = {
   retentionEnabled: true,
 };
 
-export function maintenanceSettingsFromConfig(config: StreambedConfig): MaintenanceSettings {
+/** What maintenance reads from a loaded configuration (core/config's StreambedConfig has it). */
+export interface MaintenanceConfig {
+  levels: readonly number[];
+  snapshot: { interval: number; retention: number };
+  l0Retention: number;
+  retention: { enabled: boolean };
+}
+
+export function maintenanceSettingsFromConfig(config: MaintenanceConfig): MaintenanceSettings {
   return {
     levels: [...config.levels],
     snapshotInterval: config.snapshot.interval,

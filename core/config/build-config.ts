@@ -4,7 +4,7 @@ import { buildDb } from './build-db.ts';
 import type { BuiltDb } from './build-db.ts';
 import { buildGlobal } from './build-global.ts';
 import type { GlobalSettings } from './build-global.ts';
-import { formatDuration } from './duration.ts';
+import { formatDuration } from '../util/duration.ts';
 import { checkKeys, fail, fieldsOf, readBool, readDuration, readInt, readSize, readString } from './fields.ts';
 import { partSizeProblem } from '../replica/s3-config.ts';
 import type { Fields, ReadContext } from './fields.ts';

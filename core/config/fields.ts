@@ -2,7 +2,7 @@
 import { ConfigError } from '../errors.ts';
 import { durationProblem } from '../compact/settings.ts';
 import type { MaintenanceDurations } from '../compact/settings.ts';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../util/duration.ts';
 import { SECRET_KEYS } from './keys.ts';
 import { parseByteSize } from './size.ts';
 import { didYouMean } from './suggest.ts';

@@ -6,7 +6,7 @@ import {
   type MaintenanceLogger,
   type MaintenanceSettings,
 } from '../../core/compact/index.ts';
-import { parseDuration } from '../../core/config/duration.ts';
+import { parseDuration } from '../../core/util/duration.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { booleanEnv, listEnv, optionalEnv, type Env } from './env.ts';
 

@@ -1,5 +1,5 @@
 // How long ago a database's agent last sent an L0 file: what the stale-backup alarm watches.
-import { parseDuration } from '../../core/config/duration.ts';
+import { parseDuration } from '../../core/util/duration.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { ReplicaClient } from '../../core/replica/client.ts';
 import { optionalEnv, type Env } from './env.ts';

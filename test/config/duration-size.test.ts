@@ -1,7 +1,7 @@
 // Go duration syntax and byte sizes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, parseDuration } from '../../core/config/duration.ts';
+import { formatDuration, parseDuration } from '../../core/util/duration.ts';
 import { parseByteSize } from '../../core/config/size.ts';
 
 describe('parseDuration', () => {
