@@ -1,7 +1,7 @@
 // LTX file names, level directories and keys in the Litestream v0.5 layouts (S3, file replica, local staging).
 import { dirname, basename, join } from 'node:path';
 import type { LtxFileRef } from './file-ref.ts';
-import { MAX_LEVEL } from '../ltx/types.ts';
+import { MAX_LEVEL, txidHex } from '../ltx/types.ts';
 import type { TXID } from '../ltx/types.ts';
 import { LayoutError } from './errors.ts';
 
@@ -16,7 +16,7 @@ export function formatTXID(txid: TXID): string {
   if (!Number.isSafeInteger(txid) || txid < 0) {
     throw new LayoutError(`TXID ${String(txid)} is not an integer between 0 and ${Number.MAX_SAFE_INTEGER}`, String(txid));
   }
-  return txid.toString(16).padStart(16, '0');
+  return txidHex(txid);
 }
 
 /**

@@ -1,9 +1,8 @@
 // Merges TXID-contiguous LTX files into one (spec §3): k-way merge by pgno, latest page wins, every input CRC verified.
 import { LtxDecoder } from './decoder.ts';
-import { formatTXID } from '../layout/names.ts';
 import { type EncodeOptions, LtxEncoder } from './encoder.ts';
 import { LtxFormatError } from './errors.ts';
-import { HEADER_FLAG_NO_CHECKSUM, type LtxHeader, type LtxPage } from './types.ts';
+import { HEADER_FLAG_NO_CHECKSUM, type LtxHeader, type LtxPage, txidHex } from './types.ts';
 
 export interface LtxInput {
   source: AsyncIterable<Uint8Array>;
@@ -50,7 +49,7 @@ export function checkMergeOrder(headers: LtxHeader[], names: string[]): void {
       throw new LtxFormatError(
         names[i],
         16,
-        `TXIDs ${formatTXID(next.minTXID)}-${formatTXID(next.maxTXID)} do not follow ${names[i - 1]} (${formatTXID(prev.minTXID)}-${formatTXID(prev.maxTXID)}): inputs must be contiguous and increasing`,
+        `TXIDs ${txidHex(next.minTXID)}-${txidHex(next.maxTXID)} do not follow ${names[i - 1]} (${txidHex(prev.minTXID)}-${txidHex(prev.maxTXID)}): inputs must be contiguous and increasing`,
       );
     }
   }

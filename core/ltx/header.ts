@@ -1,6 +1,5 @@
 // Encode, decode and validate the 100-byte LTX header (spec §1.1) with Go ltx's validation rules.
 import { LtxFormatError } from './errors.ts';
-import { formatTXID } from '../layout/names.ts';
 import {
   CHECKSUM_FLAG,
   HEADER_FLAG_NO_CHECKSUM,
@@ -8,6 +7,7 @@ import {
   isSnapshot,
   LTX_MAGIC,
   type LtxHeader,
+  txidHex,
 } from './types.ts';
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -40,7 +40,7 @@ export function headerProblem(h: LtxHeader): string | null {
     if (!Number.isSafeInteger(v) || v < 0) return `${name} TXID ${v} is not an integer from 1 to 2^53-1`;
     if (v === 0) return `${name} TXID is required (0 found)`;
   }
-  if (h.minTXID > h.maxTXID) return `TXIDs out of order: min ${formatTXID(h.minTXID)} > max ${formatTXID(h.maxTXID)}`;
+  if (h.minTXID > h.maxTXID) return `TXIDs out of order: min ${txidHex(h.minTXID)} > max ${txidHex(h.maxTXID)}`;
   if (!Number.isSafeInteger(h.timestamp)) return `timestamp ${h.timestamp} is not an integer number of milliseconds`;
   if (!Number.isSafeInteger(h.walOffset) || !Number.isSafeInteger(h.walSize)) return 'WAL offset and size must be integers';
   for (const v of [h.walSalt1, h.walSalt2]) if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) return `invalid WAL salt ${v}`;

@@ -24,6 +24,14 @@ export const MAX_LEVEL = 9;
  */
 export type TXID = number;
 
+/**
+ * A TXID as 16 lowercase hex digits, as in file names, messages and Litestream's output: the one place that shapes
+ * it (core/layout's formatTXID checks the range first and then uses this).
+ */
+export function txidHex(txid: TXID): string {
+  return txid.toString(16).padStart(16, '0');
+}
+
 export interface LtxHeader {
   flags: number;
   pageSize: number;
