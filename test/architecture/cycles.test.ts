@@ -14,32 +14,14 @@ function moduleOf(file: string): string {
   return parts[0] === 'core' ? parts.slice(0, 2).join('/') : parts[0]!;
 }
 
-/**
- * Module imports that still close a cycle, each owned by work in progress elsewhere. A listed edge that no longer
- * exists fails the test below, so whoever removes the import also removes its line here.
- */
-const KNOWN_CYCLE_EDGES: ReadonlyArray<{ from: string; to: string; todo: string }> = [
-  // TODO(settings): the one maintenance-settings validator (levelsProblem) moves where config can use it without compaction.
-  { from: 'core/config', to: 'core/compact', todo: 'settings: one maintenance-settings validator below config and compact' },
-  // TODO(settings): one TXID format/parse; ltx/header.ts and ltx/compactor.ts import formatTXID from layout/names.ts.
-  { from: 'core/ltx', to: 'core/layout', todo: 'settings: one TXID parse/format that core/ltx can use without core/layout' },
-];
-
-/** Product files that still import the test harness. */
-const KNOWN_TEST_IMPORTS: readonly string[] = [];
-
-function edgesBetweenFiles(): string[] {
-  return [...graph].flatMap(([file, targets]) => targets.map((t) => `${file} -> ${t}`));
-}
-
-function moduleGraph(files: ImportGraph, skip: ReadonlyArray<{ from: string; to: string }>): ImportGraph {
+function moduleGraph(files: ImportGraph): ImportGraph {
   const modules: ImportGraph = new Map();
   for (const [file, targets] of files) {
     const from = moduleOf(file);
     const edges = new Set(modules.get(from) ?? []);
     for (const target of targets) {
       const to = moduleOf(target);
-      if (to !== from && !skip.some((e) => e.from === from && e.to === to)) edges.add(to);
+      if (to !== from) edges.add(to);
     }
     modules.set(from, [...edges].sort());
   }
@@ -96,14 +78,9 @@ describe('architecture', () => {
     expect(cycles, `import cycles:\n${cycles.join('\n')}`).toEqual([]);
   });
 
-  it("has no import cycle between core's modules and the hosts, apart from the known edges", () => {
-    const cycles = findCycles(moduleGraph(graph, KNOWN_CYCLE_EDGES)).map(describeCycle);
+  it("has no import cycle between core's modules and the hosts", () => {
+    const cycles = findCycles(moduleGraph(graph)).map(describeCycle);
     expect(cycles, `module cycles:\n${cycles.join('\n')}`).toEqual([]);
-  });
-
-  it('lists only known cycle edges that still exist', () => {
-    const stale = KNOWN_CYCLE_EDGES.filter((e) => edgesBetween(e.from, e.to).length === 0);
-    expect(stale.map((e) => `${e.from} -> ${e.to} is gone (${e.todo}): delete it from KNOWN_CYCLE_EDGES`)).toEqual([]);
   });
 
   it('keeps core below the hosts: core imports nothing from agent, cli, functions, infra or test', () => {
@@ -114,13 +91,11 @@ describe('architecture', () => {
     expect(bad).toEqual([]);
   });
 
-  it('keeps test code out of the product: no host imports test/ or bench/, apart from the known imports', () => {
+  it('keeps test code out of the product: no host imports test/ or bench/', () => {
     const bad = [...graph].flatMap(([file, targets]) =>
-      targets.filter((t) => /^(test|bench)\//.test(t) && !KNOWN_TEST_IMPORTS.includes(`${file} -> ${t}`)).map((t) => `${file} -> ${t}`),
+      targets.filter((t) => /^(test|bench)\//.test(t)).map((t) => `${file} -> ${t}`),
     );
     expect(bad).toEqual([]);
-    const stale = KNOWN_TEST_IMPORTS.filter((edge) => !edgesBetweenFiles().includes(edge));
-    expect(stale.map((e) => `${e} is gone: delete it from KNOWN_TEST_IMPORTS`)).toEqual([]);
   });
 
   it('keeps the CLI a host of its own: agent and functions do not import cli', () => {
