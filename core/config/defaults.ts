@@ -1,7 +1,6 @@
 // Default values of every setting (spec §2, §3, §5); durations in milliseconds, sizes in bytes.
 // The maintenance defaults are owned by core/compact/settings.ts (also read by the Lambdas and the CDK construct).
 export { DEFAULT_L0_RETENTION, DEFAULT_LEVEL_INTERVALS, DEFAULT_SNAPSHOT_INTERVAL, DEFAULT_SNAPSHOT_RETENTION } from '../compact/settings.ts';
-export { DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, MIN_PART_SIZE } from '../replica/options.ts';
 
 export const DEFAULT_SYNC_INTERVAL = 1000;
 export const DEFAULT_MONITOR_INTERVAL = 1000;

@@ -47,7 +47,6 @@ export const LEVEL_KEYS = new Set(['interval']);
 export const RETENTION_KEYS = new Set(['enabled']);
 export const VALIDATION_KEYS = new Set(['interval']);
 export const SOCKET_KEYS = new Set(['enabled', 'path', 'permissions']);
-export const AGE_KEYS = new Set(['identities', 'recipients']);
 
 /** Keys whose values are credentials: never printed, never quoted in an error. */
 export const SECRET_KEYS = new Set([
