@@ -1,0 +1,58 @@
+// role: a reader of the follower's copy in its own process. Usage: node sampler.ts <db> <stop-file>
+// Until <stop-file> exists it samples `SELECT count(*), max(id), sum(id) FROM t` in three ways: a fresh read-only
+// connection per sample, a long-lived read-only connection, and a read transaction held across a pause (its two
+// reads must agree). A sample is consistent when the rows are exactly 1..n (the writer inserts one row per
+// transaction). Prints one JSON summary line: samples, problems and the distinct n seen.
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+
+const [dbPath, stopFile] = process.argv.slice(2);
+const SQL = 'SELECT count(*) AS c, coalesce(max(id), 0) AS m, coalesce(sum(id), 0) AS s FROM t';
+type Row = { c: number; m: number; s: number };
+
+const problems: string[] = [];
+const seen = new Set<number>();
+let samples = 0;
+
+function check(row: Row, how: string): void {
+  samples++;
+  const n = row.m;
+  if (row.c !== n || row.s !== (n * (n + 1)) / 2) problems.push(`${how}: count ${row.c}, max ${row.m}, sum ${row.s}`);
+  seen.add(n);
+}
+
+function open(): Database.Database {
+  const db = new Database(dbPath, { readonly: true });
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+const long = open();
+const longQuery = long.prepare(SQL);
+for (let i = 0; !existsSync(stopFile); i++) {
+  try {
+    const fresh = open();
+    check(fresh.prepare(SQL).get() as Row, 'fresh connection');
+    fresh.close();
+    check(longQuery.get() as Row, 'long-lived connection');
+    if (i % 5 === 0) {
+      long.exec('BEGIN');
+      const first = longQuery.get() as Row;
+      await sleep(30);
+      const second = longQuery.get() as Row;
+      long.exec('COMMIT');
+      check(first, 'held transaction');
+      if (first.m !== second.m || first.s !== second.s) problems.push(`held transaction changed from ${first.m} to ${second.m}`);
+    }
+    if (i % 20 === 0) {
+      const ic = long.pragma('quick_check', { simple: true });
+      if (ic !== 'ok') problems.push(`quick_check: ${String(ic)}`);
+    }
+  } catch (err) {
+    problems.push(`error: ${(err as Error).message}`);
+  }
+  await sleep(5);
+}
+long.close();
+process.stdout.write(JSON.stringify({ samples, problems: problems.slice(0, 20), problemCount: problems.length, distinct: seen.size, max: Math.max(0, ...seen) }) + '\n');
