@@ -8,48 +8,14 @@ import { FileReplicaClient } from '../../core/replica/file.ts';
 import { followReplica } from '../../core/restore/follow.ts';
 import { restoreDatabase } from '../../core/restore/restore.ts';
 import { useTempDirs } from '../harness/tmp.ts';
-import { ReplicaBuilder } from './replica-builder.ts';
 import { waitFor } from './follow/processes.ts';
+import { digest, source as makeSource, type Source } from './follow/source.ts';
 
 const tempDir = useTempDirs();
 
-interface Source {
-  client: FileReplicaClient;
-  builder: ReplicaBuilder;
-  src: string;
-  copy: string;
-  /** Inserts row `id` as one transaction and writes it to the replica as the next L0 file (TXID = id). */
-  step(id: number): Promise<void>;
-  close(): void;
-}
-
 async function source(): Promise<Source> {
   const dir = await tempDir('follow-gap');
-  const client = new FileReplicaClient(join(dir, 'replica'));
-  const builder = new ReplicaBuilder(client, dir);
-  const src = join(dir, 'src.db');
-  const db = new Database(src);
-  db.pragma('journal_mode = WAL');
-  db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)');
-  const insert = db.prepare('INSERT INTO t (id, v) VALUES (?, ?)');
-  return {
-    client, builder, src, copy: join(dir, 'copy.db'),
-    async step(id) {
-      insert.run(id, 'x'.repeat(300 * id));
-      db.pragma('wal_checkpoint(TRUNCATE)'); // the builder reads the database file
-      await builder.commit(src);
-    },
-    close: () => db.close(),
-  };
-}
-
-function digest(path: string): { n: number; sum: number; bytes: number } {
-  const db = new Database(path, { readonly: true });
-  try {
-    return db.prepare('SELECT count(*) AS n, sum(id) AS sum, sum(length(v)) AS bytes FROM t').get() as { n: number; sum: number; bytes: number };
-  } finally {
-    db.close();
-  }
+  return makeSource(dir, new FileReplicaClient(join(dir, 'replica')));
 }
 
 /** Follows until the copy reaches `txid`; returns the files applied and the warnings logged. */
