@@ -124,9 +124,10 @@ async function applyFiles(
   const prefetcher = new Prefetcher(client, files, { parallelism: options.parallelism ?? 4 });
   const stop = (): void => prefetcher.close();
   options.signal?.addEventListener('abort', stop, { once: true });
-  const batch = applier.begin();
   const applied: LtxFileInfo[] = [];
+  let batch: WalBatch | undefined;
   try {
+    batch = applier.begin();
     for (let i = 0; i < files.length; i++) {
       await applyFile(files[i], prefetcher.source(i), batch, applier.pageSize);
       applied.push(files[i]);
@@ -134,7 +135,7 @@ async function applyFiles(
   } finally {
     options.signal?.removeEventListener('abort', stop);
     prefetcher.close();
-    batch.end(); // publishes the files completed so far; a torn one is never visible
+    batch?.end(); // publishes the files completed so far; a torn one is never visible
     const last = applied.at(-1);
     if (last) {
       state.txid = last.maxTXID;

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useTempDirs } from '../harness/tmp.ts';
 import { startAgent } from '../writers/harness/agent-process.ts';
+import { pathToFileURL } from 'node:url';
+import { FileReplicaClient } from '../../core/replica/file.ts';
+import { digest as sourceDigest, source } from './follow/source.ts';
 import { SAMPLER, rowsIn, runWriter, startFollower, startProc, waitFor } from './follow/processes.ts';
 
 const tempDir = useTempDirs();
@@ -75,6 +78,23 @@ describe('restore -f -exec', () => {
       expect(follower.stderr()).toMatch(/stopped following/);
     } finally {
       await agent.stop();
+    }
+  });
+
+  it('on SIGTERM forwards the signal to the command, stops following and exits with the command\'s status (128 + 15)', async () => {
+    const dir = await tempDir('follow-exec-term');
+    const s = source(dir, new FileReplicaClient(join(dir, 'replica')));
+    try {
+      for (let id = 1; id <= 2; id++) await s.step(id);
+      const follower = startFollower(pathToFileURL(join(dir, 'replica')).href, s.copy, ['-exec', 'exec sleep 30']);
+      await waitFor(() => /following/.test(follower.stderr()), 20_000, `the follower to restore (stderr: ${follower.stderr()})`);
+      await new Promise((r) => setTimeout(r, 300)); // the shell has started sleep
+      follower.child.kill('SIGTERM');
+      expect(await follower.exited, follower.stderr()).toBe(143);
+      expect(follower.stderr()).toMatch(/stopped following/);
+      expect(sourceDigest(s.copy)).toEqual(sourceDigest(s.src));
+    } finally {
+      s.close();
     }
   });
 
