@@ -28,8 +28,13 @@ import {
 const SHM_IS_INIT_OFFSET = 12;
 /** Frames written per write() call. */
 const BATCH_FRAMES = 64;
-/** Past this many frames, try a TRUNCATE checkpoint after each transaction (SQLite's default auto-checkpoint size). */
-const CHECKPOINT_FRAMES = 1000;
+/** Past this many frames, try a TRUNCATE checkpoint after each batch (SQLite's default auto-checkpoint size). */
+export const DEFAULT_CHECKPOINT_FRAMES = 1000;
+
+export interface WalApplierOptions {
+  /** WAL size in frames past which each batch ends with a TRUNCATE checkpoint attempt; default 1000. */
+  checkpointFrames?: number;
+}
 
 /** Where the committed frames of the WAL end: the next frame goes at `offset`, chained from `sum`. */
 interface WalEnd {
@@ -45,10 +50,12 @@ export class WalApplier {
   readonly #db: Database.Database;
   readonly #shm: number;
   readonly #wal: number;
+  readonly #checkpointFrames: number;
   #end: WalEnd | undefined;
 
-  private constructor(path: string, db: Database.Database, shm: number, wal: number, pageSize: number) {
+  private constructor(path: string, db: Database.Database, shm: number, wal: number, pageSize: number, checkpointFrames: number) {
     this.path = path;
+    this.#checkpointFrames = checkpointFrames;
     this.#db = db;
     this.#shm = shm;
     this.#wal = wal;
@@ -56,7 +63,7 @@ export class WalApplier {
   }
 
   /** Opens the database in WAL mode with a connection of our own, and its -wal and -shm. */
-  static open(path: string): WalApplier {
+  static open(path: string, options: WalApplierOptions = {}): WalApplier {
     const db = new Database(path);
     try {
       const mode = String(db.pragma('journal_mode = WAL', { simple: true }));
@@ -66,7 +73,7 @@ export class WalApplier {
       const pageSize = Number(db.pragma('page_size', { simple: true }));
       const shm = openSync(`${path}-shm`, 'r+');
       const wal = openSync(`${path}-wal`, constants.O_RDWR | constants.O_CREAT);
-      return new WalApplier(path, db, shm, wal, pageSize);
+      return new WalApplier(path, db, shm, wal, pageSize, options.checkpointFrames ?? DEFAULT_CHECKPOINT_FRAMES);
     } catch (err) {
       db.close();
       throw err;
@@ -96,7 +103,7 @@ export class WalApplier {
     }
     if (!published) return;
     this.#db.prepare('SELECT count(*) FROM sqlite_master').get(); // runs the recovery now rather than in a reader
-    if (this.#frames(end) >= CHECKPOINT_FRAMES) this.#checkpoint();
+    if (this.#frames(end) >= this.#checkpointFrames) this.#checkpoint();
   }
 
   writeFrames(bytes: Uint8Array, length: number, offset: number): void {
@@ -105,11 +112,6 @@ export class WalApplier {
 
   syncWal(): void {
     fdatasyncSync(this.#wal);
-  }
-
-  /** A read-only SQL query on our connection (PRAGMA integrity_check after a batch, in tests and for -exec). */
-  query<T>(sql: string): T[] {
-    return this.#db.prepare(sql).all() as T[];
   }
 
   close(): void {
