@@ -4,7 +4,7 @@ import { resolveTarget } from '../core/config/resolve.ts';
 import { parseDuration } from '../core/config/duration.ts';
 import { UsageError } from '../core/errors.ts';
 import { openReplicaClient } from '../core/replica/open.ts';
-import { RestoreInterruptedError } from '../core/restore/errors.ts';
+import { NoBackupsError, RestoreInterruptedError } from '../core/restore/errors.ts';
 import { DEFAULT_FOLLOW_INTERVAL_MS, followReplica } from '../core/restore/follow.ts';
 import type { IntegrityCheck } from '../core/restore/integrity.ts';
 import { formatTXID } from '../core/restore/refs.ts';
@@ -26,6 +26,7 @@ export interface FollowFlags {
   remote?: string;
   generation?: string;
   ifDbNotExists?: boolean;
+  ifReplicaExists?: boolean;
   force?: boolean;
 }
 
@@ -81,6 +82,10 @@ export async function runFollow(target: string, flags: FollowFlags, settings: Fo
     try {
       restored = await restoreDatabase(client, { outputPath: output, ...settings, force: flags.force, logger: log, signal: interruption.signal });
     } catch (err) {
+      if (err instanceof NoBackupsError && flags.ifReplicaExists) {
+        process.stderr.write(`no backups found in ${client.location}, nothing to follow\n`);
+        return;
+      }
       if (!(err instanceof RestoreInterruptedError)) throw err;
       process.stderr.write(`streambed: ${err.message}\n`);
       process.exitCode = interruption.exitCode() ?? 1;
