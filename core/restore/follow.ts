@@ -1,8 +1,8 @@
 // followReplica: keeps a restored database up to date by polling its replica and applying new LTX files in TXID order.
 //
 // Each poll lists level 0 from the next TXID on (one LIST request: S3 StartAfter / a directory read), so an idle
-// follower costs one request per interval. New files are downloaded and applied oldest first, each as one SQLite
-// transaction appended to the copy's WAL (wal-apply.ts explains why that keeps readers in other processes
+// follower costs one request per interval. The files due are downloaded and applied oldest first, together as one
+// SQLite transaction appended to the copy's WAL (wal-apply.ts explains why that keeps readers in other processes
 // consistent). When the next L0 files are gone (compacted away, or the follower was behind retention), the whole
 // replica is listed once and the restore plan is asked for the cheapest way on from the current TXID: files of
 // higher levels, or, when nothing bridges the gap, the newest snapshot and what follows it, whose pages then
@@ -111,8 +111,10 @@ async function bridgeGap(client: ReplicaClient, txid: TXID, logger?: RestoreLogg
 }
 
 /**
- * Downloads the files (in parallel) and appends each as one WAL transaction. `state` advances as the batch is
- * published: after a failure the files already applied stay applied and the next poll continues after them.
+ * Downloads the files (in parallel) and appends them as ONE WAL transaction, committed only after every file's
+ * checksums passed: each commit in the copy's WAL is then a state of the source, even when a restarted follower
+ * re-applies files it had already applied (its TXID file lags the copy by at most one batch). A failure leaves the
+ * copy where it was; the next poll tries again.
  */
 async function applyFiles(
   client: ReplicaClient,
@@ -124,28 +126,28 @@ async function applyFiles(
   const prefetcher = new Prefetcher(client, files, { parallelism: options.parallelism ?? 4 });
   const stop = (): void => prefetcher.close();
   options.signal?.addEventListener('abort', stop, { once: true });
-  const applied: LtxFileInfo[] = [];
   let batch: WalBatch | undefined;
+  let committed = false;
   try {
     batch = applier.begin();
-    for (let i = 0; i < files.length; i++) {
-      await applyFile(files[i], prefetcher.source(i), batch, applier.pageSize);
-      applied.push(files[i]);
-    }
+    let commit = 0;
+    for (let i = 0; i < files.length; i++) commit = await applyFile(files[i], prefetcher.source(i), batch, applier.pageSize);
+    batch.commit(commit);
+    committed = true;
   } finally {
     options.signal?.removeEventListener('abort', stop);
     prefetcher.close();
-    batch?.end(); // publishes the files completed so far; a torn one is never visible
-    const last = applied.at(-1);
-    if (last) {
-      state.txid = last.maxTXID;
-      state.files += applied.length;
-      options.onApplied?.(state.txid, applied);
-    }
+    batch?.end(); // publishes the transaction if it was committed; pages without a commit are never visible
+  }
+  if (committed) {
+    state.txid = files[files.length - 1].maxTXID;
+    state.files += files.length;
+    options.onApplied?.(state.txid, files);
   }
 }
 
-async function applyFile(file: LtxFileInfo, source: AsyncIterable<Uint8Array>, batch: WalBatch, pageSize: number): Promise<void> {
+/** Appends one file's pages to the batch after checking its header; resolves with its database size in pages once its checksums passed. */
+async function applyFile(file: LtxFileInfo, source: AsyncIterable<Uint8Array>, batch: WalBatch, pageSize: number): Promise<number> {
   const decoder = new LtxDecoder(source, ltxName(file));
   try {
     const header = await decoder.header();
@@ -154,10 +156,10 @@ async function applyFile(file: LtxFileInfo, source: AsyncIterable<Uint8Array>, b
       const next = decoder.readPage();
       const page = next instanceof Promise ? await next : next;
       if (page === null) break;
-      if (page.pgno <= header.commit) batch.page(page.pgno, page.data);
+      batch.page(page.pgno, page.data);
     }
-    await decoder.trailer(); // verifies the checksums before the transaction is committed
-    batch.commit(header.commit);
+    await decoder.trailer(); // verifies the checksums before the transaction can be committed
+    return header.commit;
   } catch (err) {
     await decoder.close().catch(() => undefined);
     throw err;

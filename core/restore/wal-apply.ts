@@ -177,7 +177,7 @@ export class WalApplier {
   }
 }
 
-/** Transactions appended under one write lock: page() for each page, commit() at the end of each transaction. */
+/** Transactions appended under one write lock: page() for each page (a page may repeat), commit() to end each one. */
 export class WalBatch {
   readonly #applier: WalApplier;
   readonly #end: WalEnd;
