@@ -1,11 +1,16 @@
 // `streambed restore -f`: restores a database, then keeps it up to date from the replica until stopped (or -exec ends).
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { resolveTarget } from '../core/config/resolve.ts';
 import { parseDuration } from '../core/config/duration.ts';
 import { UsageError } from '../core/errors.ts';
 import { openReplicaClient } from '../core/replica/open.ts';
 import { NoBackupsError, RestoreInterruptedError } from '../core/restore/errors.ts';
 import { DEFAULT_FOLLOW_INTERVAL_MS, followReplica } from '../core/restore/follow.ts';
+import { followTxidPath, readFollowTxid, writeFollowTxid } from '../core/restore/follow-txid.ts';
+import { listReplicaFiles } from '../core/restore/list.ts';
+import type { TXID } from '../core/ltx/types.ts';
+import type { ReplicaClient } from '../core/replica/client.ts';
 import type { IntegrityCheck } from '../core/restore/integrity.ts';
 import { formatTXID } from '../core/restore/refs.ts';
 import { restoreDatabase, restoreTempPath, type RestoreLogger } from '../core/restore/restore.ts';
@@ -56,6 +61,28 @@ function checkFlags(flags: FollowFlags): number {
   return ms;
 }
 
+/**
+ * An existing copy with its `<output>.txid` file resumes from that TXID instead of being restored again (unless
+ * -force). The replica must reach that TXID: a copy ahead of it is not a copy of this replica (or the replica was
+ * reset), and following would silently keep it as it is.
+ */
+async function resumePoint(client: ReplicaClient, output: string, force: boolean, log: RestoreLogger): Promise<{ outputPath: string; txid: TXID } | undefined> {
+  if (force || !existsSync(output)) return undefined;
+  const txid = await readFollowTxid(output);
+  if (txid === undefined) return undefined; // restoreDatabase explains that the output exists
+  const files = await listReplicaFiles(client);
+  if (files.length === 0) throw new NoBackupsError(client.location);
+  const newest = files.reduce((max, f) => Math.max(max, f.maxTXID), 0);
+  if (newest < txid) {
+    throw new Error(
+      `cannot resume following ${output}: ${followTxidPath(output)} says TXID ${formatTXID(txid)} but ${client.location} reaches ` +
+        `TXID ${formatTXID(newest)} at most, so the copy is not from this replica (or the replica was reset); pass -force to restore afresh`,
+    );
+  }
+  log.info({ output, txid: formatTXID(txid) }, 'follow: resuming an existing copy');
+  return { outputPath: resolve(output), txid };
+}
+
 function logger(): RestoreLogger {
   const log = createLogger({ stderr: true, level: 'info' });
   return { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m) };
@@ -78,21 +105,28 @@ export async function runFollow(target: string, flags: FollowFlags, settings: Fo
     if (restoring) for (const p of [restoreTempPath(output), `${restoreTempPath(output)}-wal`, `${restoreTempPath(output)}-shm`]) rmSync(p, { force: true });
   });
   try {
-    let restored;
-    try {
-      restored = await restoreDatabase(client, { outputPath: output, ...settings, force: flags.force, logger: log, signal: interruption.signal });
-    } catch (err) {
-      if (err instanceof NoBackupsError && flags.ifReplicaExists) {
-        process.stderr.write(`no backups found in ${client.location}, nothing to follow\n`);
+    const start = await resumePoint(client, output, flags.force === true, log);
+    let restored = start;
+    if (!restored) {
+      try {
+        restored = await restoreDatabase(client, { outputPath: output, ...settings, force: flags.force, logger: log, signal: interruption.signal });
+      } catch (err) {
+        if (err instanceof NoBackupsError && flags.ifReplicaExists) {
+          process.stderr.write(`no backups found in ${client.location}, nothing to follow\n`);
+          return;
+        }
+        if (!(err instanceof RestoreInterruptedError)) throw err;
+        process.stderr.write(`streambed: ${err.message}\n`);
+        process.exitCode = interruption.exitCode() ?? 1;
         return;
       }
-      if (!(err instanceof RestoreInterruptedError)) throw err;
-      process.stderr.write(`streambed: ${err.message}\n`);
-      process.exitCode = interruption.exitCode() ?? 1;
-      return;
+      await writeFollowTxid(restored.outputPath, restored.txid);
     }
     restoring = false;
-    process.stderr.write(`restored ${restored.outputPath} to TXID ${formatTXID(restored.txid)}; following ${client.location} every ${intervalMs} ms (Ctrl-C stops)\n`);
+    process.stderr.write(
+      `${start ? 'resuming' : 'restored'} ${restored.outputPath} ${start ? 'from' : 'to'} TXID ${formatTXID(restored.txid)}; ` +
+        `following ${client.location} every ${intervalMs} ms (Ctrl-C stops)\n`,
+    );
     const execDone = new AbortController();
     const child = flags.exec !== undefined ? runExec(flags.exec) : undefined;
     const childCode = child?.exited.finally(() => execDone.abort('exec exited'));
@@ -103,6 +137,7 @@ export async function runFollow(target: string, flags: FollowFlags, settings: Fo
       parallelism: settings.parallelism,
       signal: AbortSignal.any([interruption.signal, execDone.signal]),
       logger: log,
+      saveTxid: true,
     });
     process.stderr.write(`stopped following: ${restored.outputPath} is at TXID ${formatTXID(result.txid)} (${result.files} file(s) applied)\n`);
     // runExec forwarded the signal to the command; its exit code is ours.

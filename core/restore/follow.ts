@@ -15,6 +15,7 @@ import { Prefetcher } from './fetch.ts';
 import { checkHeader } from './header-check.ts';
 import { listReplicaFiles } from './list.ts';
 import { planRestore } from './plan.ts';
+import { writeFollowTxid } from './follow-txid.ts';
 import { fileLocation, formatTXID, ltxName } from './refs.ts';
 import type { RestoreLogger } from './restore.ts';
 import { WalApplier, type WalBatch } from './wal-apply.ts';
@@ -33,6 +34,8 @@ export interface FollowOptions {
   /** Stops following after the current poll: a batch being applied is completed or dropped whole, never torn. */
   signal?: AbortSignal;
   logger?: RestoreLogger;
+  /** Record each new TXID in `<output>.txid` (follow-txid.ts) after the batch is published, so a restart can resume. */
+  saveTxid?: boolean;
   /** After each applied batch, with the new TXID and the files applied. */
   onApplied?: (txid: TXID, files: readonly LtxFileInfo[]) => void;
 }
@@ -53,7 +56,10 @@ export async function followReplica(client: ReplicaClient, options: FollowOption
     while (!options.signal?.aborted) {
       try {
         const due = await nextFiles(client, state.txid, options.logger);
-        if (due.length > 0 && !options.signal?.aborted) await applyFiles(client, applier, due, state, options);
+        if (due.length > 0 && !options.signal?.aborted) {
+          await applyFiles(client, applier, due, state, options);
+          if (options.saveTxid) await writeFollowTxid(options.outputPath, state.txid);
+        }
         state.lastProblem = '';
       } catch (err) {
         if (options.signal?.aborted) break;

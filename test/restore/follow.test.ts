@@ -1,6 +1,6 @@
 // `streambed restore -f` against a running agent: readers of the copy in other processes always see a committed state.
 import Database from 'better-sqlite3';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -109,5 +109,41 @@ describe('restore -f -exec', () => {
     expect(await b.exited).toBe(2);
     expect(b.stderr()).toMatch(/need -f/);
     expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('restore -f after a restart', () => {
+  it('resumes an existing copy from its .txid file without restoring it again, and refuses a copy ahead of the replica', async () => {
+    const dir = await tempDir('follow-resume');
+    const s = source(dir, new FileReplicaClient(join(dir, 'replica')));
+    const url = pathToFileURL(join(dir, 'replica')).href;
+    try {
+      for (let id = 1; id <= 3; id++) await s.step(id);
+      const first = startFollower(url, s.copy, ['-follow-interval', '50ms']);
+      await waitFor(() => /following/.test(first.stderr()), 20_000, `the follower to restore (stderr: ${first.stderr()})`);
+      for (let id = 4; id <= 5; id++) await s.step(id);
+      await waitFor(() => rowsIn(s.copy) === 5, 20_000, 'the copy to reach 5 rows');
+      first.child.kill('SIGTERM');
+      expect(await first.exited, first.stderr()).toBe(0);
+      expect(readFileSync(`${s.copy}.txid`, 'utf8')).toBe('0000000000000005\n');
+
+      for (let id = 6; id <= 8; id++) await s.step(id);
+      const inode = statSync(s.copy).ino;
+      const second = startFollower(url, s.copy, ['-follow-interval', '50ms']);
+      await waitFor(() => /following/.test(second.stderr()), 20_000, `the follower to resume (stderr: ${second.stderr()})`);
+      expect(second.stderr()).toMatch(/resuming .* from TXID 0000000000000005/);
+      await waitFor(() => rowsIn(s.copy) === 8, 20_000, 'the copy to reach 8 rows');
+      second.child.kill('SIGINT');
+      expect(await second.exited, second.stderr()).toBe(0);
+      expect(statSync(s.copy).ino).toBe(inode); // followed in place: readers' open files stay valid
+      expect(sourceDigest(s.copy)).toEqual(sourceDigest(s.src));
+
+      await writeFile(`${s.copy}.txid`, '0000000000000100\n');
+      const foreign = startFollower(url, s.copy);
+      expect(await foreign.exited).toBe(1);
+      expect(foreign.stderr()).toMatch(/cannot resume following .* reaches TXID 0000000000000008 at most/);
+    } finally {
+      s.close();
+    }
   });
 });
