@@ -8,6 +8,9 @@
 // higher levels, or, when nothing bridges the gap, the newest snapshot and what follows it, whose pages then
 // replace every page of the copy in one transaction (still atomic for readers; the WAL briefly holds the database).
 // A gap nothing bridges (a file lost for good) is logged once and retried each poll; the copy stays at its TXID.
+// With `saveTxid` the TXID goes to `<output>.txid` after each published batch, so a restarted follower resumes; after
+// a crash between the two it lags the copy by one batch, whose files are re-applied inside the next single
+// transaction, so every commit readers can see is still a state of the source.
 import { LtxDecoder } from '../ltx/decoder.ts';
 import { SNAPSHOT_LEVEL, type TXID } from '../ltx/types.ts';
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
