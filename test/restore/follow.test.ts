@@ -103,10 +103,10 @@ describe('restore -f -exec', () => {
     const out = join(dir, 'x.db');
     const url = `file://${dir}/none`;
     const a = startFollower(url, out, ['-txid', '0000000000000001']);
-    expect(await a.exited).toBe(2);
+    expect(await a.exited, a.stderr()).toBe(2);
     expect(a.stderr()).toMatch(/-f .* cannot be combined with -txid/);
     const b = startProc([join(import.meta.dirname, '../../bin/streambed.mjs'), 'restore', '-exec', 'true', '-o', out, url]);
-    expect(await b.exited).toBe(2);
+    expect(await b.exited, b.stderr()).toBe(2);
     expect(b.stderr()).toMatch(/need -f/);
     expect(existsSync(out)).toBe(false);
   });
@@ -140,7 +140,7 @@ describe('restore -f after a restart', () => {
 
       await writeFile(`${s.copy}.txid`, '0000000000000100\n');
       const foreign = startFollower(url, s.copy);
-      expect(await foreign.exited).toBe(1);
+      expect(await foreign.exited, foreign.stderr()).toBe(1);
       expect(foreign.stderr()).toMatch(/cannot resume following .* reaches TXID 0000000000000008 at most/);
     } finally {
       s.close();

@@ -30,7 +30,9 @@ function open(): Database.Database {
 
 const long = open();
 const longQuery = long.prepare(SQL);
-for (let i = 0; !existsSync(stopFile); i++) {
+// One more round after the stop file appears: the test writes it once the copy reached its final state.
+for (let i = 0, last = false; !last; i++) {
+  last = existsSync(stopFile);
   try {
     const fresh = open();
     check(fresh.prepare(SQL).get() as Row, 'fresh connection');
