@@ -14,9 +14,11 @@
 // entries of older frames with identical values (SQLite builds each index page privately and copies it, for this
 // very case), and frames past a reader's snapshot are invisible to it. Uncommitted frames left by an interruption
 // are never published: recovery stops at the last commit frame and the next write overwrites them.
-// Other processes must open the copy read-only (they must not write or checkpoint with RESTART/TRUNCATE while we
-// append; PASSIVE checkpoints are harmless). The -shm descriptor stays open as long as the connection: closing any
-// descriptor of a file drops every POSIX lock the process holds on it, SQLite's included.
+// Other processes must not write to the copy (open it read-only to be sure): their commits would mix with the
+// replica's. Their checkpoints are harmless: any mode needs the write lock we hold while appending, and between
+// batches a restarted or truncated WAL is found by the scan (a WAL without a valid header starts afresh).
+// The -shm descriptor stays open as long as the connection: closing any descriptor of a file drops every POSIX lock
+// the process holds on it, SQLite's included.
 import Database from 'better-sqlite3';
 import { randomInt } from 'node:crypto';
 import { closeSync, constants, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
