@@ -15,8 +15,8 @@
 // very case), and frames past a reader's snapshot are invisible to it. Uncommitted frames left by an interruption
 // are never published: recovery stops at the last commit frame and the next write overwrites them.
 // Other processes must not write to the copy (open it read-only to be sure): their commits would mix with the
-// replica's. Their checkpoints are harmless: any mode needs the write lock we hold while appending, and between
-// batches a restarted or truncated WAL is found by the scan (a WAL without a valid header starts afresh).
+// replica's. Their checkpoints are harmless: PASSIVE copies only published frames, RESTART and TRUNCATE need the
+// write lock we hold while appending, and between batches the scan finds a restarted or truncated WAL as it is.
 // The -shm descriptor stays open as long as the connection: closing any descriptor of a file drops every POSIX lock
 // the process holds on it, SQLite's included.
 import Database from 'better-sqlite3';
