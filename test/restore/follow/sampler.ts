@@ -1,15 +1,22 @@
 // role: a reader of the follower's copy in its own process. Usage: node sampler.ts <db> <stop-file>
 // Until <stop-file> exists it samples `SELECT count(*), max(id), sum(id) FROM t` in three ways: a fresh read-only
 // connection per sample, a long-lived read-only connection, and a read transaction held across a pause (its two
-// reads must agree). A sample is consistent when the rows are exactly 1..n (the writer inserts one row per
-// transaction). Prints one JSON summary line: samples, problems and the distinct n seen.
+// reads must agree). A sample is consistent when the rows are exactly 1..n with the values writer.ts gives them
+// (it inserts one row per transaction). Prints one JSON summary line: samples, problems and the distinct n seen.
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 
 const [dbPath, stopFile] = process.argv.slice(2);
-const SQL = 'SELECT count(*) AS c, coalesce(max(id), 0) AS m, coalesce(sum(id), 0) AS s FROM t';
-type Row = { c: number; m: number; s: number };
+const SQL = 'SELECT count(*) AS c, coalesce(max(id), 0) AS m, coalesce(sum(id), 0) AS s, coalesce(sum(length(v)), 0) AS b FROM t';
+type Row = { c: number; m: number; s: number; b: number };
+
+/** Σ length(v) over rows 1..n, as writer.ts fills v. */
+const bytesUpTo: number[] = [0];
+function expectedBytes(n: number): number {
+  for (let id = bytesUpTo.length; id <= n; id++) bytesUpTo.push(bytesUpTo[id - 1] + `row ${id} `.length * (1 + (id % 40)));
+  return bytesUpTo[n];
+}
 
 const problems: string[] = [];
 const seen = new Set<number>();
@@ -18,7 +25,9 @@ let samples = 0;
 function check(row: Row, how: string): void {
   samples++;
   const n = row.m;
-  if (row.c !== n || row.s !== (n * (n + 1)) / 2) problems.push(`${how}: count ${row.c}, max ${row.m}, sum ${row.s}`);
+  if (row.c !== n || row.s !== (n * (n + 1)) / 2 || row.b !== expectedBytes(n)) {
+    problems.push(`${how}: count ${row.c}, max ${row.m}, sum ${row.s}, bytes ${row.b}`);
+  }
   seen.add(n);
 }
 
