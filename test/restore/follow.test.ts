@@ -98,7 +98,7 @@ describe('restore -f -exec', () => {
     }
   });
 
-  it('rejects -f with -txid, and -exec without -f, as usage errors (exit 2) without writing the output', async () => {
+  it('rejects -f with -txid, -exec without -f and a bad -follow-interval as usage errors (exit 2) without writing the output', async () => {
     const dir = await tempDir('follow-usage');
     const out = join(dir, 'x.db');
     const url = `file://${dir}/none`;
@@ -108,6 +108,9 @@ describe('restore -f -exec', () => {
     const b = startProc([join(import.meta.dirname, '../../bin/streambed.mjs'), 'restore', '-exec', 'true', '-o', out, url]);
     expect(await b.exited, b.stderr()).toBe(2);
     expect(b.stderr()).toMatch(/need -f/);
+    const c = startFollower(url, out, ['-follow-interval', '5']);
+    expect(await c.exited, c.stderr()).toBe(2);
+    expect(c.stderr()).toMatch(/-follow-interval "5": expected a number followed by a unit/);
     expect(existsSync(out)).toBe(false);
   });
 });
