@@ -10,9 +10,9 @@ import { compactLtx } from '../core/ltx/compactor.ts';
 import { LtxDecoder } from '../core/ltx/decoder.ts';
 import { encodeLtx, encodeLtxToBuffer } from '../core/ltx/encoder.ts';
 import { newHeader } from '../core/ltx/header.ts';
-import type { LtxFileRef } from '../core/replica/client.ts';
+import type { LtxFileRef, ReplicaClient } from '../core/replica/client.ts';
 import type { S3ReplicaOptions } from '../core/replica/options.ts';
-import { S3ReplicaClient } from '../core/replica/s3.ts';
+import { withReplicaClient } from '../core/replica/open.ts';
 import { mapLimit } from '../core/util/map-limit.ts';
 import { planReplicaRestore, restoreDatabase } from '../core/restore/restore.ts';
 import { collect, single, snapshotPages, txnPages } from './synthetic-pages.ts';
@@ -66,8 +66,7 @@ function memoryProbe(): () => Record<string, number> {
   };
 }
 
-async function baselinePhase(options: S3ReplicaOptions): Promise<object> {
-  const client = new S3ReplicaClient(options);
+async function baselinePhase(client: ReplicaClient): Promise<object> {
   const plan = await planReplicaRestore(client);
   const probe = memoryProbe();
   const parallelism = Number(args.parallelism);
@@ -86,8 +85,7 @@ async function baselinePhase(options: S3ReplicaOptions): Promise<object> {
 }
 
 /** The CPU floor of a restore: the same parallel GETs, each file LZ4-decoded and CRC-64-checked, nothing written. */
-async function decodePhase(options: S3ReplicaOptions): Promise<object> {
-  const client = new S3ReplicaClient(options);
+async function decodePhase(client: ReplicaClient): Promise<object> {
   const plan = await planReplicaRestore(client);
   const cpu = process.cpuUsage();
   const start = performance.now();
@@ -113,8 +111,7 @@ async function decodePhase(options: S3ReplicaOptions): Promise<object> {
   return { files: plan.files.length, bytes: sizes.reduce((a, b) => a + b, 0), seconds, cpuSeconds: (used.user + used.system) / 1e6, rssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
-async function restorePhase(options: S3ReplicaOptions): Promise<object> {
-  const client = new S3ReplicaClient(options);
+async function restorePhase(client: ReplicaClient): Promise<object> {
   const out = args.out as string;
   const start = performance.now();
   const since = (): string => `${((performance.now() - start) / 1000).toFixed(2)} s`;
@@ -146,7 +143,7 @@ function runChild(phase: string, extra: string[]): Promise<Record<string, number
 }
 
 // ---- building the replica ----
-async function buildReplica(client: S3ReplicaClient, pageCount: number, pageSize: number, l0Count: number): Promise<void> {
+async function buildReplica(client: ReplicaClient, pageCount: number, pageSize: number, l0Count: number): Promise<void> {
   const ts = (txid: number) => new Date(BASE_TIME + txid * 1000);
   const put = (ref: LtxFileRef, body: Uint8Array | AsyncIterable<Uint8Array>, txid: number) => client.writeLtxFile(ref, body, ts(txid));
   let t = performance.now();
@@ -198,7 +195,7 @@ async function main(): Promise<void> {
     });
     const options = JSON.parse(line) as S3ReplicaOptions;
     log(`building a ${sizeMiB} MiB database (${pageCount} pages of ${pageSize}) + ${l0Count} L0 files in fauxqs`);
-    await buildReplica(new S3ReplicaClient(options), pageCount, pageSize, l0Count);
+    await withReplicaClient(options, (client) => buildReplica(client, pageCount, pageSize, l0Count));
     const s3 = Buffer.from(JSON.stringify(options)).toString('base64');
     const common = ['--s3', s3, '--parallelism', String(args.parallelism)];
     const base = await runChild('baseline', common);
@@ -235,6 +232,7 @@ const phase = args.phase;
 if (phase === 'fauxqs') await fauxqsPhase();
 else if (phase === 'baseline' || phase === 'decode' || phase === 'restore') {
   const options = JSON.parse(Buffer.from(args.s3 as string, 'base64').toString()) as S3ReplicaOptions;
-  const result = phase === 'baseline' ? await baselinePhase(options) : phase === 'decode' ? await decodePhase(options) : await restorePhase(options);
+  const run = phase === 'baseline' ? baselinePhase : phase === 'decode' ? decodePhase : restorePhase;
+  const result = await withReplicaClient(options, run);
   process.stdout.write(JSON.stringify(result));
 } else await main();

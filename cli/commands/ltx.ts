@@ -49,8 +49,14 @@ export async function runLtx(target: string, flags: LtxFlags): Promise<void> {
   const levels = parseLevelFlag(flags.level);
   const resolved = await resolveTarget(target, { configPath: flags.config, expandEnv: flags.expandEnv !== false });
   const client = openReplicaClient(resolved.replica.options);
-  const files = await listFiles(client, levels);
-  const v03 = await v03Explanation(client, 'ltx', files.length);
+  let files: LtxFileInfo[];
+  let v03: string | undefined;
+  try {
+    files = await listFiles(client, levels);
+    v03 = await v03Explanation(client, 'ltx', files.length);
+  } finally {
+    await client.close();
+  }
   if (v03) process.stderr.write(v03);
   if (flags.json) {
     process.stdout.write(JSON.stringify(ltxJson(files), null, 2) + '\n');

@@ -191,6 +191,8 @@ async function runRestore(target: string, flags: RestoreFlags): Promise<void> {
       return;
     }
     throw err;
+  } finally {
+    await client.close();
   }
 }
 

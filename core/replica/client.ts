@@ -76,8 +76,11 @@ export interface ReplicaClient {
    */
   lastRetriedError?(): { reason: string; at: number } | undefined;
 
-  /** Releases pooled connections (S3); optional. The client must not be used afterwards. */
-  close?(): Promise<void>;
+  /**
+   * Releases what the client holds (S3: pooled keep-alive sockets, which otherwise keep the process alive). Whoever
+   * opens a client closes it, or hands it to a wrapper that does; the client must not be used afterwards.
+   */
+  close(): Promise<void>;
 }
 
 /** Raised by openLtxFile/statLtxFile when the file does not exist. */

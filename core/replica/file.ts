@@ -184,6 +184,9 @@ export class FileReplicaClient implements ReplicaClient {
     }
   }
 
+  /** Nothing to release: every read and write opens and closes its own descriptor. */
+  async close(): Promise<void> {}
+
   /** Creates the level directory and makes its creation durable (the new entries' parents are fsynced). */
   private async ensureDir(dir: string): Promise<void> {
     const first = await mkdir(dir, { recursive: true });

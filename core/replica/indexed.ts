@@ -179,8 +179,9 @@ export class IndexedReplicaClient implements ReplicaClient {
     this.index.remove(refs);
   }
 
+  /** Closes the inner client too: the wrapper owns it (callers that share an inner client do not close the wrapper). */
   async close(): Promise<void> {
-    await this.inner.close?.();
+    await this.inner.close();
   }
 
   private async copyThrough(src: LtxFileRef & { size?: number }, dst: LtxFileRef): Promise<LtxFileInfo> {
