@@ -93,3 +93,14 @@ export class NotFoundError extends Error {
     this.location = location;
   }
 }
+
+/** Raised by a conditional write (If-None-Match, If-Match) whose condition did not hold: another writer was first. */
+export class PreconditionFailedError extends Error {
+  readonly code = 'PreconditionFailed';
+  readonly location: string;
+  constructor(location: string, options?: ErrorOptions) {
+    super(`precondition failed: ${location} was written by someone else first`, options);
+    this.name = 'PreconditionFailedError';
+    this.location = location;
+  }
+}

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3OperationError } from '../../core/replica/s3-errors.ts';
 import { IDLE_TIMEOUT_ENV, CONNECTION_TIMEOUT_ENV, resolvedS3Settings } from '../../core/replica/s3-config.ts';
-import { S3_MAX_RETRY_DELAY_MS } from '../../core/replica/s3-retry.ts';
+import { CappedBackoff, LitestreamRetryStrategy, S3_MAX_RETRY_DELAY_MS } from '../../core/replica/s3-retry.ts';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { startLocalS3, type LocalS3 } from '../harness/local-s3.ts';
@@ -16,6 +16,7 @@ import { startStallProxy, type StallProxy } from '../harness/stall-proxy.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { createDb, makeReplicator, writeRows } from '../agent/replicator-helpers.ts';
 import { readAll } from './contract.ts';
+import { instrumentedS3Client, sdkOf } from './sdk-client.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/streambed.mjs', import.meta.url));
 /** Short deadlines so every case stays well under 15 s; the production values are 30 s. */
@@ -135,11 +136,11 @@ describe('S3 client deadlines', () => {
 
   it('caps the pause between two attempts of one request', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.999);
-    const client = clientVia(await proxyFor('forward'));
-    const strategy = (await (client.s3.config.retryStrategy as unknown as () => Promise<{
-      standardRetryStrategy: { retryBackoffStrategy: { computeNextBackoffDelay(i: number): number; setDelayBase(d: number): void } };
-    }>)());
-    const backoff = strategy.standardRetryStrategy.retryBackoffStrategy;
+    const client = instrumentedS3Client(s3.s3Options(bucket, 'db'));
+    clients.push(client);
+    // The client retries with Litestream's strategy, whose backoff is the capped one.
+    expect(await sdkOf(client).config.retryStrategy()).toBeInstanceOf(LitestreamRetryStrategy);
+    const backoff = new CappedBackoff();
     backoff.setDelayBase(1000);
     // Uncapped, the SDK would wait ~20 s before a late attempt.
     expect(backoff.computeNextBackoffDelay(9)).toBe(S3_MAX_RETRY_DELAY_MS);

@@ -9,6 +9,7 @@ import { startLocalS3 } from '../harness/local-s3.ts';
 import type { LocalS3 } from '../harness/local-s3.ts';
 import { collect, readAll, replicaContract } from './contract.ts';
 import { kindOf, recordRequests } from './s3-recorder.ts';
+import { instrumentedS3Client, sdkOf } from './sdk-client.ts';
 
 let local: LocalS3;
 const clients: S3ReplicaClient[] = [];
@@ -21,7 +22,7 @@ afterAll(async () => {
 });
 
 async function freshClient(path = 'db.sqlite', extra = {}): Promise<S3ReplicaClient> {
-  const c = new S3ReplicaClient(local.s3Options(await local.createBucket(), path, extra));
+  const c = instrumentedS3Client(local.s3Options(await local.createBucket(), path, extra));
   clients.push(c);
   return c;
 }
@@ -114,7 +115,7 @@ describe('S3ReplicaClient layout and metadata', () => {
 describe('S3ReplicaClient at scale', () => {
   it('lists over 1000 keys across pages, honours minTXID, and batch-deletes over 1000 keys with Content-MD5', async () => {
     const c = await freshClient();
-    const rec = recordRequests(c.s3);
+    const rec = recordRequests(sdkOf(c));
     const refs: LtxFileRef[] = Array.from({ length: 1105 }, (_, i) => ({ level: 0, minTXID: i + 1, maxTXID: i + 1 }));
     // Seeded with the plain client to keep the test quick; the listing and deletes go through the replica client.
     await inParallel(refs, 16, (r) =>
@@ -139,7 +140,7 @@ describe('S3ReplicaClient at scale', () => {
 
   it('omits Content-MD5 when require-content-md5 is false', async () => {
     const c = await freshClient('db', { requireContentMD5: false });
-    const rec = recordRequests(c.s3);
+    const rec = recordRequests(sdkOf(c));
     await c.deleteLtxFiles([{ level: 0, minTXID: 1, maxTXID: 1 }]);
     const del = rec.requests.find((r) => kindOf(r) === 'DeleteObjects');
     expect(del).toBeDefined();
