@@ -11,7 +11,7 @@ import { Backoff } from './backoff.ts';
 import { settlesBy } from './deadline.ts';
 import { FailureLog, REPEAT_LOG_INTERVAL_MS } from './failure-log.ts';
 import { Lateness, lateAfterMs, walSignature } from './lateness.ts';
-import { headerTimestamp, readLocalL0 } from './local-l0-file.ts';
+import { readLocalL0 } from './local-l0-file.ts';
 import type { AgentMetrics } from './metrics.ts';
 import { silentLogger, type Logger } from './logger.ts';
 
@@ -502,11 +502,11 @@ export class Replicator {
     const path = this.db.localL0Path(txid);
     let body: Uint8Array | Readable;
     let size: number;
-    let timestamp: number;
     const inMemory = this.db.l0Bytes?.(txid);
     try {
-      if (inMemory) ({ body, size, timestamp } = { body: inMemory, size: inMemory.length, timestamp: headerTimestamp(inMemory, path) });
-      else ({ body, size, timestamp } = await readLocalL0(path));
+      // The replica client stores the header's timestamp with the file itself.
+      if (inMemory) ({ body, size } = { body: inMemory, size: inMemory.length });
+      else ({ body, size } = await readLocalL0(path));
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
       await this.recoverFromMissingFile(txid, path);
@@ -514,7 +514,7 @@ export class Replicator {
     }
     const ref: LtxFileRef = { level: 0, minTXID: txid, maxTXID: txid };
     try {
-      await this.client.writeLtxFile(ref, body, new Date(timestamp));
+      await this.client.writeLtxFile(ref, body);
     } catch (err) {
       if (!(body instanceof Uint8Array)) body.destroy();
       this.metrics?.uploadErrors.inc({ db: this.label });

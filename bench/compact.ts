@@ -17,7 +17,7 @@ import { newHeader } from '../core/ltx/header.ts';
 import type { LtxFileInfo, LtxFileRef, ReplicaClient } from '../core/replica/client.ts';
 import { withReplicaClient } from '../core/replica/open.ts';
 import type { ReplicaOptions } from '../core/replica/options.ts';
-import { collect, randomBytesStream, single, snapshotPages, txnPages } from './synthetic-pages.ts';
+import { behindLtxHeader, collect, randomBytesStream, single, snapshotPages, txnPages } from './synthetic-pages.ts';
 
 const SELF = new URL(import.meta.url).pathname;
 const MiB = 1024 * 1024;
@@ -51,7 +51,7 @@ function log(msg: string): void {
 // ---- synthetic pages: ~40% random bytes, the rest repetitive, so LZ4 finds a realistic ratio ----
 async function buildReplica(client: ReplicaClient, pageCount: number, pageSize: number, l0Count: number): Promise<void> {
   const ts = (txid: number) => new Date(BASE_TIME + txid * 1000);
-  const put = (ref: LtxFileRef, body: Uint8Array | AsyncIterable<Uint8Array>) => client.writeLtxFile(ref, body, ts(ref.maxTXID));
+  const put = (ref: LtxFileRef, body: Uint8Array | AsyncIterable<Uint8Array>) => client.writeLtxFile(ref, body);
   const encodeTxn = (txid: number) =>
     encodeLtxToBuffer(newHeader({ pageSize, commit: pageCount, minTXID: txid, maxTXID: txid, timestamp: ts(txid).getTime() }), txnPages(txid, pageCount, pageSize));
   let t = performance.now();
@@ -113,7 +113,7 @@ async function baseline(client: ReplicaClient, inputs: LtxFileInfo[], outputByte
     return n;
   });
   const scratch = { level: 8, minTXID: 1, maxTXID: 1 };
-  await client.writeLtxFile(scratch, randomBytesStream(outputBytes), new Date(BASE_TIME));
+  await client.writeLtxFile(scratch, behindLtxHeader(outputBytes, randomBytesStream, BASE_TIME));
   await client.deleteLtxFiles([scratch]);
   return { inputs: inputs.length, inputBytes: sizes.reduce((a, b) => a + b, 0), outputBytes };
 }

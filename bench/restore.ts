@@ -145,10 +145,10 @@ function runChild(phase: string, extra: string[]): Promise<Record<string, number
 // ---- building the replica ----
 async function buildReplica(client: ReplicaClient, pageCount: number, pageSize: number, l0Count: number): Promise<void> {
   const ts = (txid: number) => new Date(BASE_TIME + txid * 1000);
-  const put = (ref: LtxFileRef, body: Uint8Array | AsyncIterable<Uint8Array>, txid: number) => client.writeLtxFile(ref, body, ts(txid));
+  const put = (ref: LtxFileRef, body: Uint8Array | AsyncIterable<Uint8Array>) => client.writeLtxFile(ref, body);
   let t = performance.now();
   const snap = newHeader({ pageSize, commit: pageCount, minTXID: 1, maxTXID: 1, timestamp: ts(1).getTime() });
-  await put({ level: 9, minTXID: 1, maxTXID: 1 }, encodeLtx(snap, snapshotPages(pageCount, pageSize), { chunkSize: 4 * MiB }), 1);
+  await put({ level: 9, minTXID: 1, maxTXID: 1 }, encodeLtx(snap, snapshotPages(pageCount, pageSize), { chunkSize: 4 * MiB }));
   log(`snapshot uploaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   t = performance.now();
 
@@ -157,7 +157,7 @@ async function buildReplica(client: ReplicaClient, pageCount: number, pageSize: 
     const header = newHeader({ pageSize, commit: pageCount, minTXID: txid, maxTXID: txid, timestamp: ts(txid).getTime() });
     l0.push(Buffer.from(await encodeLtxToBuffer(header, txnPages(txid, pageCount, pageSize))));
   }
-  await mapLimit(l0, 16, (buf, i) => put({ level: 0, minTXID: i + 2, maxTXID: i + 2 }, buf, i + 2));
+  await mapLimit(l0, 16, (buf, i) => put({ level: 0, minTXID: i + 2, maxTXID: i + 2 }, buf));
   // L1 every 100 TXIDs, leaving the newest ~5% in L0 only; L2 over the first half.
   const lastCompacted = 1 + Math.floor((l0Count * 0.95) / 100) * 100;
   const l1: Array<{ min: number; max: number; buf: Buffer }> = [];
@@ -166,13 +166,13 @@ async function buildReplica(client: ReplicaClient, pageCount: number, pageSize: 
     const { stream } = await compactLtx(inputs);
     const buf = await collect(stream);
     l1.push({ min, max: min + 99, buf });
-    await put({ level: 1, minTXID: min, maxTXID: min + 99 }, buf, min + 99);
+    await put({ level: 1, minTXID: min, maxTXID: min + 99 }, buf);
   }
   const half = l1.slice(0, Math.floor(l1.length / 2));
   if (half.length > 1) {
     const { stream } = await compactLtx(half.map((f) => ({ source: single(f.buf), name: `L1 ${f.min}` })));
     const max = half.at(-1)!.max;
-    await put({ level: 2, minTXID: 2, maxTXID: max }, await collect(stream), max);
+    await put({ level: 2, minTXID: 2, maxTXID: max }, await collect(stream));
   }
   log(`${l0Count} L0, ${l1.length} L1 and ${half.length > 1 ? 1 : 0} L2 files uploaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }

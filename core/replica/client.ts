@@ -48,8 +48,12 @@ export interface ReplicaClient {
   /** The timestamp written with the file (`litestream-timestamp` metadata, or the file's mtime). */
   statLtxFile(ref: LtxFileRef): Promise<{ size: number; timestamp: Date }>;
 
-  /** Writes a whole file atomically: readers see all of it or nothing. */
-  writeLtxFile(ref: LtxFileRef, body: WriteBody, timestamp: Date): Promise<LtxFileInfo>;
+  /**
+   * Writes a whole file atomically: readers see all of it or nothing. The body is an LTX file, and its header's
+   * timestamp is stored with it (`litestream-timestamp`, the file's mtime), as Litestream does; a body without a
+   * valid LTX header is refused (LtxFormatError).
+   */
+  writeLtxFile(ref: LtxFileRef, body: WriteBody): Promise<LtxFileInfo>;
 
   /**
    * Copies a file to another level or name inside the replica without moving its bytes through the caller

@@ -18,6 +18,7 @@ import { formatLtxFileName, s3LevelPrefix, s3LtxKey, tryParseLtxFileName } from 
 import { NotFoundError, PreconditionFailedError } from './client.ts';
 import type { ByteRange, LtxFileInfo, LtxFileRef, ObjectInfo, ReplicaClient, WriteBody } from './client.ts';
 import type { S3ReplicaOptions } from './options.ts';
+import { peekLtxHeader } from './ltx-body.ts';
 import { presignGetObject } from './s3-presign.ts';
 import { S3_DELETE_BATCH, partSizeFor, resolvedS3Settings, s3Location } from './s3-config.ts';
 import type { ResolvedS3Settings } from './s3-config.ts';
@@ -148,8 +149,10 @@ export class S3ReplicaClient implements ReplicaClient {
     }
   }
 
-  async writeLtxFile(ref: LtxFileRef, body: WriteBody, timestamp: Date): Promise<LtxFileInfo> {
+  async writeLtxFile(ref: LtxFileRef, ltx: WriteBody): Promise<LtxFileInfo> {
     const key = s3LtxKey(this.settings.path, ref);
+    const { header, body } = await peekLtxHeader(ltx, this.where(key));
+    const timestamp = new Date(header.timestamp);
     const startedAt = new Date();
     const params: PutObjectCommandInput = {
       Bucket: this.settings.bucket,

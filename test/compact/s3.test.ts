@@ -76,7 +76,7 @@ describe('compaction on S3', () => {
     await history.writeL0(client);
     const bad = Buffer.from(history.state(5).l0);
     bad[bad.length - 20] ^= 0x10;
-    await client.writeLtxFile({ level: 0, minTXID: 5, maxTXID: 5 }, bad, history.state(5).timestamp);
+    await client.writeLtxFile({ level: 0, minTXID: 5, maxTXID: 5 }, bad);
     await expect(compactLevel(client, 1, settings(dir), new Date(Date.now() + 86_400_000))).rejects.toThrow(/0000000000000005-0000000000000005/);
     expect(await listLevel(client, 1)).toEqual([]);
   });

@@ -15,7 +15,7 @@ import { startLocalS3, type LocalS3 } from '../harness/local-s3.ts';
 import { startStallProxy, type StallProxy } from '../harness/stall-proxy.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { createDb, makeReplicator, writeRows } from '../agent/replicator-helpers.ts';
-import { readAll } from './contract.ts';
+import { ltxBody, readAll } from './contract.ts';
 import { instrumentedS3Client, sdkOf } from './sdk-client.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/streambed.mjs', import.meta.url));
@@ -91,7 +91,7 @@ describe('S3 client deadlines', () => {
 
   it('fails a PUT whose answer never comes', async () => {
     const proxy = await proxyFor('blackhole');
-    const err = await firstError(() => clientVia(proxy).writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, Buffer.from('x'), new Date()));
+    const err = await firstError(() => clientVia(proxy).writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, ltxBody(Buffer.from('x'))));
     expect(err.message).toMatch(/^S3 upload s3:\/\/[^ ]+\/db\/0000\/0000000000000001-0000000000000001\.ltx failed: TimeoutError/);
   });
 
@@ -99,7 +99,7 @@ describe('S3 client deadlines', () => {
     const proxy = await proxyFor('forward', { stallWhen: (line) => line.startsWith('GET ') && line.includes('.ltx') });
     const client = clientVia(proxy, 'body');
     const ref = { level: 0, minTXID: 1, maxTXID: 1 };
-    await client.writeLtxFile(ref, Buffer.alloc(64 * 1024, 7), new Date());
+    await client.writeLtxFile(ref, ltxBody(Buffer.alloc(64 * 1024, 7)));
     proxy.setMode('stall-body');
     const body = await client.openLtxFile(ref);
     const err = await firstError(() => readAll(body));

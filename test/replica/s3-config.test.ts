@@ -18,7 +18,7 @@ import { formatRfc3339Nano, parseRfc3339 } from '../../core/replica/timestamp.ts
 import { startLocalS3 } from '../harness/local-s3.ts';
 import type { LocalS3 } from '../harness/local-s3.ts';
 import { useTempDirs } from '../harness/tmp.ts';
-import { randomBytesSeeded } from './contract.ts';
+import { ltxBody, randomBytesSeeded } from './contract.ts';
 import { kindOf, recordRequests } from './s3-recorder.ts';
 import { instrumentedS3Client, sdkOf } from './sdk-client.ts';
 
@@ -52,7 +52,7 @@ describe('resolved SDK configuration', () => {
     expect((strategy as LitestreamRetryStrategy).mode).toBe('adaptive');
     expect(await (strategy as LitestreamRetryStrategy).maxAttemptsProvider()).toBe(10);
     // The handler resolves its configuration on the first request.
-    await c.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, Buffer.from('a'), new Date());
+    await c.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, ltxBody(Buffer.from('a')));
     const cfg = (sdkOf(c).config.requestHandler as NodeHttpHandler).httpHandlerConfigs() as Record<string, unknown>;
     expect(cfg.requestTimeout).toBe(86_400_000);
     // The 24 h cap is enforced (this handler version only warns without throwOnRequestTimeout).
@@ -207,8 +207,8 @@ describe('request headers on the wire', () => {
   it('sends CRC32 checksums in a header (no aws-chunked trailer) in WHEN_SUPPORTED mode, for single and multipart uploads', async () => {
     const c = track(instrumentedS3Client(local.s3Options(await local.createBucket(), 'db', { requestChecksumCalculation: 'WHEN_SUPPORTED' })));
     const rec = recordRequests(sdkOf(c));
-    await c.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, randomBytesSeeded(1000, 1), new Date());
-    await c.writeLtxFile({ level: 9, minTXID: 1, maxTXID: 2 }, randomBytesSeeded(6 * 1024 * 1024, 2), new Date());
+    await c.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, ltxBody(randomBytesSeeded(900, 1)));
+    await c.writeLtxFile({ level: 9, minTXID: 1, maxTXID: 2 }, ltxBody(randomBytesSeeded(6 * 1024 * 1024 - 100, 2)));
     const uploads = rec.requests.filter((r) => ['PutObject', 'UploadPart'].includes(kindOf(r)));
     expect(uploads.map(kindOf)).toEqual(['PutObject', 'UploadPart', 'UploadPart']);
     for (const u of uploads) {
@@ -221,7 +221,7 @@ describe('request headers on the wire', () => {
   it('sends no checksum and no trailer by default on a custom endpoint, and UNSIGNED-PAYLOAD when sign-payload is false', async () => {
     const c = track(instrumentedS3Client(local.s3Options(await local.createBucket(), 'db', { signPayload: false, extraHeaders: { 'X-Tigris-Consistent': 'true' } })));
     const rec = recordRequests(sdkOf(c));
-    await c.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, randomBytesSeeded(1000, 1), new Date());
+    await c.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, ltxBody(randomBytesSeeded(900, 1)));
     const put = rec.requests.find((r) => kindOf(r) === 'PutObject');
     expect(put).toBeDefined();
     expect(Object.keys(put?.headers ?? {}).filter((h) => h.startsWith('x-amz-checksum-'))).toEqual([]);
@@ -237,7 +237,7 @@ describe('request headers on the wire', () => {
     const c = track(instrumentedS3Client(local.s3Options(await local.createBucket(), 'db', { sseCustomerKey: key })));
     const rec = recordRequests(sdkOf(c));
     const ref = { level: 0, minTXID: 1, maxTXID: 1 };
-    await c.writeLtxFile(ref, Buffer.from('secret'), new Date());
+    await c.writeLtxFile(ref, ltxBody(Buffer.from('secret')));
     await c.statLtxFile(ref).catch(() => undefined);
     await c.openLtxFile(ref).catch(() => undefined);
     expect(rec.requests.map((r) => r.method)).toEqual(['PUT', 'HEAD', 'GET']);
