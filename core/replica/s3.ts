@@ -124,7 +124,9 @@ export class S3ReplicaClient implements ReplicaClient {
           Key: key,
           Range: range ? rangeHeader(range) : undefined,
           ...encryptionReadParams(this.settings.encryption),
-        }), this.#request,);
+        }),
+        this.#request,
+      );
       if (!out.Body) throw new Error('response has no body');
       return out.Body as Readable;
     } catch (err) {
@@ -205,7 +207,9 @@ export class S3ReplicaClient implements ReplicaClient {
           ...(this.settings.storageClass ? { StorageClass: this.settings.storageClass as PutObjectCommandInput['StorageClass'] } : {}),
           ...encryptionWriteParams(e),
           ...sseC,
-        }), this.#request,);
+        }),
+        this.#request,
+      );
       size = src.size ?? (await this.statLtxFile(dst)).size;
     } catch (err) {
       if (err instanceof NotFoundError) throw err;
