@@ -133,7 +133,7 @@ export class Agent {
         repeatLogInterval: options.repeatLogInterval, lateAfter: options.lateAfter,
       };
       const client = new IndexedReplicaClient(openClient(dbConfig.replica.options), index, {
-        localL0Path: (txid) => db.localL0Path(txid),
+        localL0Path: (txid) => db.l0.path(txid),
         listFromIndex: config.compaction === 'local',
       });
       const replicator = new Replicator({

@@ -1,5 +1,6 @@
 // The contract between a database's WAL syncer (agent/database.ts) and the upload loop (agent/replicator.ts).
 import type { TXID } from '../core/ltx/types.ts';
+import type { L0File, L0Store } from './l0/store.ts';
 
 export interface DatabaseSettings {
   /** Absolute path of the SQLite database. */
@@ -19,6 +20,8 @@ export interface SyncResult {
   txid: TXID;
   /** True when this sync wrote a new L0 file. */
   wrote: boolean;
+  /** The L0 files written, in TXID order (a checkpoint may add a second one): everything the uploader needs. */
+  files: L0File[];
   /** True when the file written was a full snapshot (continuity lost, first start, forced). */
   snapshot: boolean;
   /** Milliseconds since the epoch at which the changes in the new file were first seen in the WAL. */
@@ -38,22 +41,21 @@ export interface DatabaseStats {
 /** What the upload loop needs from a replicated database. */
 export interface ReplicationSource {
   readonly settings: DatabaseSettings;
+  /** The local L0 files: the uploader opens files from here (written by an earlier process, or by `files`). */
+  readonly l0: L0Store;
   /** Opens the agent's connection and recovers the local position from staging. */
   open(): Promise<void>;
-  /** Turns the committed WAL frames since the last position into at most one new L0 file; may checkpoint. */
   /**
-   * With `deferWrite`, a small file may still be on its way to disk when the promise resolves: `l0Bytes` serves
-   * it meanwhile, and a later sync or any other operation waits for it. Without it, every file is durable.
+   * Turns the committed WAL frames since the last position into at most one new L0 file; may checkpoint. With
+   * `deferWrite`, a small file may still be on its way to disk when the promise resolves: its record in `files`
+   * holds the bytes meanwhile, and a later sync or any other operation waits for it. Without it, every file is
+   * durable.
    */
   sync(options?: { forceSnapshot?: boolean; deferWrite?: boolean; deferCheckpoint?: boolean }): Promise<SyncResult>;
   /** With `deferCheckpoint` the sync skips the checkpoint policy; this runs it (returns a file it wrote, if any). */
   checkpointIfDue?(): Promise<SyncResult | null>;
   /** Newest local TXID (0 when nothing was written yet). */
   txid(): TXID;
-  /** Path of the local L0 file for a TXID (it may have been removed already). */
-  localL0Path(txid: TXID): string;
-  /** Bytes of a local L0 file that is still being written to disk, if any (lets the upload start earlier). */
-  l0Bytes?(txid: TXID): Uint8Array | undefined;
   /** The replica is ahead (e.g. after a restore): continue TXIDs after `remoteMax` with a snapshot next. */
   continueAfter(remoteMax: TXID): Promise<void>;
   /** Removes local L0 files with TXID ≤ uploaded that are older than retentionMs, keeping the newest. */

@@ -3,25 +3,30 @@ import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { newHeader } from '../core/ltx/header.ts';
 import type { TXID } from '../core/ltx/types.ts';
-import { formatTXID, localLtxPath } from '../core/layout/names.ts';
+import { formatTXID } from '../core/layout/names.ts';
 import type { Logger } from './logger.ts';
 import { silentLogger } from './logger.ts';
 import type { DatabaseSettings, DatabaseStats, ReplicationSource, SyncResult } from './database-api.ts';
-import { chooseCheckpoint, runCheckpoint } from './checkpoint.ts';
-import type { CheckpointHost, OwnCheckpointMode } from './checkpoint.ts';
-import { encodeL0File, incrementalPages, persistL0File, snapshotPages, writeL0File } from './db-l0-writer.ts';
-import { committedEndAfter, planSync } from './db-verify.ts';
-import type { SyncPlan } from './db-verify.ts';
-import { l0Dir, listLocalL0, positionFromHeader, pruneL0, quarantine, readLocalL0, removeTempFiles } from './local-position.ts';
-import type { WalPosition } from './local-position.ts';
+import { chooseCheckpoint, runCheckpoint } from './wal/checkpoint.ts';
+import type { CheckpointHost, OwnCheckpointMode } from './wal/checkpoint.ts';
+import type { Clock } from './clock.ts';
+import { systemClock } from './clock.ts';
+import { L0Store, decodeL0File } from './l0/store.ts';
+import type { L0File } from './l0/store.ts';
+import { incrementalPages, snapshotPages } from './wal/pages.ts';
+import { positionFromHeader } from './wal/position.ts';
+import type { WalPosition } from './wal/position.ts';
+import { committedEndAfter, planSync } from './wal/sync-plan.ts';
+import type { SyncPlan } from './wal/sync-plan.ts';
 import { SqliteConnections } from './sqlite-connections.ts';
-import { WAL_HEADER_SIZE, readWalHeader } from './wal-reader.ts';
+import { readWalHeader } from './wal/reader.ts';
+import { WAL_HEADER_SIZE } from '../core/sqlite/wal-format.ts';
 import { DbFile, fileSize } from './db-file.ts';
 import type { FileChange } from './db-file.ts';
-import type { ByteSource, WalHeader } from './wal-reader.ts';
+import type { ByteSource, WalHeader } from './wal/reader.ts';
 import { MAX_TRACKED_PAGES, PageChecksums } from './page-checksums.ts';
 import { saveChecksums, sidecarPath, takeChecksums } from './checksum-sidecar.ts';
-import { collectWalSegment } from './wal-segment.ts';
+import { collectWalSegment } from './wal/segment.ts';
 
 /** The WAL was restarted while we read it (possible only when our read lock sits on read-mark 0), or replaced. */
 class WalChangedError extends Error {}
@@ -60,12 +65,14 @@ interface StepResult {
  * One replicated database (spec §2). Each sync verifies the last L0 position against the WAL, then writes at
  * most one L0 file: the committed frames since the position, or a full snapshot when continuity is lost.
  * Snapshots are never encoded under SQLite's write lock; the only write-locked work is the short "seal"
- * sync plus a `_litestream_seq` bump inside our own checkpoint (see checkpoint.ts). A checkpoint can add a
+ * sync plus a `_litestream_seq` bump inside our own checkpoint (see wal/checkpoint.ts). A checkpoint can add a
  * second, small L0 file in the same call.
  */
 export class Database implements ReplicationSource {
   readonly settings: DatabaseSettings;
+  readonly l0: L0Store;
   private readonly logger: Logger;
+  private readonly clock: Clock;
   private readonly conns: SqliteConnections;
   private readonly file: DbFile;
   private readonly walPath: string;
@@ -86,7 +93,7 @@ export class Database implements ReplicationSource {
   /** Set while the database file is missing: the connections are closed until it is re-created. */
   private detached: string | null = null;
   private checkpointCount = 0;
-  private lastCheckpointAt = Date.now();
+  private lastCheckpointAt: number;
   private syncedSinceCheckpoint = false;
   /** End of the WAL right after our own checkpoint's bump: syncing up to here is not new data. */
   private quietEnd: { salt1: number; salt2: number; offset: number } | null = null;
@@ -94,18 +101,15 @@ export class Database implements ReplicationSource {
   /** Longest time our checkpoint held the write lock (for tests and diagnostics). */
   maxBarrierMs = 0;
   private queue: Promise<unknown> = Promise.resolve();
-  /** Encoded L0 files whose background write has not finished yet, by TXID (served to the uploader). */
-  private readonly unpersisted = new Map<TXID, Uint8Array>();
-  /** Background writes, chained so files reach the disk in TXID order; never rejects. */
-  private persisting: Promise<void> = Promise.resolve();
-  /** Set when a background write failed: continuity on disk is lost, so the next file is a snapshot. */
-  private persistFailure: string | null = null;
   /** The last sync stopped at max-sync-wal-bytes: no checkpoint until the WAL was read to its end. */
   private moreToSync = false;
 
-  constructor(settings: DatabaseSettings, logger: Logger = silentLogger()) {
+  constructor(settings: DatabaseSettings, logger: Logger = silentLogger(), clock: Clock = systemClock) {
     this.settings = settings;
     this.logger = logger;
+    this.clock = clock;
+    this.lastCheckpointAt = clock.now();
+    this.l0 = new L0Store(settings.metaPath, logger);
     this.conns = new SqliteConnections(settings.path, settings.busyTimeout);
     this.file = new DbFile(settings.path, this.conns);
     this.walPath = this.file.walPath;
@@ -142,12 +146,12 @@ export class Database implements ReplicationSource {
       this.file.open();
       try {
         this.pageSize = this.conns.pageSize();
-        await mkdir(l0Dir(this.settings.metaPath), { recursive: true });
-        await removeTempFiles(this.settings.metaPath);
+        await mkdir(this.l0.dir, { recursive: true });
+        await this.l0.removeTempFiles();
         await this.recoverPosition();
         await this.loadSavedChecksums();
         this.conns.acquireReadLock();
-        this.lastCheckpointAt = Date.now();
+        this.lastCheckpointAt = this.clock.now();
         this.opened = true;
       } catch (err) {
         this.file.close();
@@ -158,8 +162,7 @@ export class Database implements ReplicationSource {
 
   /** The newest local L0 file, fully decoded, is the position; anything unreadable means a snapshot next. */
   private async recoverPosition(): Promise<void> {
-    const files = await listLocalL0(this.settings.metaPath);
-    const newest = files.at(-1);
+    const newest = (await this.l0.list()).at(-1);
     if (!newest) {
       this.pos = null;
       this.lastTxid = 0;
@@ -168,11 +171,11 @@ export class Database implements ReplicationSource {
     }
     this.lastTxid = newest.txid;
     try {
-      const { header } = await readLocalL0(newest.path);
+      const { header } = await decodeL0File(newest.path);
       this.pos = positionFromHeader(newest.txid, header);
       this.lastL0Timestamp = header.timestamp;
     } catch (err) {
-      const moved = await quarantine(newest.path);
+      const moved = await this.l0.quarantine(newest.path);
       this.logger.warn({ file: newest.path, movedTo: moved, err: (err as Error).message }, 'newest local L0 file is corrupt; the next file is a snapshot');
       this.pos = null;
       this.requireSnapshot(`newest local L0 file ${newest.path} is corrupt`);
@@ -214,8 +217,8 @@ export class Database implements ReplicationSource {
     return this.exclusive(async () => {
       this.requireOpen();
       const deferWrite = options.deferWrite === true;
-      if (!deferWrite || this.unpersisted.size >= MAX_DEFERRED_FILES) await this.persisting;
-      this.takePersistFailure();
+      if (!deferWrite || this.l0.backgroundWrites >= MAX_DEFERRED_FILES) await this.l0.settled();
+      this.takeWriteFailure();
       if (options.forceSnapshot) this.requireSnapshot('snapshot requested');
       const step = await this.syncStep({ maxBytes: this.settings.maxSyncWalBytes, allowSnapshot: true, deferWrite });
       this.moreToSync = step.limited;
@@ -249,41 +252,19 @@ export class Database implements ReplicationSource {
     return this.checkpoint(mode);
   }
 
-  /** Bytes of an L0 file still being written in the background, so it can be uploaded without reading the disk. */
-  l0Bytes(txid: TXID): Uint8Array | undefined {
-    return this.unpersisted.get(txid);
-  }
-
   /** Waits for the background writes; a failed one turns the next file into a snapshot. */
   private async flushWrites(): Promise<void> {
-    await this.persisting;
-    this.takePersistFailure();
-  }
-
-  private takePersistFailure(): void {
-    if (this.persistFailure === null) return;
-    this.requireSnapshot(this.persistFailure);
-    this.persistFailure = null;
+    await this.l0.settled();
+    this.takeWriteFailure();
   }
 
   /**
-   * Queues the write of an encoded file behind earlier ones. On failure its TXID stays used (the bytes may have
-   * reached the replica already) and the next file is a full snapshot, as after a lost local file.
+   * A failed background write leaves its TXID used (the bytes may have reached the replica already): continuity
+   * on disk is lost, so the next file is a full snapshot, as after a lost local file.
    */
-  private persistInBackground(txid: TXID, path: string, bytes: Uint8Array): void {
-    this.unpersisted.set(txid, bytes);
-    this.persisting = this.persisting.then(async () => {
-      try {
-        // A newer file queued behind this one fsyncs the directory for both renames (see persistL0File).
-        const newerQueued = [...this.unpersisted.keys()].some((t) => t > txid);
-        await persistL0File(path, bytes, !newerQueued);
-      } catch (err) {
-        this.persistFailure = `L0 file ${path} could not be written: ${(err as Error).message}`;
-        this.logger.error({ txid: formatTXID(txid), path, err: (err as Error).message }, 'writing L0 file failed; the next file is a snapshot');
-      } finally {
-        this.unpersisted.delete(txid);
-      }
-    });
+  private takeWriteFailure(): void {
+    const failure = this.l0.takeWriteFailure();
+    if (failure !== null) this.requireSnapshot(failure);
   }
 
   /** One L0 file at most; retried when the WAL restarts under the read (then the plan changes). */
@@ -325,7 +306,7 @@ export class Database implements ReplicationSource {
       }
       let plan: SyncPlan = this.snapshotReason
         ? { kind: 'snapshot', reason: this.snapshotReason }
-        : await planSync({ pos: this.pos, wal: io.wal, header, lastL0Path: this.localL0Path(this.lastTxid) });
+        : await planSync({ pos: this.pos, wal: io.wal, header, lastL0Path: this.l0.path(this.lastTxid) });
       if (plan.kind === 'snapshot') {
         const checkable = this.snapshotReason === null || this.snapshotCheckable;
         if (!opts.allowSnapshot) {
@@ -432,7 +413,7 @@ export class Database implements ReplicationSource {
   }
 
   private noWrite(needsSnapshot = false): StepResult {
-    return { result: { txid: this.lastTxid, wrote: false, snapshot: false }, limited: false, needsSnapshot };
+    return { result: { txid: this.lastTxid, wrote: false, snapshot: false, files: [] }, limited: false, needsSnapshot };
   }
 
   private walUnchangedCheck(wal: ByteSource, header: WalHeader): () => void {
@@ -458,7 +439,7 @@ export class Database implements ReplicationSource {
       commit,
       minTXID: txid,
       maxTXID: txid,
-      timestamp: Date.now(),
+      timestamp: this.clock.now(),
       // A WAL with no committed frame yet (a long first transaction) has no position to record: LTX forbids a WAL
       // offset without a size, so the file says none and the next restart re-plans from a snapshot.
       ...(seg.endOffset > WAL_HEADER_SIZE
@@ -466,11 +447,10 @@ export class Database implements ReplicationSource {
         : { walOffset: 0, walSize: 0, walSalt1: 0, walSalt2: 0 }),
     });
     const src = { wal: io.wal, db: io.db, pageSize: this.pageSize, walPages: seg.pages };
-    const path = this.localL0Path(txid);
     const sums = commit <= MAX_TRACKED_PAGES ? new PageChecksums(this.pageSize) : null;
     const pages = sums ? sums.recording(snapshotPages(src, commit)) : snapshotPages(src, commit);
-    const bytes = await writeL0File(path, ltx, pages, this.walUnchangedCheck(io.wal, header));
-    this.logger.info({ txid: formatTXID(txid), commit, reason, bytes }, 'wrote snapshot L0 file');
+    const file = await this.l0.write(ltx, pages, this.walUnchangedCheck(io.wal, header));
+    this.logger.info({ txid: formatTXID(txid), commit, reason, bytes: file.size }, 'wrote snapshot L0 file');
     sums?.resize(commit);
     this.sums = sums;
     this.lastTxid = txid;
@@ -478,13 +458,13 @@ export class Database implements ReplicationSource {
     this.clearSnapshotReason();
     this.pos = { txid, offset: seg.endOffset, salt1: header.salt1, salt2: header.salt2, commit, pageSize: this.pageSize, lastFrameHeader: seg.lastFrameHeader };
     this.noteSynced(header.salt1, header.salt2, seg.endOffset);
-    const observedAt = this.pendingSince ?? Date.now();
+    const observedAt = this.pendingSince ?? this.clock.now();
     this.pendingSince = null;
-    return { result: { txid, wrote: true, snapshot: true, observedAt, bytes }, limited: false, needsSnapshot: false };
+    return { result: { txid, wrote: true, snapshot: true, files: [file], observedAt, bytes: file.size }, limited: false, needsSnapshot: false };
   }
 
   private async writeIncremental(io: OpenFiles, header: WalHeader, plan: Extract<SyncPlan, { kind: 'incremental' }>, opts: SyncStepOptions): Promise<StepResult> {
-    const seenAt = Date.now();
+    const seenAt = this.clock.now();
     const seg = collectWalSegment(io.wal, header, { offset: plan.offset, seed: plan.seed, salt1: plan.salt1, salt2: plan.salt2, maxBytes: opts.maxBytes });
     if (this.pos && !this.pos.lastFrameHeader && plan.verifiedLastFrame) this.pos.lastFrameHeader = plan.verifiedLastFrame;
     if (seg.transactions === 0 || !this.pos) return this.noWrite();
@@ -494,26 +474,23 @@ export class Database implements ReplicationSource {
       commit: seg.commit,
       minTXID: txid,
       maxTXID: txid,
-      timestamp: Date.now(),
+      timestamp: this.clock.now(),
       walOffset: plan.offset,
       walSize: seg.endOffset - plan.offset,
       walSalt1: plan.salt1,
       walSalt2: plan.salt2,
     });
     const src = { wal: io.wal, db: io.db, pageSize: this.pageSize, walPages: seg.pages };
-    const path = this.localL0Path(txid);
     const tracked = seg.commit <= MAX_TRACKED_PAGES ? this.sums?.pending() : undefined;
     const walPages = incrementalPages(src, seg.commit, this.pos.commit);
     const pages = tracked ? tracked.track(walPages) : walPages;
     const estimate = (seg.pages.size + Math.max(0, seg.commit - this.pos.commit)) * this.pageSize;
-    let bytes: number;
+    let file: L0File;
     if (opts.deferWrite && estimate <= DEFERRED_WRITE_LIMIT) {
-      const encoded = await encodeL0File(path, ltx, pages, this.walUnchangedCheck(io.wal, header));
-      this.persistInBackground(txid, path, encoded);
-      bytes = encoded.length;
+      file = await this.l0.writeInBackground(ltx, pages, this.walUnchangedCheck(io.wal, header));
     } else {
       await this.flushWrites();
-      bytes = await writeL0File(path, ltx, pages, this.walUnchangedCheck(io.wal, header));
+      file = await this.l0.write(ltx, pages, this.walUnchangedCheck(io.wal, header));
     }
     if (plan.restarted) this.logger.debug({ txid: formatTXID(txid) }, 'continuing in the restarted WAL');
     if (tracked) tracked.commit(seg.commit);
@@ -525,7 +502,7 @@ export class Database implements ReplicationSource {
     const observedAt = this.pendingSince ?? seenAt;
     const limited = seg.stopReason === 'limit';
     this.pendingSince = limited ? seenAt : null;
-    return { result: { txid, wrote: true, snapshot: false, observedAt, bytes }, limited, needsSnapshot: false };
+    return { result: { txid, wrote: true, snapshot: false, files: [file], observedAt, bytes: file.size }, limited, needsSnapshot: false };
   }
 
   /** Data counts for the interval checkpoint unless it is only the bump of our own last checkpoint. */
@@ -543,7 +520,7 @@ export class Database implements ReplicationSource {
       walBytes: this.pos.offset,
       syncedSinceCheckpoint: this.syncedSinceCheckpoint,
       lastCheckpointAt: Math.max(this.lastCheckpointAt, dbMtime),
-      now: Date.now(),
+      now: this.clock.now(),
     });
   }
 
@@ -567,7 +544,7 @@ export class Database implements ReplicationSource {
     const walBefore = this.pos?.offset ?? 0;
     const outcome = await runCheckpoint(host, mode);
     if (outcome.result) this.checkpointCount++;
-    this.lastCheckpointAt = Date.now();
+    this.lastCheckpointAt = this.clock.now();
     this.syncedSinceCheckpoint = false;
     this.quietEnd = this.pos ? this.committedEnd(this.pos) : null;
     if (outcome.sealedComplete && !this.sums) await this.learnChecksumsAfterCheckpoint();
@@ -610,10 +587,6 @@ export class Database implements ReplicationSource {
     return this.sums?.checksum() ?? null;
   }
 
-  localL0Path(txid: TXID): string {
-    return localLtxPath(this.settings.metaPath, { level: 0, minTXID: txid, maxTXID: txid });
-  }
-
   /**
    * Continues numbering after the replica's newest TXID with a snapshot. Local L0 files up to remoteMax are
    * removed: their names collide with different remote files. A replica behind us is left alone.
@@ -625,9 +598,7 @@ export class Database implements ReplicationSource {
         this.logger.warn({ remoteMax: formatTXID(remoteMax), local: formatTXID(this.lastTxid) }, 'continueAfter: replica is behind the local position; nothing to do');
         return;
       }
-      for (const file of await listLocalL0(this.settings.metaPath)) {
-        if (file.txid <= remoteMax) await rm(file.path, { force: true });
-      }
+      await this.l0.removeThrough(remoteMax);
       this.lastTxid = remoteMax;
       this.pos = null;
       this.sums = null;
@@ -638,7 +609,7 @@ export class Database implements ReplicationSource {
 
   pruneLocalL0(uploaded: TXID, retentionMs: number): Promise<number> {
     // Files still being written are newer than anything prunable, so no need to wait for them.
-    return this.exclusive(() => pruneL0(this.settings.metaPath, uploaded, retentionMs));
+    return this.exclusive(() => this.l0.prune(uploaded, retentionMs, this.clock.now()));
   }
 
   stats(): DatabaseStats {
@@ -672,6 +643,7 @@ function mergeResults(first: SyncResult, second: SyncResult): SyncResult {
     txid: second.txid,
     wrote: first.wrote || second.wrote,
     snapshot: first.snapshot || second.snapshot,
+    files: [...first.files, ...second.files],
     observedAt: first.observedAt ?? second.observedAt,
     bytes: (first.bytes ?? 0) + (second.bytes ?? 0),
   };

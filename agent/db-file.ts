@@ -2,8 +2,8 @@
 import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { SqliteConnections } from './sqlite-connections.ts';
-import { fileSource, readWalHeader } from './wal-reader.ts';
-import type { ByteSource, WalHeader } from './wal-reader.ts';
+import { fileSource, readWalHeader } from './wal/reader.ts';
+import type { ByteSource, WalHeader } from './wal/reader.ts';
 
 /** A file's identity: the same path may name another file after a delete and re-create. */
 export interface FileIdentity {

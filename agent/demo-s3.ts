@@ -1,6 +1,8 @@
-// The local S3 behind `demo --s3`: fauxqs, a development dependency, so an installed streambed may not have it.
+// The local S3 behind `demo --s3`: fauxqs, an optional dependency, started in this process on 127.0.0.1.
+import type { FauxqsServer } from 'fauxqs';
 import { UsageError } from '../core/errors.ts';
 import type { S3ReplicaOptions } from '../core/replica/options.ts';
+import { withLoopbackListen } from './loopback-listen.ts';
 
 export interface DemoS3 {
   /** Replica options for `path` in a new bucket of the emulator. */
@@ -9,9 +11,22 @@ export interface DemoS3 {
 }
 
 export const MISSING_EMULATOR =
-  'demo --s3 needs the fauxqs S3 emulator, a development dependency that an installed streambed does not carry: ' +
-  'run it from a source checkout (bin/run demo --s3), install fauxqs next to streambed (npm install -g fauxqs), ' +
-  'or run the demo without --s3';
+  'demo --s3 needs the fauxqs S3 emulator, an optional dependency of streambed that is not installed here: ' +
+  'install fauxqs (npm install fauxqs, where streambed is installed) or use demo without --s3';
+
+/** The emulator accepts any credentials; these only need to look like AWS's to the SDK. */
+const DEMO_CREDENTIALS = { accessKeyId: 'AKIASTREAMBEDDEMO', secretAccessKey: 'streambed-demo-secret' };
+
+/** fauxqs listens on 0.0.0.0; the demo's emulator must not be reachable from other hosts. */
+async function startOnLoopback(): Promise<FauxqsServer> {
+  const { startFauxqs } = await import('fauxqs');
+  const { value: server, bound } = await withLoopbackListen(() => startFauxqs({ port: 0, logger: false }));
+  if (!bound.some((a) => a.port === server.port && a.address === '127.0.0.1')) {
+    await server.stop();
+    throw new Error(`the fauxqs S3 emulator did not bind 127.0.0.1 (bound: ${JSON.stringify(bound)})`);
+  }
+  return server;
+}
 
 /** Resolves fauxqs before loading anything, so a missing emulator is a clear usage error rather than a stack trace. */
 export async function startDemoS3(resolve: (specifier: string) => string = import.meta.resolve): Promise<DemoS3> {
@@ -20,12 +35,13 @@ export async function startDemoS3(resolve: (specifier: string) => string = impor
   } catch {
     throw new UsageError(MISSING_EMULATOR);
   }
-  const { startLocalS3 } = await import('../test/harness/local-s3.ts');
-  const s3 = await startLocalS3();
+  const server = await startOnLoopback();
+  const endpoint = `http://127.0.0.1:${server.port}`;
   return {
     async replica(bucket, path) {
-      return s3.s3Options(await s3.createBucket(bucket), path);
+      server.createBucket(bucket);
+      return { type: 's3', bucket, path, region: 'us-east-1', endpoint, forcePathStyle: true, ...DEMO_CREDENTIALS };
     },
-    stop: () => s3.stop(),
+    stop: () => server.stop(),
   };
 }

@@ -2,7 +2,7 @@
 import { Crc64 } from '../core/ltx/crc64.ts';
 import { CHECKSUM_FLAG, lockPgno } from '../core/ltx/types.ts';
 import type { LtxPage } from '../core/ltx/types.ts';
-import type { ByteSource } from './wal-reader.ts';
+import type { ByteSource } from './wal/reader.ts';
 
 /**
  * Beyond this many pages the checksums are not tracked (8 bytes of memory per page: 32 MiB here, a 16 GiB

@@ -2,7 +2,6 @@
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { LtxFileRef, ReplicaClient } from '../core/replica/client.ts';
 import { MAX_LEVEL, type TXID } from '../core/ltx/types.ts';
 import { formatTXID } from '../core/layout/names.ts';
@@ -11,7 +10,9 @@ import { Backoff } from './backoff.ts';
 import { settlesBy } from './deadline.ts';
 import { FailureLog, REPEAT_LOG_INTERVAL_MS } from './failure-log.ts';
 import { Lateness, lateAfterMs, walSignature } from './lateness.ts';
-import { readLocalL0 } from './local-l0-file.ts';
+import type { L0Body, L0File } from './l0/store.ts';
+import type { Clock } from './clock.ts';
+import { systemClock } from './clock.ts';
 import type { AgentMetrics } from './metrics.ts';
 import { silentLogger, type Logger } from './logger.ts';
 
@@ -65,6 +66,8 @@ export interface ReplicatorOptions {
   logger?: Logger;
   metrics?: AgentMetrics;
   onUpload?: (event: UploadEvent) => void;
+  /** Wall time for upload events, lag, lateness and pruning; default the real clock. */
+  clock?: Clock;
 }
 
 interface PendingInfo {
@@ -90,12 +93,15 @@ export class Replicator {
   private metrics?: AgentMetrics;
   private readonly onUpload?: (event: UploadEvent) => void;
   private readonly label: string;
+  private readonly clock: Clock;
 
   /** Highest TXID the replica acknowledged; undefined = unknown, recovered from the listing. */
   private replicaPos: TXID | undefined;
   /** Syncs wait until the replica position was learned once, so TXIDs never collide with a replica that is ahead. */
   private positionKnownOnce = false;
   private readonly pending = new Map<TXID, PendingInfo>();
+  /** Records of the L0 files this process's syncs wrote and the replica has not acknowledged yet. */
+  private readonly staged = new Map<TXID, L0File>();
   private opened = false;
   private stopped = true;
   private syncWanted = false;
@@ -133,6 +139,7 @@ export class Replicator {
     this.metrics = options.metrics;
     this.onUpload = options.onUpload;
     this.label = options.db.settings.path;
+    this.clock = options.clock ?? systemClock;
     const min = this.settings.minBackoff ?? DEFAULT_MIN_BACKOFF;
     const max = this.settings.maxBackoff ?? DEFAULT_MAX_BACKOFF;
     this.uploadBackoff = new Backoff(min, max);
@@ -194,7 +201,7 @@ export class Replicator {
       this.positionKnownOnce = true;
       this.metrics?.replicaTxid.set({ db: this.label }, remoteMax);
       this.lateness.acknowledged(remoteMax);
-      const now = Date.now();
+      const now = this.clock.now();
       for (let txid = remoteMax + 1; txid <= this.db.txid(); txid++) this.lateness.fileFound(txid, now);
     }
   }
@@ -217,6 +224,7 @@ export class Replicator {
    * Returns true when everything local reached the replica.
    */
   async stop(options: { finalSync?: boolean; timeout?: number; interval?: number } = {}): Promise<boolean> {
+    // Shutdown deadlines race real timers, so they are real time, not the injected clock.
     const deadline = Date.now() + (options.timeout ?? 30_000);
     this.stopped = true;
     clearInterval(this.tickTimer);
@@ -229,7 +237,7 @@ export class Replicator {
     if (!(await settlesBy(this.idle(), deadline))) {
       // A request that hangs must not hold the process past shutdown-sync-timeout; it is abandoned, not awaited.
       this.logger.error(
-        { err: this.stallReason(Date.now()), localTXID: formatTXID(this.db.txid()), replicaTXID: this.shownReplicaTXID() },
+        { err: this.stallReason(this.clock.now()), localTXID: formatTXID(this.db.txid()), replicaTXID: this.shownReplicaTXID() },
         'shutdown: a replication request was still running at shutdown-sync-timeout; giving up',
       );
     } else {
@@ -255,7 +263,7 @@ export class Replicator {
   private async finalSync(deadline: number, interval: number): Promise<boolean> {
     let reason = '';
     for (;;) {
-      this.uploadStartedAt = Date.now();
+      this.uploadStartedAt = this.clock.now();
       const attempt = this.syncAndUpload().then(
         () => undefined,
         (err: unknown) => {
@@ -266,7 +274,7 @@ export class Replicator {
       );
       const finished = await settlesBy(attempt, deadline);
       if (finished && this.isCaughtUp()) return true;
-      if (!finished) reason = this.stallReason(Date.now());
+      if (!finished) reason = this.stallReason(this.clock.now());
       if (!finished || Date.now() + interval > deadline) {
         this.logger.error(
           { err: reason || 'not caught up', localTXID: formatTXID(this.db.txid()), replicaTXID: this.shownReplicaTXID() },
@@ -307,7 +315,7 @@ export class Replicator {
 
   private startPrepare(): void {
     if (this.prepareRun || this.syncRun || this.uploadRun || this.uploadBackoff.active()) return;
-    this.uploadStartedAt = Date.now();
+    this.uploadStartedAt = this.clock.now();
     // Success here does not end a failure streak: only an acknowledged upload does (LIST may work while PUT fails).
     this.prepareRun = this.prepare().then(
       () => undefined,
@@ -319,7 +327,7 @@ export class Replicator {
   }
 
   private startUpload(): void {
-    this.uploadStartedAt = Date.now();
+    this.uploadStartedAt = this.clock.now();
     this.uploadRun = this.uploadPending().then(
       () => this.uploadSucceeded(),
       (err: unknown) => this.uploadFailed(err),
@@ -340,7 +348,7 @@ export class Replicator {
     ).catch((err: unknown) => {
       this.metrics?.syncErrorCount.inc({ db: this.label });
       const delay = this.syncBackoff.fail();
-      const now = Date.now();
+      const now = this.clock.now();
       this.noteWalChanges(now);
       this.syncLog.failed('sync failed; will retry', errorSummary(err), { retryInMs: delay }, this.lateness.report(now).late, now);
       this.syncRetryTimer = this.retryAfter(this.syncRetryTimer, delay);
@@ -362,7 +370,7 @@ export class Replicator {
     this.replicaPos = undefined;
     this.metrics?.syncErrorCount.inc({ db: this.label });
     const delay = this.uploadBackoff.fail();
-    const now = Date.now();
+    const now = this.clock.now();
     this.uploadLog.failed('replication failed; will retry', errorSummary(err), { retryInMs: delay }, this.lateness.report(now).late, now);
     this.uploadRetryTimer = this.retryAfter(this.uploadRetryTimer, delay);
   }
@@ -371,7 +379,7 @@ export class Replicator {
    * Runs on every tick: reports S3 attempts the client retried by itself while an upload waits, notices WAL
    * changes while the sync lane cannot capture them, and says so at ERROR, once a minute, while changes are late.
    */
-  private watchForStalls(now: number = Date.now()): void {
+  private watchForStalls(now: number = this.clock.now()): void {
     const busy = this.uploadRun !== undefined || this.prepareRun !== undefined;
     const retried = this.client.lastRetriedError?.();
     if (busy && retried && retried.at > this.retrySeenAt && retried.at >= this.uploadStartedAt) {
@@ -449,21 +457,21 @@ export class Replicator {
     await this.syncDatabase(false, checkpointIfDue ? { deferWrite: true, deferCheckpoint: true } : { deferWrite: true });
     if (!checkpointIfDue) return;
     this.pump();
-    const started = Date.now();
+    const started = this.clock.now();
     const checkpoints = this.db.stats().checkpoints;
     const sealed = await checkpointIfDue();
-    if (sealed?.wrote) this.notePending(sealed, started, Date.now());
+    if (sealed?.wrote) this.notePending(sealed, started, this.clock.now());
     // Our own checkpoint rewrote the WAL: that is not an application change waiting for a sync.
     if (this.db.stats().checkpoints !== checkpoints) this.walBase = this.walSignatureNow();
   }
 
   private async syncDatabase(forceSnapshot: boolean, defer: { deferWrite?: boolean; deferCheckpoint?: boolean } = {}): Promise<void> {
-    const started = Date.now();
+    const started = this.clock.now();
     // Taken before the read, so a commit racing the sync still counts as a change the next sync must capture.
     const walBefore = this.walSignatureNow();
     const result = await this.db.sync({ forceSnapshot, ...defer });
     this.walBase = walBefore;
-    const ended = Date.now();
+    const ended = this.clock.now();
     const seconds = (ended - started) / 1000;
     if (this.metrics) {
       this.metrics.syncCount.inc({ db: this.label });
@@ -479,6 +487,7 @@ export class Replicator {
   }
 
   private notePending(result: SyncResult, started: number, ended: number): void {
+    for (const file of result.files) this.staged.set(file.txid, file);
     const observedAt = result.observedAt ?? started;
     this.pending.set(result.txid, { syncStartedAt: started, syncEndedAt: ended, observedAt, snapshot: result.snapshot });
     this.lateness.fileWritten(result.txid, observedAt);
@@ -497,31 +506,34 @@ export class Replicator {
     }
   }
 
-  /** Uploads one L0 file; false when it was missing locally and a fresh snapshot was queued instead. */
+  /**
+   * Uploads one L0 file: the record the sync returned (or, for a file of an earlier process, the store's), its
+   * bytes, one PUT. False when it was missing locally and a fresh snapshot was queued instead.
+   */
   private async uploadOne(txid: TXID): Promise<boolean> {
-    const path = this.db.localL0Path(txid);
-    let body: Uint8Array | Readable;
-    let size: number;
-    const inMemory = this.db.l0Bytes?.(txid);
+    let file: L0File;
+    let upload: L0Body;
     try {
-      // The replica client stores the header's timestamp with the file itself.
-      if (inMemory) ({ body, size } = { body: inMemory, size: inMemory.length });
-      else ({ body, size } = await readLocalL0(path));
+      file = this.staged.get(txid) ?? (await this.db.l0.file(txid));
+      upload = await this.db.l0.openForUpload(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      await this.recoverFromMissingFile(txid, path);
+      await this.recoverFromMissingFile(txid, this.db.l0.path(txid));
       return false;
     }
+    const { body, size } = upload;
     const ref: LtxFileRef = { level: 0, minTXID: txid, maxTXID: txid };
     try {
+      // The replica client stores the header's timestamp with the file itself (litestream-timestamp).
       await this.client.writeLtxFile(ref, body);
     } catch (err) {
       if (!(body instanceof Uint8Array)) body.destroy();
       this.metrics?.uploadErrors.inc({ db: this.label });
       throw err;
     }
-    const ackAt = Date.now();
+    const ackAt = this.clock.now();
     this.replicaPos = txid;
+    this.forgetStagedThrough(txid);
     this.lateness.acknowledged(txid, ackAt);
     const info = this.pending.get(txid);
     this.pending.delete(txid);
@@ -543,6 +555,10 @@ export class Replicator {
     return true;
   }
 
+  private forgetStagedThrough(txid: TXID): void {
+    for (const t of this.staged.keys()) if (t <= txid) this.staged.delete(t);
+  }
+
   /** A local L0 file vanished before upload: the chain cannot be continued, so ship a full snapshot next. */
   private async recoverFromMissingFile(txid: TXID, path: string): Promise<void> {
     this.logger.warn({ txid: formatTXID(txid), path }, 'local L0 file missing before upload; writing a snapshot to restore continuity');
@@ -555,10 +571,12 @@ export class Replicator {
       this.recovering = false;
     }
     if (!result.wrote) throw new Error(`local L0 file ${path} is missing and no snapshot could be written`);
-    const now = Date.now();
+    for (const file of result.files) this.staged.set(file.txid, file);
+    const now = this.clock.now();
     this.pending.set(result.txid, { syncStartedAt: now, syncEndedAt: now, observedAt: now, snapshot: true });
     this.lateness.fileWritten(result.txid, now);
     this.replicaPos = result.txid - 1;
+    this.forgetStagedThrough(this.replicaPos);
   }
 
   /** Highest MaxTXID in the replica: L0 normally, other levels when L0 is empty. */
@@ -570,7 +588,7 @@ export class Replicator {
   }
 
   private async pruneIfDue(): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     if (this.replicaPos === undefined || now - this.lastPrune < this.settings.l0RetentionCheckInterval) return;
     this.lastPrune = now;
     const compacted = this.settings.compactedTXID?.();

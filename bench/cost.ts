@@ -11,9 +11,11 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { tryParseS3LtxKey } from '../core/layout/names.ts';
 import {
   diffCounts, requestCost, startMeteringProxy, totalRequests, type MeterCounts, type MeteringProxy, type S3OpKind,
 } from '../test/harness/counting-proxy.ts';
+import { LAMBDA_PRICE, LAMBDA_SHAPE, diffTally, startRemoteLambdas, type LambdaTally, type RemoteLambdas, type ScheduledFigures } from './remote-lambdas.ts';
 
 const SELF = fileURLToPath(import.meta.url);
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -170,15 +172,20 @@ interface Phase {
   seconds: number;
   counts: MeterCounts;
   cpuPct: number;
+  /** With `compaction: remote`: what the compaction Lambda did for this phase's notifications. */
+  lambda?: LambdaTally;
 }
 
-async function measurePhase(name: string, proxy: MeteringProxy, agent: ChildProcess, run: () => Promise<void>): Promise<Phase> {
+async function measurePhase(name: string, proxy: MeteringProxy, agent: ChildProcess, run: () => Promise<void>, lambdas?: RemoteLambdas): Promise<Phase> {
   const before = proxy.snapshot();
+  const lambdaBefore = lambdas?.snapshot();
   const cpu0 = cpuSeconds(agent.pid);
   const t0 = Date.now();
   await run();
   const seconds = (Date.now() - t0) / 1000;
-  return { name, seconds, counts: diffCounts(proxy.snapshot(), before), cpuPct: ((cpuSeconds(agent.pid) - cpu0) / seconds) * 100 };
+  const phase: Phase = { name, seconds, counts: diffCounts(proxy.snapshot(), before), cpuPct: ((cpuSeconds(agent.pid) - cpu0) / seconds) * 100 };
+  if (lambdas && lambdaBefore) phase.lambda = diffTally(lambdas.snapshot(), lambdaBefore);
+  return phase;
 }
 
 interface RestoreRun {
@@ -215,8 +222,8 @@ async function neededLtxBytes(endpoint: string, bucket: string, prefix: string):
   do {
     const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${prefix}/`, ContinuationToken: token }));
     for (const o of page.Contents ?? []) {
-      const m = /\/([0-9a-f]{16})-([0-9a-f]{16})\.ltx$/.exec(o.Key ?? '');
-      if (m) files.push({ min: parseInt(m[1], 16), max: parseInt(m[2], 16), size: o.Size ?? 0 });
+      const ref = tryParseS3LtxKey(o.Key ?? '');
+      if (ref) files.push({ min: ref.minTXID, max: ref.maxTXID, size: o.Size ?? 0 });
     }
     token = page.NextContinuationToken;
   } while (token);
@@ -261,6 +268,35 @@ function printPhases(tool: Tool, phases: Phase[]): void {
   }
 }
 
+function lambdaDollars(t: LambdaTally): number {
+  return requestCost(t.counts) + t.invocations * LAMBDA_PRICE.perInvocation + t.gbSeconds * LAMBDA_PRICE.perGbSecond;
+}
+
+/** `compaction: remote`: the compaction Lambda per phase, and the scheduled sweeps per DB-month at their schedules. */
+function printLambdas(phases: Phase[], scheduled: ScheduledFigures): void {
+  console.log('\nstreambed, compaction: remote: the compaction Lambda (in-process, SQS batches of <= 100 notifications per 20 s window)');
+  console.log(['phase'.padEnd(14), 'req/min'.padStart(8), 'LIST'.padStart(6), 'GET'.padStart(6), 'PUT'.padStart(6), 'DELETE'.padStart(7), 'inv/min'.padStart(8), 'GB-s/DB-month'.padStart(14), 'Lambda $/DB-month'.padStart(18), 'agent+Lambda $'.padStart(15)].join(' '));
+  for (const p of phases) {
+    if (!p.lambda) continue;
+    const perMin = (n: number): number => (n / p.seconds) * 60;
+    const month = (x: number): number => perMin(x) * MINUTES_PER_MONTH;
+    const l = p.lambda;
+    console.log([
+      p.name.padEnd(14), perMin(totalRequests(l.counts)).toFixed(2).padStart(8), perMin(l.counts.requests.LIST).toFixed(1).padStart(6),
+      perMin(l.counts.requests.GET).toFixed(1).padStart(6), perMin(l.counts.requests.PUT + l.counts.requests.COPY + l.counts.requests.POST).toFixed(1).padStart(6),
+      perMin(l.counts.requests.DELETE).toFixed(1).padStart(7), perMin(l.invocations).toFixed(2).padStart(8), month(l.gbSeconds).toFixed(1).padStart(14),
+      month(lambdaDollars(l)).toFixed(2).padStart(18), (month(lambdaDollars(l)) + monthlyDollars(p)).toFixed(2).padStart(15),
+    ].join(' '));
+  }
+  for (const [name, t, perMonth] of [['maintain sweep', scheduled.maintain, LAMBDA_SHAPE.maintainPerMonth], ['retention', scheduled.retention, LAMBDA_SHAPE.retentionPerMonth]] as const) {
+    console.log(
+      `${name}: ${totalRequests(t.counts)} requests (LIST ${t.counts.requests.LIST}, GET ${t.counts.requests.GET}, PUT ${t.counts.requests.PUT}, DELETE ${t.counts.requests.DELETE}) ` +
+        `and ${(t.gbSeconds * 1000).toFixed(1)} GB-ms per database per run; x ${perMonth}/month = $${(lambdaDollars(t) * perMonth).toFixed(3)}/DB-month ` +
+        `(an upper bound: one invocation sweeps every database, so its invocation price is shared)`,
+    );
+  }
+}
+
 async function runTool(tool: Tool, opts: Options, endpoint: string, bucket: string, work: string): Promise<void> {
   const proxy = await startMeteringProxy(endpoint);
   const dbPath = join(work, `${tool}.db`);
@@ -270,19 +306,23 @@ async function runTool(tool: Tool, opts: Options, endpoint: string, bucket: stri
   const configPath = join(work, `${tool}.yml`);
   await writeFile(configPath, configYaml(dbPath, proxy.url, bucket, replicaPath, opts.compaction, tool));
   const agent = startAgent(tool, configPath, join(work, `${tool}.log`));
+  const lambdas = tool === 'streambed' && opts.compaction === 'remote'
+    ? await startRemoteLambdas({ endpoint, bucket, path: replicaPath, credentials: { accessKeyId: CREDS.AWS_ACCESS_KEY_ID, secretAccessKey: CREDS.AWS_SECRET_ACCESS_KEY } })
+    : undefined;
   const phases: Phase[] = [];
   try {
-    const warm = await measurePhase('new database', proxy, agent, () => sleep(opts.warmupSeconds * 1000));
+    const warm = await measurePhase('new database', proxy, agent, () => sleep(opts.warmupSeconds * 1000), lambdas);
     phases.push(warm);
     const rssIdle = rssMiB(agent.pid);
-    if (opts.idleSeconds > 0) phases.push(await measurePhase('idle', proxy, agent, () => sleep(opts.idleSeconds * 1000)));
+    if (opts.idleSeconds > 0) phases.push(await measurePhase('idle', proxy, agent, () => sleep(opts.idleSeconds * 1000), lambdas));
     for (const rate of opts.rates) {
-      phases.push(await measurePhase(`${rate} tx/s`, proxy, agent, () => runWriterChild(dbPath, rate, opts.activeSeconds)));
+      phases.push(await measurePhase(`${rate} tx/s`, proxy, agent, () => runWriterChild(dbPath, rate, opts.activeSeconds), lambdas));
     }
     await sleep(3000);
     const rssEnd = rssMiB(agent.pid);
     await stopChild(agent);
     printPhases(tool, phases);
+    if (lambdas) printLambdas(phases, await lambdas.stop());
     const total = proxy.snapshot();
     console.log(`${tool}: database ${(dbBytes / 2 ** 20).toFixed(1)} MiB; agent RSS idle ${rssIdle.toFixed(0)} MiB, after load ${rssEnd.toFixed(0)} MiB`);
     console.log(`${tool}: new database, first ${warm.seconds.toFixed(0)} s: uploaded ${(warm.counts.bytesUp / 2 ** 20).toFixed(1)} MiB = ${(warm.counts.bytesUp / dbBytes).toFixed(2)} x the database size`);
@@ -305,6 +345,7 @@ async function runTool(tool: Tool, opts: Options, endpoint: string, bucket: stri
     );
   } finally {
     await stopChild(agent);
+    await lambdas?.stop();
     await proxy.stop();
   }
 }

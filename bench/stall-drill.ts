@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { l0Dir } from '../agent/local-position.ts';
+import { L0Store } from '../agent/l0/store.ts';
 import { defaultMetaPath } from '../core/layout/names.ts';
 import { IDLE_TIMEOUT_ENV } from '../core/replica/s3-config.ts';
 import { startLocalS3 } from '../test/harness/local-s3.ts';
@@ -90,7 +90,7 @@ try {
   results.push(`B black hole for ${args['silent-s']} s, hung connections left hanging: nothing waiting ${s(Date.now() - t)} after it returned`);
 
   // C. The local staging directory cannot be written (as on a full disk): the sync lane fails.
-  const staging = l0Dir(defaultMetaPath(dbPath));
+  const staging = new L0Store(defaultMetaPath(dbPath)).dir;
   await rename(staging, `${staging}.saved`);
   await writeFile(staging, 'disk full');
   t = Date.now();

@@ -1,8 +1,8 @@
 // The StreambedBackup construct's props, their defaults, and their validation (maintenance through core's validator).
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import { maintenanceDurationProblems, type MaintenanceDurations } from '../core/compact/settings.ts';
-import { parseDuration } from '../core/config/duration.ts';
+import { DEFAULT_MAINTENANCE_SETTINGS, maintenanceDurationProblems, type MaintenanceDurations } from '../core/compact/settings.ts';
+import { formatDuration, parseDuration } from '../core/config/duration.ts';
 
 export interface ObjectLockProps {
   /** GOVERNANCE: principals with s3:BypassGovernanceRetention may still delete; COMPLIANCE: nobody can, for `days`. */
@@ -77,11 +77,15 @@ export interface ResolvedBackupProps {
   logRetentionDays: number;
 }
 
+const core = DEFAULT_MAINTENANCE_SETTINGS;
+
+/** Maintenance defaults come from core (the agent's and the Lambdas' defaults), written as Go durations. */
 export const DEFAULT_BACKUP_PROPS = {
-  levels: ['30s', '5m', '1h'],
-  snapshotInterval: '24h',
-  snapshotRetention: '24h',
-  l0Retention: '5m',
+  levels: core.levels.map(formatDuration),
+  snapshotInterval: formatDuration(core.snapshotInterval),
+  snapshotRetention: formatDuration(core.snapshotRetention),
+  l0Retention: formatDuration(core.l0Retention),
+  retentionEnabled: core.retentionEnabled,
   schedules: { sweep: 'rate(5 minutes)', retention: 'rate(15 minutes)', verify: 'rate(1 day)' },
   staleAfter: '15m',
   noncurrentVersionDays: 7,
@@ -157,7 +161,7 @@ export function resolveBackupProps(props: StreambedBackupProps): ResolvedBackupP
   return {
     levels,
     ...texts,
-    retentionEnabled: props.retentionEnabled ?? true,
+    retentionEnabled: props.retentionEnabled ?? d.retentionEnabled,
     databases,
     schedules,
     staleAfterMs,

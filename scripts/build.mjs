@@ -19,7 +19,7 @@ const SEPARATE = {
 
 /**
  * Native or development-only packages stay outside the bundle: better-sqlite3 loads its addon from its own
- * folder, and fauxqs (demo --s3 only) is resolved at run time if present.
+ * folder, and fauxqs (demo --s3 only, an optional dependency) is resolved at run time if present.
  */
 export const EXTERNAL = ['better-sqlite3', 'fauxqs'];
 

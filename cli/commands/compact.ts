@@ -2,18 +2,18 @@
 import type { Command } from 'commander';
 import { runMaintenance } from '../../core/compact/maintenance.ts';
 import type { MaintenanceReport } from '../../core/compact/report.ts';
-import { resolveMaintenanceTargets } from '../../core/compact/targets.ts';
-import type { MaintenanceTarget } from '../../core/compact/targets.ts';
 import { UsageError } from '../../core/errors.ts';
 import { formatLtxFileName } from '../../core/layout/names.ts';
 import { txidReplacer } from '../../core/layout/txid-json.ts';
 import type { ReplicaClient } from '../../core/replica/client.ts';
 import { openReplicaClient } from '../../core/replica/open.ts';
 import { createLogger } from '../../agent/logger.ts';
+import { withConfigFlags, type ConfigFlags } from '../config-flags.ts';
+import { EXIT_FAILURE, EXIT_OK, exitCodeAction, type ExitCode } from '../exit-code.ts';
+import { resolveMaintenanceTargets, type MaintenanceTarget } from '../maintenance-targets.ts';
+import { print, printJson } from '../output.ts';
 
-interface CompactFlags {
-  config?: string;
-  expandEnv?: boolean;
+interface CompactFlags extends ConfigFlags {
   once?: boolean;
   json?: boolean;
   retention?: boolean;
@@ -45,9 +45,9 @@ async function passOver(targets: OpenTarget[], flags: CompactFlags): Promise<boo
     const report = await runMaintenance(t.client, settings);
     if (report.errors.length > 0) ok = false;
     reports.push({ name: t.name, ...report });
-    if (!flags.json) process.stdout.write(summary(t.name, report) + '\n');
+    if (!flags.json) print(summary(t.name, report));
   }
-  if (flags.json) process.stdout.write(JSON.stringify(reports.length === 1 ? reports[0] : reports, txidReplacer, 2) + '\n');
+  if (flags.json) printJson(reports.length === 1 ? reports[0] : reports, txidReplacer);
   return ok;
 }
 
@@ -59,14 +59,15 @@ function parseInterval(value: string | undefined, targets: MaintenanceTarget[]):
 }
 
 /** Without --once: a pass at every interval until SIGINT or SIGTERM (a standalone compactor next to the agents). */
-async function loop(targets: OpenTarget[], flags: CompactFlags, interval: number): Promise<void> {
+async function loop(targets: OpenTarget[], flags: CompactFlags, interval: number): Promise<ExitCode> {
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  let code = EXIT_OK;
   try {
     while (!stop.signal.aborted) {
-      if (!(await passOver(targets, flags))) process.exitCode = 1;
+      if (!(await passOver(targets, flags))) code = EXIT_FAILURE;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, interval);
         stop.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
@@ -76,34 +77,32 @@ async function loop(targets: OpenTarget[], flags: CompactFlags, interval: number
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+  return code;
 }
 
-async function runCompact(target: string | undefined, flags: CompactFlags): Promise<void> {
-  const targets = await resolveMaintenanceTargets(target, { configPath: flags.config, expandEnv: flags.expandEnv !== false });
+async function runCompact(target: string | undefined, flags: CompactFlags): Promise<ExitCode> {
+  const targets = await resolveMaintenanceTargets(target, flags);
   const interval = parseInterval(flags.interval, targets);
   const open = targets.map((t) => ({ ...t, client: openReplicaClient(t.replica.options) }));
   try {
-    if (flags.once) {
-      if (!(await passOver(open, flags))) process.exitCode = 1;
-      return;
-    }
-    await loop(open, flags, interval);
+    if (flags.once) return (await passOver(open, flags)) ? EXIT_OK : EXIT_FAILURE;
+    return await loop(open, flags, interval);
   } finally {
     await Promise.all(open.map((t) => t.client.close()));
   }
 }
 
 export function register(program: Command): void {
-  program
-    .command('compact')
-    .description('compact levels, build snapshots by merging and apply retention, for one database or every configured one')
-    .argument('[target]', 'DB_PATH (from the configuration) or REPLICA_URL; default: every database in the config')
-    .option('--config <path>', 'configuration file')
-    .option('--no-expand-env', 'do not expand environment variables in the configuration file')
+  withConfigFlags(
+    program
+      .command('compact')
+      .description('compact levels, build snapshots by merging and apply retention, for one database or every configured one')
+      .argument('[target]', 'DB_PATH (from the configuration) or REPLICA_URL; default: every database in the config'),
+  )
     .option('--once', 'run one pass and exit (default: repeat every --interval until interrupted)')
     .option('--interval <seconds>', 'seconds between passes without --once (default: the shortest level interval)')
     .option('--no-retention', 'compact only; delete nothing')
     .option('--json', 'print the reports as JSON')
     .option('--tmp-dir <path>', 'where inputs are spooled while merging (default: the system temp dir)')
-    .action(async (target: string | undefined, flags: CompactFlags) => runCompact(target, flags));
+    .action(exitCodeAction(runCompact));
 }

@@ -1,18 +1,13 @@
 // `streambed replicate`: continuously replicates every configured database (or one given as DB_PATH REPLICA_URL).
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { loadConfigFile } from '../../core/config/load.ts';
-import { configFromUrl, resolveConfigPath } from '../../core/config/resolve.ts';
 import type { StreambedConfig } from '../../core/config/types.ts';
 import { UsageError } from '../../core/errors.ts';
 import { Agent } from '../../agent/agent.ts';
 import { runExec } from '../../agent/exec.ts';
 import { createLogger, type Logger } from '../../agent/logger.ts';
-
-export interface ConfigFlags {
-  config?: string;
-  expandEnv?: boolean;
-}
+import { loadCommandConfig, withConfigFlags, type ConfigFlags } from '../config-flags.ts';
+import { EXIT_OK, exitCodeAction } from '../exit-code.ts';
 
 interface ReplicateFlags extends ConfigFlags {
   exec?: string;
@@ -22,47 +17,34 @@ interface ReplicateFlags extends ConfigFlags {
   restoreIfDbNotExists?: boolean;
 }
 
-/** Reads the configuration from DB_PATH + REPLICA_URL, or from -config / $STREAMBED_CONFIG / the default path. */
-export async function loadCommandConfig(flags: ConfigFlags, dbPath?: string, replicaUrl?: string): Promise<StreambedConfig> {
-  if (dbPath !== undefined) {
-    if (replicaUrl === undefined) throw new UsageError('a replica URL is required after DB_PATH (or use -config)');
-    if (flags.config !== undefined) throw new UsageError('cannot combine -config with DB_PATH REPLICA_URL');
-    return await configFromUrl(dbPath, replicaUrl);
-  }
-  const path = resolveConfigPath(flags.config, process.env);
-  if (!path) {
-    throw new UsageError('no configuration file: pass -config PATH, set STREAMBED_CONFIG, or give DB_PATH REPLICA_URL');
-  }
-  return await loadConfigFile(path, { expandEnv: flags.expandEnv !== false, env: process.env });
-}
-
 export function register(program: Command): void {
-  program
-    .command('replicate')
-    .description('continuously replicate SQLite databases to their replicas')
-    .argument('[db_path]', 'database to replicate (without a config file)')
-    .argument('[replica_url]', 'replica URL, e.g. s3://bucket/path or file:///backups/db')
-    .option('--config <path>', 'configuration file (default $STREAMBED_CONFIG, $LITESTREAM_CONFIG, /etc/streambed.yml or /etc/litestream.yml)')
-    .option('--no-expand-env', 'do not expand $VAR / ${VAR} in the configuration file')
+  withConfigFlags(
+    program
+      .command('replicate')
+      .description('continuously replicate SQLite databases to their replicas')
+      .argument('[db_path]', 'database to replicate (without a config file)')
+      .argument('[replica_url]', 'replica URL, e.g. s3://bucket/path or file:///backups/db'),
+  )
     .option('--exec <cmd>', 'run this command as a child process; stop replicating when it exits')
     .option('--once', 'sync and upload once, then exit')
     .option('--force-snapshot', 'with --once: write a full snapshot')
     .option('--log-level <level>', 'trace, debug, info, warn or error')
     .option('--restore-if-db-not-exists', 'restore a database that does not exist yet from its replica before replicating')
-    .action(async (dbPath: string | undefined, replicaUrl: string | undefined, flags: ReplicateFlags) => {
+    .action(exitCodeAction(async (dbPath: string | undefined, replicaUrl: string | undefined, flags: ReplicateFlags) => {
       if (flags.forceSnapshot && !flags.once) throw new UsageError('-force-snapshot requires -once');
       if (flags.once && flags.exec) throw new UsageError('-once cannot be combined with -exec');
       const config = await loadCommandConfig(flags, dbPath, replicaUrl);
       if (config.dbs.length === 0) throw new UsageError(`no databases configured${config.source ? ` in ${config.source}` : ''}`);
       const level = (flags.logLevel ?? config.logging.level) as StreambedConfig['logging']['level'];
       const logger = createLogger({ ...config.logging, level });
+      for (const note of config.notes ?? []) logger.warn({ config: config.source }, note);
       const agent = new Agent(config, { logger, restoreIfDbNotExists: flags.restoreIfDbNotExists === true });
       if (flags.once) {
         await agent.syncOnce({ forceSnapshot: flags.forceSnapshot === true });
-        return;
+        return EXIT_OK;
       }
-      process.exitCode = await runUntilDone(agent, config, logger, flags.exec ?? config.exec, flags.restoreIfDbNotExists === true);
-    });
+      return await runUntilDone(agent, config, logger, flags.exec ?? config.exec, flags.restoreIfDbNotExists === true);
+    }));
 }
 
 /** Runs the agent until a signal (or the -exec child exits); returns the process exit code. */

@@ -2,11 +2,11 @@
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
-import { resolveTarget } from '../../core/config/resolve.ts';
 import { UsageError } from '../../core/errors.ts';
 import { LayoutError, parseTXID } from '../../core/layout/names.ts';
 import type { TXID } from '../../core/ltx/types.ts';
 import { openReplicaClient } from '../../core/replica/open.ts';
+import { parseRfc3339 } from '../../core/replica/timestamp.ts';
 import { NoBackupsError, RestoreInterruptedError } from '../../core/restore/errors.ts';
 import type { IntegrityCheck } from '../../core/restore/integrity.ts';
 import type { RestorePlan } from '../../core/restore/plan.ts';
@@ -16,11 +16,11 @@ import {
   DEFAULT_PARALLELISM, planReplicaRestore, restoreDatabase, restoreTempPath, type RestoreLogger, type RestoreResult,
 } from '../../core/restore/restore.ts';
 import { createLogger } from '../../agent/logger.ts';
+import { resolveCommandTarget, withConfigFlags, type ConfigFlags } from '../config-flags.ts';
+import { EXIT_FAILURE, EXIT_OK, exitCodeAction, type ExitCode } from '../exit-code.ts';
 import { abortOnSignals } from '../interrupt.ts';
 
-interface RestoreFlags {
-  config?: string;
-  expandEnv?: boolean;
+interface RestoreFlags extends ConfigFlags {
   o?: string;
   txid?: string;
   timestamp?: string;
@@ -45,12 +45,10 @@ export function parseTxidFlag(value: string): TXID {
   }
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
 export function parseTimestampFlag(value: string): Date {
-  const ms = RFC3339.test(value) ? Date.parse(value) : Number.NaN;
-  if (Number.isNaN(ms)) throw new UsageError(`-timestamp must be an RFC 3339 time such as 2000-01-01T00:00:00Z, not "${value}"`);
-  return new Date(ms);
+  const date = parseRfc3339(value);
+  if (!date) throw new UsageError(`-timestamp must be an RFC 3339 time such as 2000-01-01T00:00:00Z, not "${value}"`);
+  return date;
 }
 
 function parseParallelism(value: string | undefined): number {
@@ -130,34 +128,40 @@ function removePartialOutput(output: string): void {
   process.stderr.write(`streambed: restore interrupted; removed the partial output ${tmp}\n`);
 }
 
-async function runRestore(target: string, flags: RestoreFlags): Promise<void> {
+async function runRestore(target: string, flags: RestoreFlags): Promise<ExitCode> {
   if (flags.txid !== undefined && flags.timestamp !== undefined) throw new UsageError('cannot use -txid and -timestamp together; choose one');
   const txid = flags.txid !== undefined ? parseTxidFlag(flags.txid) : undefined;
   const timestamp = flags.timestamp !== undefined ? parseTimestampFlag(flags.timestamp) : undefined;
   // Loaded only when used: the Lambda client is not worth its start-up cost for local restores.
-  if (flags.remote !== undefined) return (await import('../remote-restore.ts')).runRemoteRestore({ functionName: flags.remote, target, txid, timestamp, output: flags.o, configPath: flags.config, expandEnv: flags.expandEnv, force: flags.force, ifDbNotExists: flags.ifDbNotExists, json: flags.json });
+  if (flags.remote !== undefined) {
+    await (await import('../remote-restore.ts')).runRemoteRestore({ functionName: flags.remote, target, txid, timestamp, output: flags.o, configPath: flags.config, expandEnv: flags.expandEnv, force: flags.force, ifDbNotExists: flags.ifDbNotExists, json: flags.json });
+    return EXIT_OK;
+  }
   const parallelism = parseParallelism(flags.parallelism);
   const integrityCheck = parseIntegrityCheck(flags.integrityCheck);
-  const resolved = await resolveTarget(target, { configPath: flags.config, expandEnv: flags.expandEnv !== false });
+  const resolved = await resolveCommandTarget(target, flags);
   const output = flags.o ?? resolved.db?.path;
   if (!output) throw new UsageError(`restoring from a replica URL needs an output path: add -o PATH`);
 
   if (flags.ifDbNotExists && existsSync(output)) {
     if (!flags.json) process.stderr.write(`database ${output} already exists, skipping restore\n`);
     else process.stdout.write(JSON.stringify({ output, skipped: 'database exists' }) + '\n');
-    return;
+    return EXIT_OK;
   }
   const client = openReplicaClient(resolved.replica.options);
   try {
     const v03 = await restoreV03IfChosen(client, {
       outputPath: output, txid, timestamp, generation: flags.generation, integrityCheck, force: flags.force, dryRun: flags.dryRun, parallelism, logger: stderrLogger(),
     });
-    if (v03) return void process.stdout.write(flags.json ? JSON.stringify(v03.json, null, 2) + '\n' : v03.text);
+    if (v03) {
+      process.stdout.write(flags.json ? JSON.stringify(v03.json, null, 2) + '\n' : v03.text);
+      return EXIT_OK;
+    }
     if (flags.dryRun) {
       const plan = await planReplicaRestore(client, { txid, timestamp });
       if (flags.json) process.stdout.write(JSON.stringify(planJson(plan, output), null, 2) + '\n');
       else printPlan(plan, output);
-      return;
+      return EXIT_OK;
     }
     const bar = progressBar();
     const interruption = abortOnSignals(() => removePartialOutput(output));
@@ -171,8 +175,7 @@ async function runRestore(target: string, flags: RestoreFlags): Promise<void> {
       if (!(err instanceof RestoreInterruptedError)) throw err;
       bar?.stop();
       process.stderr.write(`streambed: ${err.message}\n`);
-      process.exitCode = interruption.exitCode() ?? 1;
-      return;
+      return interruption.exitCode() ?? EXIT_FAILURE;
     } finally {
       interruption.dispose();
       bar?.stop();
@@ -184,11 +187,12 @@ async function runRestore(target: string, flags: RestoreFlags): Promise<void> {
           `${result.commit} pages of ${result.pageSize} bytes from ${result.files.length} file(s), ${result.bytes} bytes downloaded\n`,
       );
     }
+    return EXIT_OK;
   } catch (err) {
     if (flags.ifReplicaExists && err instanceof NoBackupsError) {
       if (flags.json) process.stdout.write(JSON.stringify({ output, skipped: 'no backups' }) + '\n');
       else process.stderr.write(`no backups found in ${client.location}, skipping restore\n`);
-      return;
+      return EXIT_OK;
     }
     throw err;
   } finally {
@@ -197,16 +201,15 @@ async function runRestore(target: string, flags: RestoreFlags): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const command = program
     .command('restore')
     .description(
       'restore a database from its replica (latest, or at -txid / -timestamp). Exit 0: restored exactly the target; ' +
         '1: failed, nothing written (an unusable file names the -txid that does restore); 2: usage; ' +
         '130 / 143: interrupted by SIGINT / SIGTERM, partial output removed',
     )
-    .argument('<target>', 'DB_PATH (from the configuration) or REPLICA_URL')
-    .option('--config <path>', 'configuration file')
-    .option('--no-expand-env', 'do not expand environment variables in the configuration file')
+    .argument('<target>', 'DB_PATH (from the configuration) or REPLICA_URL');
+  withConfigFlags(command)
     .option('-o <path>', 'output path (default: the database path)')
     .option('--txid <hex>', 'restore up to and including this TXID: 16 hex digits, as `ltx` and `verify` print it')
     .option('--timestamp <rfc3339>', 'restore the state before this time, e.g. 2000-01-01T00:00:00Z')
@@ -219,5 +222,5 @@ export function register(program: Command): void {
     .option('--integrity-check <mode>', 'none, quick (default) or full')
     .option('--generation <id>', 'restore from this Litestream v0.3 generation (v0.3 backups only)')
     .option('--remote <function>', 'restore through the deployed restore Lambda (name or ARN) and download the result')
-    .action(async (target: string, flags: RestoreFlags) => runRestore(target, flags));
+    .action(exitCodeAction(runRestore));
 }

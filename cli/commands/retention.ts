@@ -1,16 +1,17 @@
 // `streambed retention`: deletes what the retention policy allows (spec §3), or lists it with --dry-run.
 import type { Command } from 'commander';
 import type { RetentionOutcome } from '../../core/compact/report.ts';
-import { resolveMaintenanceTargets } from '../../core/compact/targets.ts';
 import { formatLtxFileName, formatTXID } from '../../core/layout/names.ts';
 import { txidReplacer } from '../../core/layout/txid-json.ts';
 import { openReplicaClient } from '../../core/replica/open.ts';
 import { enforceRetention } from '../../core/retention/enforce.ts';
 import { createLogger } from '../../agent/logger.ts';
+import { withConfigFlags, type ConfigFlags } from '../config-flags.ts';
+import { EXIT_OK, exitCodeAction, type ExitCode } from '../exit-code.ts';
+import { resolveMaintenanceTargets } from '../maintenance-targets.ts';
+import { print, printJson } from '../output.ts';
 
-interface RetentionFlags {
-  config?: string;
-  expandEnv?: boolean;
+interface RetentionFlags extends ConfigFlags {
   dryRun?: boolean;
   json?: boolean;
 }
@@ -23,8 +24,8 @@ function summary(name: string, location: string, r: RetentionOutcome): string {
   return lines.join('\n');
 }
 
-async function runRetention(target: string | undefined, flags: RetentionFlags): Promise<void> {
-  const targets = await resolveMaintenanceTargets(target, { configPath: flags.config, expandEnv: flags.expandEnv !== false });
+async function runRetention(target: string | undefined, flags: RetentionFlags): Promise<ExitCode> {
+  const targets = await resolveMaintenanceTargets(target, flags);
   const logger = createLogger({ stderr: true, level: 'warn' });
   const results = [];
   for (const t of targets) {
@@ -36,19 +37,20 @@ async function runRetention(target: string | undefined, flags: RetentionFlags): 
       await client.close();
     }
     results.push({ name: t.name, location: client.location, ...outcome });
-    if (!flags.json) process.stdout.write(summary(t.name, client.location, outcome) + '\n');
+    if (!flags.json) print(summary(t.name, client.location, outcome));
   }
-  if (flags.json) process.stdout.write(JSON.stringify(results.length === 1 ? results[0] : results, txidReplacer, 2) + '\n');
+  if (flags.json) printJson(results.length === 1 ? results[0] : results, txidReplacer);
+  return EXIT_OK;
 }
 
 export function register(program: Command): void {
-  program
-    .command('retention')
-    .description('delete snapshots and LTX files outside the retention window (never a restore point inside it)')
-    .argument('[target]', 'DB_PATH (from the configuration) or REPLICA_URL; default: every database in the config')
-    .option('--config <path>', 'configuration file')
-    .option('--no-expand-env', 'do not expand environment variables in the configuration file')
+  withConfigFlags(
+    program
+      .command('retention')
+      .description('delete snapshots and LTX files outside the retention window (never a restore point inside it)')
+      .argument('[target]', 'DB_PATH (from the configuration) or REPLICA_URL; default: every database in the config'),
+  )
     .option('--dry-run', 'list what would be deleted without deleting it')
     .option('--json', 'print the result as JSON')
-    .action(async (target: string | undefined, flags: RetentionFlags) => runRetention(target, flags));
+    .action(exitCodeAction(runRetention));
 }

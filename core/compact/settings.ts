@@ -1,12 +1,13 @@
-// What maintenance (compaction, snapshots, retention) needs to know, and how to derive it from a configuration.
+// What maintenance (compaction, snapshots, retention) needs to know: its defaults and its one validator, used by the
+// agent's YAML, the Lambda environment and the CDK construct alike.
 import { formatDuration } from '../config/duration.ts';
 import type { StreambedConfig } from '../config/types.ts';
-import {
-  DEFAULT_L0_RETENTION,
-  DEFAULT_LEVEL_INTERVALS,
-  DEFAULT_SNAPSHOT_INTERVAL,
-  DEFAULT_SNAPSHOT_RETENTION,
-} from '../config/types.ts';
+
+/** Compaction intervals of L1..Ln: 30s, 5m, 1h (Litestream v0.5). */
+export const DEFAULT_LEVEL_INTERVALS: readonly number[] = [30_000, 5 * 60_000, 60 * 60_000];
+export const DEFAULT_SNAPSHOT_INTERVAL = 24 * 60 * 60_000;
+export const DEFAULT_SNAPSHOT_RETENTION = 24 * 60 * 60_000;
+export const DEFAULT_L0_RETENTION = 5 * 60_000;
 
 /** The subset of a pino logger maintenance uses; pino's Logger satisfies it. */
 export interface MaintenanceLogger {
@@ -37,7 +38,7 @@ export interface MaintenanceSettings {
 }
 
 export const DEFAULT_MAINTENANCE_SETTINGS: MaintenanceSettings = {
-  levels: DEFAULT_LEVEL_INTERVALS,
+  levels: [...DEFAULT_LEVEL_INTERVALS],
   snapshotInterval: DEFAULT_SNAPSHOT_INTERVAL,
   snapshotRetention: DEFAULT_SNAPSHOT_RETENTION,
   l0Retention: DEFAULT_L0_RETENTION,
@@ -94,13 +95,20 @@ export function levelsProblem(levels: readonly number[]): string | undefined {
   return undefined;
 }
 
+/** Why one of the single maintenance durations cannot be used, or undefined when it can. */
+export function durationProblem(setting: Exclude<keyof MaintenanceDurations, 'levels'>, ms: number): string | undefined {
+  if (setting === 'l0Retention') return ms >= 0 ? undefined : `${shown(ms)} must be zero or a positive duration such as 5m`;
+  return ms > 0 ? undefined : `${shown(ms)} must be a positive duration such as 24h`;
+}
+
 /** Every problem of a set of maintenance durations (levels, snapshot interval and retention, L0 retention). */
 export function maintenanceDurationProblems(s: MaintenanceDurations): SettingProblem[] {
   const out: SettingProblem[] = [];
   const levels = levelsProblem(s.levels);
   if (levels) out.push({ setting: 'levels', message: levels });
-  if (!(s.snapshotInterval > 0)) out.push({ setting: 'snapshotInterval', message: `${shown(s.snapshotInterval)} must be a positive duration such as 24h` });
-  if (!(s.snapshotRetention > 0)) out.push({ setting: 'snapshotRetention', message: `${shown(s.snapshotRetention)} must be a positive duration such as 24h` });
-  if (!(s.l0Retention >= 0)) out.push({ setting: 'l0Retention', message: `${shown(s.l0Retention)} must be zero or a positive duration such as 5m` });
+  for (const setting of ['snapshotInterval', 'snapshotRetention', 'l0Retention'] as const) {
+    const message = durationProblem(setting, s[setting]);
+    if (message) out.push({ setting, message });
+  }
   return out;
 }

@@ -6,7 +6,7 @@ import { buildGlobal } from './build-global.ts';
 import type { GlobalSettings } from './build-global.ts';
 import { formatDuration } from './duration.ts';
 import { checkKeys, fail, fieldsOf, readBool, readDuration, readInt, readSize, readString } from './fields.ts';
-import { MIN_PART_SIZE } from './defaults.ts';
+import { partSizeProblem } from '../replica/s3-config.ts';
 import type { Fields, ReadContext } from './fields.ts';
 import { GLOBAL_KEYS, REPLICA_SETTING_KEYS } from './keys.ts';
 import type { StreambedConfig } from './types.ts';
@@ -33,7 +33,8 @@ function replicaDefaults(g: Fields): Fields {
     else if (BOOL_KEYS.has(key)) readBool(f);
     else if (key === 'part-size') {
       const size = readSize(f);
-      if (size !== undefined && size < MIN_PART_SIZE) fail(f, `part-size must be at least ${MIN_PART_SIZE} bytes (5 MiB, the S3 multipart minimum), not ${size}`);
+      const problem = size === undefined ? undefined : partSizeProblem(size);
+      if (problem) fail(f, problem);
     } else if (!LIST_KEYS.has(key)) readString(f);
   }
   return defaults;
@@ -96,7 +97,7 @@ export function buildConfig(tree: ConfigNode | undefined, ctx: ReadContext): Str
     throw new ConfigError('the configuration must be a mapping of keys (addr, dbs, ...), not a list or a value', { file: ctx.file, line: tree.line });
   }
   const g = withoutExtensions(tree ? fieldsOf(tree, '', ctx.file) : new Map());
-  checkKeys(g, GLOBAL_KEYS, 'the top level');
+  checkKeys(g, GLOBAL_KEYS, 'the top level', ctx);
   const global = buildGlobal(g, ctx);
   const dbs = buildDbs(g, ctx);
   applyDbSnapshots(global, dbs);

@@ -5,7 +5,7 @@ import {
 } from './defaults.ts';
 import { buildReplica } from './build-replica.ts';
 import type { LegacyReplicaSettings } from './build-replica.ts';
-import { checkKeys, fail, fieldsOf, isSet, readBool, readDuration, readInt, readMap, readSize, readString } from './fields.ts';
+import { checkKeys, fail, fieldsOf, isSet, readBool, readDuration, readInt, readMaintenanceDuration, readMap, readSize, readString } from './fields.ts';
 import type { Field, Fields, ReadContext } from './fields.ts';
 import { DB_KEYS, SNAPSHOT_KEYS } from './keys.ts';
 import { defaultMetaPath, expandPath } from './paths.ts';
@@ -25,14 +25,14 @@ export interface BuiltDb {
   legacy: LegacyReplicaSettings;
 }
 
-function readSnapshot(field: Field | undefined, file: string | undefined): DbSnapshot | undefined {
+function readSnapshot(field: Field | undefined, ctx: ReadContext): DbSnapshot | undefined {
   const map = readMap(field);
   if (!map || !field) return undefined;
-  const f = fieldsOf(map, field.path, file);
-  checkKeys(f, SNAPSHOT_KEYS, 'snapshot');
+  const f = fieldsOf(map, field.path, ctx.file);
+  checkKeys(f, SNAPSHOT_KEYS, 'snapshot', ctx);
   return {
-    interval: readDuration(f.get('interval'), { positive: true }),
-    retention: readDuration(f.get('retention'), { positive: true }),
+    interval: readMaintenanceDuration(f.get('interval'), 'snapshotInterval'),
+    retention: readMaintenanceDuration(f.get('retention'), 'snapshotRetention'),
     field,
   };
 }
@@ -65,7 +65,7 @@ export function buildDb(node: MapNode, index: number, globals: Fields, ctx: Read
   const prefix = `dbs[${index}]`;
   const where: Field = { name: prefix, path: prefix, line: node.line, node, file: ctx.file };
   const f = fieldsOf(node, prefix, ctx.file);
-  checkKeys(f, DB_KEYS, 'a database entry');
+  checkKeys(f, DB_KEYS, 'a database entry', ctx);
   const dir = f.get('dir');
   if (dir && isSet(dir)) fail(dir, 'directory replication (`dir` + `pattern`) is not supported by streambed yet; list each database under `dbs:` with its own `path`');
   const pathText = readString(f.get('path'));
@@ -91,5 +91,5 @@ export function buildDb(node: MapNode, index: number, globals: Fields, ctx: Read
     restoreIfDbNotExists: readBool(f.get('restore-if-db-not-exists')) ?? false,
     replica,
   };
-  return { db, snapshot: readSnapshot(f.get('snapshot'), ctx.file), legacy };
+  return { db, snapshot: readSnapshot(f.get('snapshot'), ctx), legacy };
 }

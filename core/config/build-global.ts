@@ -5,7 +5,7 @@ import {
   MIN_HEARTBEAT_INTERVAL,
 } from './defaults.ts';
 import { levelsProblem } from '../compact/settings.ts';
-import { checkKeys, fail, fieldsOf, isSet, readBool, readDuration, readMap, readString } from './fields.ts';
+import { checkKeys, fail, fieldsOf, isSet, readBool, readDuration, readMaintenanceDuration, readMap, readString } from './fields.ts';
 import type { Field, Fields, ReadContext } from './fields.ts';
 import { LEVEL_KEYS, LOGGING_KEYS, RETENTION_KEYS, SNAPSHOT_KEYS, SOCKET_KEYS, VALIDATION_KEYS } from './keys.ts';
 import { didYouMean } from './suggest.ts';
@@ -23,7 +23,7 @@ function section(g: Fields, key: string, allowed: ReadonlySet<string>, ctx: Read
   const map = readMap(field);
   if (!map || !field) return new Map();
   const f = fieldsOf(map, field.path, ctx.file);
-  checkKeys(f, allowed, key);
+  checkKeys(f, allowed, key, ctx);
   return f;
 }
 
@@ -67,8 +67,8 @@ function levels(g: Fields, ctx: ReadContext): number[] {
     const map = readMap(itemField);
     if (!map) return fail(itemField, 'must be a mapping such as `- interval: 30s`');
     const f = fieldsOf(map, itemField.path, ctx.file);
-    checkKeys(f, LEVEL_KEYS, 'a compaction level');
-    const interval = readDuration(f.get('interval'), { positive: true });
+    checkKeys(f, LEVEL_KEYS, 'a compaction level', ctx);
+    const interval = readDuration(f.get('interval'), { signed: true });
     if (interval === undefined) return fail(itemField, 'needs `interval` (e.g. `interval: 5m`)');
     return interval;
   });
@@ -125,11 +125,11 @@ export function buildGlobal(g: Fields, ctx: ReadContext): GlobalSettings {
     logging: logging(g, ctx),
     levels: levels(g, ctx),
     snapshot: {
-      interval: readDuration(snapshot.get('interval'), { positive: true }) ?? DEFAULT_SNAPSHOT_INTERVAL,
-      retention: readDuration(snapshot.get('retention'), { positive: true }) ?? DEFAULT_SNAPSHOT_RETENTION,
+      interval: readMaintenanceDuration(snapshot.get('interval'), 'snapshotInterval') ?? DEFAULT_SNAPSHOT_INTERVAL,
+      retention: readMaintenanceDuration(snapshot.get('retention'), 'snapshotRetention') ?? DEFAULT_SNAPSHOT_RETENTION,
     },
     snapshotExplicit: { interval: isSet(snapshot.get('interval')), retention: isSet(snapshot.get('retention')) },
-    l0Retention: readDuration(g.get('l0-retention')) ?? DEFAULT_L0_RETENTION,
+    l0Retention: readMaintenanceDuration(g.get('l0-retention'), 'l0Retention') ?? DEFAULT_L0_RETENTION,
     l0RetentionCheckInterval: readDuration(g.get('l0-retention-check-interval'), { positive: true }) ?? DEFAULT_L0_RETENTION_CHECK_INTERVAL,
     retention: { enabled: readBool(retention.get('enabled')) ?? true },
     compaction: compaction(g),

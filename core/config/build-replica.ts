@@ -1,7 +1,7 @@
 // One replica section (v0.5 `replica:` or a v0.3 `replicas:` entry) → ReplicaConfig, with global settings as defaults.
 import { DEFAULT_MAX_SYNC_LTX_FILES, DEFAULT_SYNC_INTERVAL } from './defaults.ts';
 import { buildS3Options } from './build-s3.ts';
-import { checkKeys, fail, isSet, readBool, readDuration, readInt, readString } from './fields.ts';
+import { checkKeys, fail, isSet, readBool, readDuration, readInt, readMaintenanceDuration, readString } from './fields.ts';
 import type { Field, Fields, ReadContext } from './fields.ts';
 import { KNOWN_REPLICA_TYPES, OTHER_BACKEND_KEYS, REPLICA_KEYS, S3_KEYS, SUPPORTED_REPLICA_TYPES } from './keys.ts';
 import { expandPath } from './paths.ts';
@@ -80,8 +80,8 @@ function readLegacyNoteIgnored(src: ReplicaSources, type: 's3' | 'file', ctx: Re
   const name = own.get('name');
   if (name) ctx.notes.push(`${name.path} (line ${name.line}): replica names are deprecated and ignored`);
   const retention = own.get('retention');
-  legacy.retention = readDuration(retention, { positive: true });
-  legacy.snapshotInterval = readDuration(own.get('snapshot-interval'), { positive: true });
+  legacy.retention = readMaintenanceDuration(retention, 'snapshotRetention');
+  legacy.snapshotInterval = readMaintenanceDuration(own.get('snapshot-interval'), 'snapshotInterval');
   readDuration(own.get('retention-check-interval'));
   for (const key of ['retention', 'snapshot-interval', 'retention-check-interval']) {
     const f = own.get(key);
@@ -104,7 +104,7 @@ function filePath(src: ReplicaSources, parsed: ReplicaUrlSettings | undefined): 
 
 /** Builds one replica; `legacy` carries v0.3 settings that the caller maps onto the global snapshot section. */
 export function buildReplica(src: ReplicaSources, ctx: ReadContext): { replica: ReplicaConfig; legacy: LegacyReplicaSettings } {
-  checkKeys(src.own, REPLICA_KEYS, 'a replica');
+  checkKeys(src.own, REPLICA_KEYS, 'a replica', ctx);
   rejectAge(src);
   checkExclusive(src);
   const urlField = src.own.get('url');

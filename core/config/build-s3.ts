@@ -1,9 +1,9 @@
-// Effective S3 replica options from replica keys, URL settings, global defaults, provider rules and env fallbacks.
+// S3 replica options as configured: replica keys, URL settings, global defaults and env fallbacks, checked at their
+// line. Defaults and provider rules are applied once, by core/replica/s3-config.ts (resolvedS3Settings).
 import type { S3ReplicaOptions } from '../replica/options.ts';
-import {
-  DEFAULT_CONCURRENCY, DEFAULT_ENDPOINT_REGION, DEFAULT_PART_SIZE, MIN_PART_SIZE, R2_CONCURRENCY,
-} from './defaults.ts';
-import { ensureEndpointScheme, PATH_STYLE_PROVIDERS, providerOf } from './endpoint.ts';
+import { ensureEndpointScheme } from '../replica/endpoint.ts';
+import { partSizeProblem } from '../replica/s3-config.ts';
+import { encryptionProblem } from '../replica/s3-sse.ts';
 import { fail, readBool, readInt, readSize, readString } from './fields.ts';
 import type { Field, Fields, ReadContext } from './fields.ts';
 import { cleanKeyPath } from './replica-url.ts';
@@ -56,14 +56,10 @@ function encryption(src: S3Sources): Partial<S3ReplicaOptions> {
   const key = pick(src, 'sse-customer-key', readString, u?.sseCustomerKey);
   const keyPath = pick(src, 'sse-customer-key-path', readString);
   const kms = pick(src, 'sse-kms-key-id', readString, u?.sseKmsKeyId);
-  if (key.value && keyPath.value && keyPath.field) fail(keyPath.field, 'cannot be combined with sse-customer-key; use one of them');
+  const picked = { 'sse-customer-algorithm': alg, 'sse-customer-key': key, 'sse-customer-key-path': keyPath, 'sse-kms-key-id': kms };
+  const problem = encryptionProblem({ sseCustomerAlgorithm: alg.value, sseCustomerKey: key.value, sseCustomerKeyPath: keyPath.value, sseKmsKeyId: kms.value });
+  if (problem) fail(picked[problem.key].field ?? src.where, problem.key === picked[problem.key].field?.name ? problem.message : `${problem.key} ${problem.message}`);
   const customer = Boolean(key.value || keyPath.value);
-  if (alg.value && alg.value !== 'AES256' && alg.field) fail(alg.field, `must be AES256 (the only SSE-C algorithm S3 supports), not ${JSON.stringify(alg.value)}`);
-  if (alg.value && !customer && alg.field) fail(alg.field, 'is set but neither sse-customer-key nor sse-customer-key-path is');
-  if (key.value && key.field && Buffer.from(key.value, 'base64').length !== 32) {
-    fail(key.field, 'must be the base64 encoding of exactly 32 bytes (e.g. `openssl rand -base64 32`)');
-  }
-  if (customer && kms.value && kms.field) fail(kms.field, 'cannot be combined with SSE-C (sse-customer-key); choose one kind of server-side encryption');
   return {
     sseCustomerAlgorithm: customer ? 'AES256' : undefined,
     sseCustomerKey: key.value,
@@ -72,37 +68,36 @@ function encryption(src: S3Sources): Partial<S3ReplicaOptions> {
   };
 }
 
-function partSize(src: S3Sources): number {
+function partSize(src: S3Sources): number | undefined {
   const p = pick(src, 'part-size', readSize, src.url?.partSize);
-  const value = p.value ?? DEFAULT_PART_SIZE;
-  if (value < MIN_PART_SIZE) {
-    fail(p.field ?? src.where, `part-size must be at least ${MIN_PART_SIZE} bytes (5 MiB, the S3 multipart minimum), not ${value}; raise part-size to 5242880 or more`);
-  }
-  return value;
+  const problem = p.value === undefined ? undefined : partSizeProblem(p.value);
+  if (problem) fail(p.field ?? src.where, problem);
+  return p.value;
 }
 
-function chooseEndpoint(src: S3Sources, fallback: string | undefined): { raw?: string; fromKey: boolean } {
+type EndpointSource = 'key' | 'url' | 'env' | 'none';
+
+function chooseEndpoint(src: S3Sources, fallback: string | undefined): { raw?: string; source: EndpointSource } {
   const own = readString(src.own.get('endpoint'));
-  if (own) return { raw: own, fromKey: true };
-  if (src.url?.endpoint) return { raw: src.url.endpoint, fromKey: false };
+  if (own) return { raw: own, source: 'key' };
+  if (src.url?.endpoint) return { raw: src.url.endpoint, source: 'url' };
   const global = readString(src.globals.get('endpoint'));
-  if (global) return { raw: global, fromKey: true };
-  return { raw: fallback || undefined, fromKey: Boolean(fallback) };
+  if (global) return { raw: global, source: 'key' };
+  return fallback ? { raw: fallback, source: 'env' } : { source: 'none' };
 }
 
+/**
+ * `forcePathStyle` is left undefined unless the configuration says it: a key, the URL query, or a provider URL
+ * host when the endpoint came from that URL (Litestream's ParseHost). The resolver decides the rest.
+ */
 function addressing(src: S3Sources, ctx: ReadContext): Pick<S3ReplicaOptions, 'endpoint' | 'forcePathStyle' | 'region'> {
   const u = src.url;
   const chosen = chooseEndpoint(src, ctx.endpointFallback);
   const endpoint = chosen.raw ? ensureEndpointScheme(chosen.raw) : undefined;
   const explicit = pick(src, 'force-path-style', readBool, u?.forcePathStyleExplicit ? u.forcePathStyle : undefined);
-  let forcePathStyle = explicit.value;
-  if (forcePathStyle === undefined) {
-    // An `endpoint` key implies path-style; virtual-host provider URLs (DigitalOcean, Scaleway) do not.
-    forcePathStyle = chosen.fromKey || (u?.forcePathStyle ?? false);
-    if (PATH_STYLE_PROVIDERS.has(providerOf(endpoint))) forcePathStyle = true;
-  }
-  const region = pick(src, 'region', readString, u?.region).value || (endpoint ? DEFAULT_ENDPOINT_REGION : undefined);
-  return { endpoint, forcePathStyle, region };
+  const fromHost = chosen.source === 'url' ? u?.forcePathStyle : undefined;
+  const region = pick(src, 'region', readString, u?.region).value || undefined;
+  return { endpoint, forcePathStyle: explicit.value ?? fromHost, region };
 }
 
 /** Builds the options of one S3 replica; every error names the key, line and fix. */
@@ -110,27 +105,20 @@ export function buildS3Options(src: S3Sources, ctx: ReadContext): S3ReplicaOptio
   const u = src.url;
   const bucket = readString(src.own.get('bucket')) || u?.bucket || readString(src.globals.get('bucket'));
   if (!bucket) fail(src.where, 'an s3 replica needs a bucket: set `bucket` (with `path`) or `url: s3://BUCKET/PATH`');
-  const { endpoint, forcePathStyle, region } = addressing(src, ctx);
-  const provider = providerOf(endpoint);
-  const concurrency = pick(src, 'concurrency', (f) => readInt(f, 1), u?.concurrency).value
-    ?? (provider === 'r2' ? R2_CONCURRENCY : DEFAULT_CONCURRENCY);
   const options: S3ReplicaOptions = {
     type: 's3',
     bucket,
     path: cleanKeyPath(readString(src.own.get('path')) ?? u?.path ?? ''),
-    region,
-    endpoint,
-    forcePathStyle,
-    skipVerify: pick(src, 'skip-verify', readBool, u?.skipVerify).value ?? false,
-    signPayload: pick(src, 'sign-payload', readBool, u?.signPayload).value ?? true,
-    requireContentMD5: pick(src, 'require-content-md5', readBool, u?.requireContentMD5).value ?? provider !== 'tigris',
+    ...addressing(src, ctx),
+    skipVerify: pick(src, 'skip-verify', readBool, u?.skipVerify).value,
+    signPayload: pick(src, 'sign-payload', readBool, u?.signPayload).value,
+    requireContentMD5: pick(src, 'require-content-md5', readBool, u?.requireContentMD5).value,
     storageClass: pick(src, 'storage-class', readString, u?.storageClass).value,
     partSize: partSize(src),
-    concurrency,
+    concurrency: pick(src, 'concurrency', (f) => readInt(f, 1), u?.concurrency).value,
     ...credentials(src, ctx),
     ...encryption(src),
   };
-  if (provider === 'tigris') options.extraHeaders = { 'X-Tigris-Consistent': 'true' };
   for (const k of Object.keys(options) as (keyof S3ReplicaOptions)[]) if (options[k] === undefined) delete options[k];
   return options;
 }

@@ -1,5 +1,6 @@
 // Default values of every setting (spec §2, §3, §5); durations in milliseconds, sizes in bytes.
-export { DEFAULT_L0_RETENTION, DEFAULT_LEVEL_INTERVALS, DEFAULT_SNAPSHOT_INTERVAL, DEFAULT_SNAPSHOT_RETENTION } from './types.ts';
+// The maintenance defaults are owned by core/compact/settings.ts (also read by the Lambdas and the CDK construct).
+export { DEFAULT_L0_RETENTION, DEFAULT_LEVEL_INTERVALS, DEFAULT_SNAPSHOT_INTERVAL, DEFAULT_SNAPSHOT_RETENTION } from '../compact/settings.ts';
 export { DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, MIN_PART_SIZE } from '../replica/options.ts';
 
 export const DEFAULT_SYNC_INTERVAL = 1000;
@@ -15,7 +16,3 @@ export const DEFAULT_SHUTDOWN_SYNC_TIMEOUT = 30_000;
 export const DEFAULT_SHUTDOWN_SYNC_INTERVAL = 500;
 export const DEFAULT_HEARTBEAT_INTERVAL = 5 * 60_000;
 export const MIN_HEARTBEAT_INTERVAL = 60_000;
-/** Cloudflare R2 rejects more parallel part uploads than this per object. */
-export const R2_CONCURRENCY = 2;
-/** Region assumed when a custom endpoint is set and no region is given. */
-export const DEFAULT_ENDPOINT_REGION = 'us-east-1';

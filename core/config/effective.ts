@@ -1,5 +1,7 @@
-// The printable effective configuration: YAML key names, durations in ms, sizes in bytes, secrets as "***".
-import type { ReplicaOptions } from '../replica/options.ts';
+// The printable effective configuration: YAML key names, S3 replicas as the client resolves them, durations in ms,
+// sizes in bytes, secrets as "***".
+import type { ReplicaOptions, S3ReplicaOptions } from '../replica/options.ts';
+import { resolvedS3Settings } from '../replica/s3-config.ts';
 import { redactUrl } from './replica-url.ts';
 import type { DbConfig, ReplicaConfig, StreambedConfig } from './types.ts';
 
@@ -19,32 +21,39 @@ function secret(value: string | undefined): string | undefined {
   return value ? REDACTED : undefined;
 }
 
-function optionsJson(o: ReplicaOptions): JsonObject {
-  if (o.type === 'file') return { type: 'file', path: o.path };
+/** An S3 replica as the client runs it: every value from resolvedS3Settings, the one resolution the client uses. */
+function s3Json(o: S3ReplicaOptions): JsonObject {
+  const s = resolvedS3Settings(o);
+  const e = s.encryption;
   return compact({
     type: 's3',
-    bucket: o.bucket,
-    path: o.path,
-    region: o.region,
-    endpoint: o.endpoint,
-    'force-path-style': o.forcePathStyle,
-    'skip-verify': o.skipVerify,
-    'sign-payload': o.signPayload,
-    'require-content-md5': o.requireContentMD5,
-    'storage-class': o.storageClass,
-    'part-size': o.partSize,
-    concurrency: o.concurrency,
+    bucket: s.bucket,
+    path: s.path,
+    provider: s.provider,
+    region: s.region,
+    endpoint: s.endpoint,
+    'force-path-style': s.forcePathStyle,
+    'skip-verify': s.skipVerify,
+    'sign-payload': s.signPayload,
+    'require-content-md5': s.requireContentMD5,
+    'storage-class': s.storageClass,
+    'part-size': s.partSize,
+    concurrency: s.concurrency,
     'access-key-id': secret(o.accessKeyId),
     'secret-access-key': secret(o.secretAccessKey),
     'session-token': secret(o.sessionToken),
-    'sse-customer-algorithm': o.sseCustomerAlgorithm,
+    'sse-customer-algorithm': e.kind === 'sse-c' ? e.algorithm : undefined,
     'sse-customer-key': secret(o.sseCustomerKey),
     'sse-customer-key-path': o.sseCustomerKeyPath,
-    'sse-kms-key-id': o.sseKmsKeyId,
-    'request-checksum-calculation': o.requestChecksumCalculation,
-    'response-checksum-validation': o.responseChecksumValidation,
-    'extra-headers': o.extraHeaders,
+    'sse-kms-key-id': e.kind === 'sse-kms' ? e.keyId : undefined,
+    'request-checksum-calculation': s.requestChecksumCalculation,
+    'response-checksum-validation': s.responseChecksumValidation,
+    'extra-headers': Object.keys(s.extraHeaders).length > 0 ? s.extraHeaders : undefined,
   });
+}
+
+function optionsJson(o: ReplicaOptions): JsonObject {
+  return o.type === 'file' ? { type: 'file', path: o.path } : s3Json(o);
 }
 
 function replicaJson(r: ReplicaConfig): JsonObject {

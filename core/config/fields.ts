@@ -1,5 +1,7 @@
 // Typed readers for config values that report errors with the file, line and full key path.
 import { ConfigError } from '../errors.ts';
+import { durationProblem } from '../compact/settings.ts';
+import type { MaintenanceDurations } from '../compact/settings.ts';
 import { parseDuration } from './duration.ts';
 import { SECRET_KEYS } from './keys.ts';
 import { parseByteSize } from './size.ts';
@@ -13,6 +15,8 @@ export interface ReadContext {
   notes: string[];
   /** LITESTREAM_S3_ENDPOINT: endpoint of S3 replicas built from a command-line URL that names none. */
   endpointFallback?: string;
+  /** `-ignore-unknown` / STREAMBED_IGNORE_UNKNOWN=1: an unknown key becomes a note instead of an error. */
+  ignoreUnknown?: boolean;
 }
 
 /** One key's value with enough context to report an error about it. */
@@ -47,10 +51,17 @@ export function fieldsOf(map: MapNode, prefix: string, file: string | undefined)
   return out;
 }
 
-/** Rejects keys outside `allowed`, naming the key and line and suggesting the closest known key. */
-export function checkKeys(fields: Fields, allowed: ReadonlySet<string>, where: string): void {
-  for (const f of fields.values()) {
-    if (!allowed.has(f.name)) fail(f, `unknown key in ${where}${didYouMean(f.name, allowed)}; remove it or fix its spelling`);
+/**
+ * Rejects keys outside `allowed`, naming the key and line and suggesting the closest known key. With
+ * `ctx.ignoreUnknown` each such key is dropped with one note naming the file, key and line instead.
+ */
+export function checkKeys(fields: Fields, allowed: ReadonlySet<string>, where: string, ctx?: ReadContext): void {
+  for (const f of [...fields.values()]) {
+    if (allowed.has(f.name)) continue;
+    const hint = didYouMean(f.name, allowed);
+    if (!ctx?.ignoreUnknown) fail(f, `unknown key in ${where}${hint}; remove it or fix its spelling (or pass -ignore-unknown to skip keys streambed does not use)`);
+    ctx.notes.push(`${f.file ?? 'config'}${f.line ? `:${f.line}` : ''}: unknown key ${f.path} in ${where}${hint}; ignored (-ignore-unknown)`);
+    fields.delete(f.name);
   }
 }
 
@@ -91,7 +102,8 @@ export function readInt(field: Field | undefined, min = 0): number | undefined {
   return n;
 }
 
-export function readDuration(field: Field | undefined, opts: { min?: number; positive?: boolean } = {}): number | undefined {
+/** `signed`: leave the sign to the caller's validator (maintenance settings are checked by core/compact/settings.ts). */
+export function readDuration(field: Field | undefined, opts: { min?: number; positive?: boolean; signed?: boolean } = {}): number | undefined {
   const text = field && scalarText(field, 'a duration');
   if (text === undefined || !field) return undefined;
   let ms: number;
@@ -101,9 +113,17 @@ export function readDuration(field: Field | undefined, opts: { min?: number; pos
     return fail(field, `invalid duration ${shown(field, text)}: ${(err as Error).message}`);
   }
   if (opts.positive && ms <= 0) fail(field, `must be greater than 0, not ${text}`);
-  if (ms < 0) fail(field, `must not be negative, not ${text}`);
+  if (ms < 0 && !opts.signed) fail(field, `must not be negative, not ${text}`);
   if (opts.min !== undefined && ms < opts.min) fail(field, `must be at least ${opts.min} ms, not ${text}`);
   return ms;
+}
+
+/** A maintenance duration, checked by the validator the Lambda environment and the CDK construct use too. */
+export function readMaintenanceDuration(field: Field | undefined, setting: Exclude<keyof MaintenanceDurations, 'levels'>): number | undefined {
+  const value = readDuration(field, { signed: true });
+  const problem = value === undefined ? undefined : durationProblem(setting, value);
+  if (problem && field) fail(field, problem);
+  return value;
 }
 
 export function readSize(field: Field | undefined): number | undefined {

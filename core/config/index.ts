@@ -10,8 +10,6 @@ export { parseByteSize } from './size.ts';
 export { expandEnv } from './expand-env.ts';
 export { isUrl, parseReplicaUrl, redactUrl } from './replica-url.ts';
 export type { ReplicaUrlSettings, S3UrlSettings } from './replica-url.ts';
-export { ensureEndpointScheme, isLocalEndpoint, providerOf } from './endpoint.ts';
-export type { Provider } from './endpoint.ts';
 export { expandPath, defaultMetaPath, stripSqlitePrefix } from './paths.ts';
 export * from './defaults.ts';
 export type * from './types.ts';

@@ -18,6 +18,18 @@ export interface LoadOptions {
   /** Expand $VAR / ${VAR} across the text before parsing (default true; `-no-expand-env` turns it off). */
   expandEnv?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Unknown keys become notes instead of errors (`-ignore-unknown`); default from STREAMBED_IGNORE_UNKNOWN. */
+  ignoreUnknown?: boolean;
+}
+
+/** The environment switch behind `-ignore-unknown`, for commands that have no such flag. */
+export const IGNORE_UNKNOWN_ENV = 'STREAMBED_IGNORE_UNKNOWN';
+
+function ignoreUnknownFromEnv(env: NodeJS.ProcessEnv): boolean {
+  const raw = (env[IGNORE_UNKNOWN_ENV] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === '0' || raw === 'false') return false;
+  if (raw === '1' || raw === 'true') return true;
+  throw new ConfigError(`environment variable ${IGNORE_UNKNOWN_ENV}=${JSON.stringify(env[IGNORE_UNKNOWN_ENV])} must be 1 or 0 (true or false); unset it to keep unknown keys errors`);
 }
 
 /** Parses config text; `fileName` is used in error messages and as `config.source`. */
@@ -25,7 +37,8 @@ export function parseConfigText(text: string, fileName?: string, options: LoadOp
   const env = options.env ?? process.env;
   const expanded = options.expandEnv === false ? text : expandEnv(text, { env });
   const tree = parseYamlTree(expanded, fileName);
-  return buildConfig(tree, { file: fileName, env, notes: [] });
+  const ignoreUnknown = options.ignoreUnknown || ignoreUnknownFromEnv(env);
+  return buildConfig(tree, { file: fileName, env, notes: [], ignoreUnknown });
 }
 
 /** Reads and parses a config file (`~` is expanded in its path). */

@@ -1,6 +1,6 @@
 // Replica URL parsing (spec §5): s3:// with provider host detection and query settings, file:// and plain paths.
 import type { S3ReplicaOptions } from '../replica/options.ts';
-import { ensureEndpointScheme } from './endpoint.ts';
+import { ensureEndpointScheme } from '../replica/endpoint.ts';
 import { KNOWN_REPLICA_TYPES } from './keys.ts';
 import { didYouMean } from './suggest.ts';
 
@@ -98,7 +98,8 @@ export function parseS3Host(host: string): HostInfo {
   m = /^(?:(.+)\.)?s3\.([^.]+)\.backblazeb2\.com$/.exec(host);
   if (m) return { bucket: m[1] ?? '', region: m[2], endpoint: `https://s3.${m[2]}.backblazeb2.com`, forcePathStyle: true };
   m = /^(?:(.+)\.)?s3\.filebase\.com$/.exec(host);
-  if (m) return { bucket: m[1] ?? '', endpoint: 'https://s3.filebase.com', forcePathStyle: false };
+  // Litestream's ParseHost says virtual-hosted here, then forces path-style for Filebase unless it is set: the net value.
+  if (m) return { bucket: m[1] ?? '', endpoint: 'https://s3.filebase.com', forcePathStyle: true };
   m = /^(?:(.+)\.)?s3\.([^.]+)\.scw\.cloud$/.exec(host);
   if (m) return { bucket: m[1] ?? '', region: m[2], endpoint: `https://s3.${m[2]}.scw.cloud`, forcePathStyle: false };
   return { bucket: host };

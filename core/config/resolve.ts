@@ -46,6 +46,7 @@ export interface ResolveTargetOptions {
   configPath?: string;
   expandEnv?: boolean;
   env?: NodeJS.ProcessEnv;
+  ignoreUnknown?: boolean;
 }
 
 export interface ResolvedTarget {
@@ -62,7 +63,7 @@ export async function resolveTarget(arg: string, options: ResolveTargetOptions =
   const env = options.env ?? process.env;
   if (isUrl(arg) && !/^sqlite3?:\/\//.test(arg)) {
     if (options.configPath) {
-      const config = await loadConfigFile(options.configPath, { expandEnv: options.expandEnv, env });
+      const config = await loadConfigFile(options.configPath, { expandEnv: options.expandEnv, env, ignoreUnknown: options.ignoreUnknown });
       const db = config.dbs.find((d) => d.replica.url === arg);
       if (db) return { config, db, replica: db.replica };
     }
@@ -73,7 +74,7 @@ export async function resolveTarget(arg: string, options: ResolveTargetOptions =
   if (!configPath) {
     throw new UsageError(`${arg} is not a replica URL and no config file was found to look it up in; pass -config PATH (or set STREAMBED_CONFIG), or give a replica URL such as s3://bucket/path`);
   }
-  const config = await loadConfigFile(configPath, { expandEnv: options.expandEnv, env });
+  const config = await loadConfigFile(configPath, { expandEnv: options.expandEnv, env, ignoreUnknown: options.ignoreUnknown });
   const path = expandPath(arg);
   const db = config.dbs.find((d) => d.path === path);
   if (!db) {

@@ -62,8 +62,3 @@ export interface StreambedConfig {
   /** Things the loader accepted but mapped or ignored (v0.3 keys, unsupported features); for debug output. */
   notes?: string[];
 }
-
-export const DEFAULT_LEVEL_INTERVALS = [30_000, 5 * 60_000, 60 * 60_000];
-export const DEFAULT_SNAPSHOT_INTERVAL = 24 * 60 * 60_000;
-export const DEFAULT_SNAPSHOT_RETENTION = 24 * 60 * 60_000;
-export const DEFAULT_L0_RETENTION = 5 * 60_000;

@@ -1,4 +1,5 @@
-// Effective settings of one replica, as resolved by core/config and consumed by the replica clients.
+// Settings of one replica as configured (core/config fills in only what is written); for S3, resolvedS3Settings
+// (s3-config.ts) applies defaults and provider rules once, for the client and for `streambed config`.
 
 export interface S3ReplicaOptions {
   type: 's3';
@@ -7,6 +8,7 @@ export interface S3ReplicaOptions {
   path: string;
   region?: string;
   endpoint?: string;
+  /** As configured (key, URL query or provider URL host); unset: path-style for any custom endpoint. */
   forcePathStyle?: boolean;
   skipVerify?: boolean;
   /** Default true. */

@@ -1,7 +1,8 @@
-// Resolves S3 replica options into the exact client settings (retries, timeouts, checksums, parts, provider quirks).
+// The one resolution of S3 settings: replica options → the exact client settings (addressing, provider rules,
+// retries, timeouts, checksums, parts). The client is built from it and `streambed config` prints it.
 import { ConfigError } from '../errors.ts';
-import { PATH_STYLE_PROVIDERS, ensureEndpointScheme, providerOf } from '../config/endpoint.ts';
-import type { Provider } from '../config/endpoint.ts';
+import { ensureEndpointScheme, providerOf } from './endpoint.ts';
+import type { Provider } from './endpoint.ts';
 import { DEFAULT_CONCURRENCY, DEFAULT_PART_SIZE, MIN_PART_SIZE } from './options.ts';
 import type { S3ReplicaOptions } from './options.ts';
 import { resolveEncryption } from './s3-sse.ts';
@@ -61,14 +62,26 @@ export interface ResolvedS3Settings {
   credentials: 'static' | 'default-chain';
 }
 
+/** Why a part size cannot be used, or undefined; the config loader reports it at the key's line. */
+export function partSizeProblem(partSize: number): string | undefined {
+  if (Number.isInteger(partSize) && partSize >= MIN_PART_SIZE) return undefined;
+  return `part-size must be at least ${MIN_PART_SIZE} bytes (5 MiB, the S3 multipart minimum), not ${String(partSize)}; raise part-size to ${MIN_PART_SIZE} or more`;
+}
+
 function checkPartSize(partSize: number): number {
-  if (!Number.isInteger(partSize) || partSize < MIN_PART_SIZE) {
-    throw new ConfigError(
-      `part-size ${String(partSize)} bytes is below the S3 minimum of ${MIN_PART_SIZE} bytes (5 MiB): set part-size to 5MiB or more`,
-      { key: 'part-size' },
-    );
-  }
+  const problem = partSizeProblem(partSize);
+  if (problem) throw new ConfigError(problem, { key: 'part-size' });
   return partSize;
+}
+
+/**
+ * Path-style addressing: what the configuration says (a `force-path-style` key, a `forcePathStyle` URL query, or a
+ * provider URL host such as bucket.nyc3.digitaloceanspaces.com), else path-style for any custom endpoint.
+ * Litestream forces path-style for Filebase, B2, MinIO and Supabase only when force-path-style is not set, so an
+ * explicit false is honoured.
+ */
+function pathStyle(options: S3ReplicaOptions, custom: boolean): boolean {
+  return options.forcePathStyle ?? custom;
 }
 
 function checkConcurrency(concurrency: number): number {
@@ -118,7 +131,7 @@ export function resolvedS3Settings(options: S3ReplicaOptions, env: NodeJS.Proces
     provider,
     endpoint,
     region: options.region || (custom ? DEFAULT_REGION : undefined),
-    forcePathStyle: PATH_STYLE_PROVIDERS.has(provider) ? true : (options.forcePathStyle ?? custom),
+    forcePathStyle: pathStyle(options, custom),
     skipVerify: options.skipVerify ?? false,
     signPayload: options.signPayload ?? true,
     requireContentMD5: options.requireContentMD5 ?? !tigris,

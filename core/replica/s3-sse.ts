@@ -1,4 +1,5 @@
-// Server-side encryption settings of an S3 replica: SSE-C (customer key) or SSE-KMS, validated up front.
+// Server-side encryption settings of an S3 replica: SSE-C (customer key) or SSE-KMS, validated up front by one rule
+// (encryptionProblem) that the config loader also reports at the key's line.
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../errors.ts';
 import type { S3ReplicaOptions } from './options.ts';
@@ -38,30 +39,42 @@ function loadKeyFile(path: string): string {
   throw new ConfigError(`the SSE-C key file ${path} must hold 32 bytes, raw or base64-encoded`, { key: 'sse-customer-key-path' });
 }
 
+export type EncryptionOptions = Pick<S3ReplicaOptions, 'sseCustomerAlgorithm' | 'sseCustomerKey' | 'sseCustomerKeyPath' | 'sseKmsKeyId'>;
+
+/** The key a problem is about, so the config loader can report it at that key's line. */
+export type EncryptionKey = 'sse-customer-algorithm' | 'sse-customer-key' | 'sse-customer-key-path' | 'sse-kms-key-id';
+
+function isBase64Key(text: string): boolean {
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(text) && isKey(Buffer.from(text, 'base64'));
+}
+
+/** The first reason these encryption settings cannot be used (a key file is not read here), or undefined. */
+export function encryptionProblem(o: EncryptionOptions): { key: EncryptionKey; message: string } | undefined {
+  const customer = Boolean(o.sseCustomerKey || o.sseCustomerKeyPath);
+  if (o.sseCustomerKey && o.sseCustomerKeyPath) {
+    return { key: 'sse-customer-key-path', message: 'cannot be combined with sse-customer-key; use one of them' };
+  }
+  if (o.sseCustomerAlgorithm && o.sseCustomerAlgorithm !== 'AES256') {
+    return { key: 'sse-customer-algorithm', message: `must be AES256 (the only SSE-C algorithm S3 supports), not ${JSON.stringify(o.sseCustomerAlgorithm)}` };
+  }
+  if (o.sseCustomerAlgorithm && !customer) {
+    return { key: 'sse-customer-algorithm', message: 'is set but neither sse-customer-key nor sse-customer-key-path is' };
+  }
+  // The key itself stays out of the message.
+  if (o.sseCustomerKey && !isBase64Key(o.sseCustomerKey.trim())) {
+    return { key: 'sse-customer-key', message: 'must be the base64 encoding of exactly 32 bytes (e.g. `openssl rand -base64 32`)' };
+  }
+  if (customer && o.sseKmsKeyId) {
+    return { key: 'sse-kms-key-id', message: 'cannot be combined with SSE-C (sse-customer-key); choose one kind of server-side encryption' };
+  }
+  return undefined;
+}
+
 export function resolveEncryption(options: S3ReplicaOptions): S3Encryption {
-  const hasSseC = Boolean(options.sseCustomerKey || options.sseCustomerKeyPath || options.sseCustomerAlgorithm);
-  if (hasSseC && options.sseKmsKeyId) {
-    throw new ConfigError('SSE-C (sse-customer-*) and SSE-KMS (sse-kms-key-id) cannot be combined: choose one', { key: 'sse-kms-key-id' });
-  }
+  const problem = encryptionProblem(options);
+  if (problem) throw new ConfigError(`${problem.key} ${problem.message}`, { key: problem.key });
   if (options.sseKmsKeyId) return { kind: 'sse-kms', keyId: options.sseKmsKeyId };
-  if (!hasSseC) return { kind: 'none' };
-  const algorithm = options.sseCustomerAlgorithm ?? 'AES256';
-  if (algorithm !== 'AES256') {
-    throw new ConfigError(`sse-customer-algorithm must be AES256, not "${algorithm}"`, { key: 'sse-customer-algorithm' });
-  }
-  if (options.sseCustomerKey && options.sseCustomerKeyPath) {
-    throw new ConfigError('set either sse-customer-key or sse-customer-key-path, not both', { key: 'sse-customer-key' });
-  }
-  let key: string;
-  if (options.sseCustomerKeyPath) key = loadKeyFile(options.sseCustomerKeyPath);
-  else if (options.sseCustomerKey) {
-    key = options.sseCustomerKey.trim();
-    if (!isKey(Buffer.from(key, 'base64')) || !/^[A-Za-z0-9+/]+={0,2}$/.test(key)) {
-      // The key itself stays out of the message.
-      throw new ConfigError('sse-customer-key must be the base64 encoding of exactly 32 bytes', { key: 'sse-customer-key' });
-    }
-  } else {
-    throw new ConfigError('sse-customer-algorithm is set but neither sse-customer-key nor sse-customer-key-path is', { key: 'sse-customer-key' });
-  }
-  return { kind: 'sse-c', algorithm: 'AES256', key };
+  if (options.sseCustomerKeyPath) return { kind: 'sse-c', algorithm: 'AES256', key: loadKeyFile(options.sseCustomerKeyPath) };
+  if (options.sseCustomerKey) return { kind: 'sse-c', algorithm: 'AES256', key: options.sseCustomerKey.trim() };
+  return { kind: 'none' };
 }

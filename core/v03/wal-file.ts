@@ -4,12 +4,8 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { formatIndex, segmentLabel } from './layout.ts';
 import type { V03Segment } from './list.ts';
+import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, WAL_MAGIC_BE, WAL_MAGIC_LE, WAL_VERSION, walFrameSize } from '../sqlite/wal-format.ts';
 
-export const WAL_HEADER_SIZE = 32;
-const FRAME_HEADER_SIZE = 24;
-const MAGIC_LE = 0x377f0682;
-const MAGIC_BE = 0x377f0683;
-const WAL_VERSION = 3007000;
 
 export interface WalFileOptions {
   generation: string;
@@ -59,7 +55,7 @@ export class WalIndexFile {
   constructor(path: string, options: WalFileOptions) {
     this.path = path;
     this.options = options;
-    this.frameSize = FRAME_HEADER_SIZE + options.pageSize;
+    this.frameSize = walFrameSize(options.pageSize);
     this.pending = new Uint8Array(WAL_HEADER_SIZE);
     this.page = Buffer.alloc(options.compareFd !== undefined ? options.pageSize : 0);
   }
@@ -134,11 +130,11 @@ export class WalIndexFile {
   private readHeader(b: Uint8Array, at: number): void {
     const view = new DataView(b.buffer, b.byteOffset, WAL_HEADER_SIZE);
     const magic = view.getUint32(0);
-    if (magic !== MAGIC_LE && magic !== MAGIC_BE) throw this.fail(at, `bad WAL magic 0x${magic.toString(16)}`);
+    if (magic !== WAL_MAGIC_LE && magic !== WAL_MAGIC_BE) throw this.fail(at, `bad WAL magic 0x${magic.toString(16)}`);
     if (view.getUint32(4) !== WAL_VERSION) throw this.fail(at, `unsupported WAL version ${view.getUint32(4)}`);
     const pageSize = view.getUint32(8);
     if (pageSize !== this.options.pageSize) throw this.fail(at, `the WAL page size is ${pageSize} but the snapshot's is ${this.options.pageSize}`);
-    const littleEndian = magic === MAGIC_LE;
+    const littleEndian = magic === WAL_MAGIC_LE;
     walChecksum(this.sum, b, 0, 24, littleEndian);
     if (this.sum[0] !== view.getUint32(24) || this.sum[1] !== view.getUint32(28)) throw this.fail(at, 'WAL header checksum mismatch');
     this.header = { littleEndian, salt1: view.getUint32(16), salt2: view.getUint32(20) };
@@ -147,15 +143,15 @@ export class WalIndexFile {
 
   private checkFrame(b: Uint8Array, at: number): void {
     const h = this.header!;
-    const view = new DataView(b.buffer, b.byteOffset, FRAME_HEADER_SIZE);
+    const view = new DataView(b.buffer, b.byteOffset, WAL_FRAME_HEADER_SIZE);
     const pgno = view.getUint32(0);
     if (pgno === 0) throw this.fail(at, 'frame for page 0');
     if (view.getUint32(8) !== h.salt1 || view.getUint32(12) !== h.salt2) throw this.fail(at, 'frame salt does not match the WAL header (a frame from another WAL)');
     walChecksum(this.sum, b, 0, 8, h.littleEndian);
-    walChecksum(this.sum, b, FRAME_HEADER_SIZE, this.frameSize, h.littleEndian);
+    walChecksum(this.sum, b, WAL_FRAME_HEADER_SIZE, this.frameSize, h.littleEndian);
     if (this.sum[0] !== view.getUint32(16) || this.sum[1] !== view.getUint32(20)) throw this.fail(at, 'frame checksum mismatch');
     this.frames += 1;
-    if (this.options.compareFd !== undefined) this.compare(pgno, b.subarray(FRAME_HEADER_SIZE));
+    if (this.options.compareFd !== undefined) this.compare(pgno, b.subarray(WAL_FRAME_HEADER_SIZE));
     if (view.getUint32(4) !== 0) {
       this.committedFrames = this.frames;
       if (this.mismatched.size === 0) this.snapshotReach = this.frames;

@@ -1,5 +1,6 @@
 // Validates the restore function's direct-invocation payload, naming the field at fault.
 import { UsageError } from '../../core/errors.ts';
+import { LayoutError, parseTXID } from '../../core/layout/names.ts';
 import { parseRfc3339 } from '../../core/replica/timestamp.ts';
 import type { TXID } from '../../core/ltx/types.ts';
 
@@ -21,7 +22,6 @@ export interface RestoreTargetInput {
   outputKey?: string;
 }
 
-const TXID_HEX = /^[0-9a-fA-F]{16}$/;
 const FIELDS = new Set(['path', 'txid', 'timestamp', 'outputKey']);
 
 function optionalString(input: Record<string, unknown>, field: string): string | undefined {
@@ -45,9 +45,12 @@ export function parseRestoreRequest(input: unknown): RestoreTargetInput {
   if (txidText !== undefined && timestampText !== undefined) throw new UsageError('restore input: give "txid" or "timestamp", not both');
   let txid: TXID | undefined;
   if (txidText !== undefined) {
-    if (!TXID_HEX.test(txidText)) throw new UsageError(`restore input: "txid" must be 16 hex digits like 0000000000000042, got ${JSON.stringify(txidText)}`);
-    txid = Number.parseInt(txidText, 16);
-    if (!Number.isSafeInteger(txid) || txid < 1) throw new UsageError(`restore input: "txid" ${txidText} is out of range (1 to 2^53-1)`);
+    try {
+      txid = parseTXID(txidText);
+    } catch (err) {
+      if (err instanceof LayoutError) throw new UsageError(`restore input: "txid": ${err.message}`);
+      throw err;
+    }
   }
   let timestamp: Date | undefined;
   if (timestampText !== undefined) {

@@ -6,7 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../../agent/database.ts';
 import type { DatabaseSettings } from '../../agent/database-api.ts';
-import { listLocalL0 } from '../../agent/local-position.ts';
+import { L0Store } from '../../agent/l0/store.ts';
 import { seededRandom } from '../harness/prng.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { checkChain, syncUntilIdle } from './workload/chain.ts';
@@ -67,7 +67,7 @@ describe('syncer crashes', () => {
     } finally {
       await db.close();
     }
-    const txids = (await listLocalL0(settings.metaPath)).map((f) => f.txid);
+    const txids = (await new L0Store(settings.metaPath).list()).map((f) => f.txid);
     expect(txids[0]).toBe(1);
     expect(txids).toEqual(txids.map((_, i) => i + 1)); // no gaps, no duplicates
     const result = await checkChain(settings.metaPath, path, dir);

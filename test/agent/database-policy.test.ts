@@ -1,7 +1,7 @@
 // Checkpoint policy: Litestream's priority order and thresholds in bytes (32 + (24 + pageSize) * pages).
 import { describe, expect, it } from 'vitest';
-import { chooseCheckpoint } from '../../agent/checkpoint.ts';
-import type { CheckpointPolicy } from '../../agent/checkpoint.ts';
+import { chooseCheckpoint } from '../../agent/wal/checkpoint.ts';
+import type { CheckpointPolicy } from '../../agent/wal/checkpoint.ts';
 
 const policy: CheckpointPolicy = { minCheckpointPageCount: 1000, truncatePageN: 121_359, checkpointInterval: 60_000 };
 const frames = (n: number): number => 32 + 4120 * n;

@@ -5,13 +5,13 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../../agent/database.ts';
 import type { DatabaseSettings } from '../../agent/database-api.ts';
-import { listLocalL0 } from '../../agent/local-position.ts';
-import { readWalHeader } from '../../agent/wal-reader.ts';
+import { readWalHeader } from '../../agent/wal/reader.ts';
 import { decodeLtxBuffer } from '../../core/ltx/decoder.ts';
 import { HEADER_FLAG_NO_CHECKSUM } from '../../core/ltx/types.ts';
 import type { LtxHeader } from '../../core/ltx/types.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { checkChain, syncUntilIdle } from './workload/chain.ts';
+import { ManualClock } from './workload/manual-clock.ts';
 import { READER, runWriter, startScript, WRITER, waitForExit } from './workload/spawn.ts';
 
 const tempDir = useTempDirs();
@@ -51,7 +51,7 @@ function insert(app: BetterSqlite3.Database, rows: number, size = 300): void {
 }
 
 async function l0Header(db: Database, txid: number): Promise<LtxHeader> {
-  return (await decodeLtxBuffer(new Uint8Array(readFileSync(db.localL0Path(txid))), `L0 ${txid}`)).header;
+  return (await decodeLtxBuffer(new Uint8Array(readFileSync(db.l0.path(txid))), `L0 ${txid}`)).header;
 }
 
 async function expectChainMatches(s: Setup): Promise<number> {
@@ -129,15 +129,15 @@ describe('Database sync basics', () => {
       insert(s.app, 5);
       const next = await db.sync();
       expect(next).toMatchObject({ txid: 11, snapshot: true });
-      expect(existsSync(db.localL0Path(3))).toBe(false);
+      expect(existsSync(db.l0.path(3))).toBe(false);
       insert(s.app, 5);
       expect((await db.sync()).txid).toBe(12);
       // Prune: only files uploaded and old enough go, never the newest.
       const old = new Date(Date.now() - 60_000);
-      for (const f of await listLocalL0(s.settings.metaPath)) utimesSync(f.path, old, old);
+      for (const f of await db.l0.list()) utimesSync(f.path, old, old);
       expect(await db.pruneLocalL0(11, 30_000)).toBe(1);
       expect(await db.pruneLocalL0(12, 30_000)).toBe(0);
-      expect((await listLocalL0(s.settings.metaPath)).map((f) => f.txid)).toEqual([12]);
+      expect((await db.l0.list()).map((f) => f.txid)).toEqual([12]);
     } finally {
       await db.close();
       s.app.close();
@@ -217,27 +217,41 @@ describe('Database checkpoints', () => {
 
   it('interval checkpoints run once data was synced, and not again for our own bump', async () => {
     const s = await setup({ checkpointInterval: 150 });
-    const db = new Database(s.settings);
+    // An hour ahead of the files' mtimes, so only this clock decides when the interval has passed.
+    const clock = new ManualClock(Date.now() + 3_600_000);
+    const db = new Database(s.settings, undefined, clock);
     await db.open();
     try {
       await db.sync();
       insert(s.app, 10);
       await db.sync();
-      await new Promise((r) => setTimeout(r, 200));
+      expect(db.stats().checkpoints).toBe(0); // the interval has not passed yet
+      clock.advance(200);
       await db.sync();
       const after = db.stats().checkpoints;
       expect(after).toBeGreaterThanOrEqual(1);
       // The bump committed by that checkpoint is synced, but it is not new data: no further checkpoints.
       for (let i = 0; i < 4; i++) {
-        await new Promise((r) => setTimeout(r, 200));
+        clock.advance(200);
         await db.sync();
       }
       expect(db.stats().checkpoints).toBe(after);
+      // New data, long after the last checkpoint: the sync that ships it checkpoints.
       insert(s.app, 10);
       await db.sync();
-      await new Promise((r) => setTimeout(r, 200));
+      expect(db.stats().checkpoints).toBe(after + 1);
+      await db.sync(); // ships that checkpoint's bump
+      // New data again: the next checkpoint waits for the interval since the last one.
+      insert(s.app, 10);
+      await db.sync();
+      clock.advance(100);
       await db.sync();
       expect(db.stats().checkpoints).toBe(after + 1);
+      clock.advance(100);
+      await db.sync();
+      expect(db.stats().checkpoints).toBe(after + 2);
+      await db.sync(); // ships the bump
+      expect(db.stats().checkpoints).toBe(after + 2);
       await expectChainMatches(s);
     } finally {
       await db.close();
@@ -385,7 +399,7 @@ describe('Database restarts', () => {
     insert(s.app, 10);
     await db.sync();
     await db.close();
-    const path2 = db.localL0Path(2);
+    const path2 = db.l0.path(2);
     const bytes = readFileSync(path2);
     bytes[200] ^= 0xff;
     writeFileSync(path2, bytes);

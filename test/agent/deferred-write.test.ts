@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../../agent/database.ts';
-import { l0Dir } from '../../agent/local-position.ts';
+import type { L0File } from '../../agent/l0/store.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { checkChain } from './workload/chain.ts';
 
@@ -29,20 +29,23 @@ describe('Database deferred writes', () => {
     const s = await setup();
     await s.db.open();
     expect((await s.db.sync()).snapshot).toBe(true);
-    const served: Array<{ txid: number; bytes: Uint8Array }> = [];
+    const served: Array<{ file: L0File; bytes: Uint8Array }> = [];
     for (let i = 0; i < 12; i++) {
       s.insert.run();
       const r = await s.db.sync({ deferWrite: true });
       expect(r.wrote).toBe(true);
-      const bytes = s.db.l0Bytes(r.txid);
+      expect(r.files.map((f) => f.txid)).toEqual([r.txid]);
+      const [file] = r.files;
+      expect(file.path).toBe(s.db.l0.path(r.txid));
       // Either still in memory or already renamed into place; one of the two must hold the file.
-      if (bytes) served.push({ txid: r.txid, bytes: bytes.slice() });
-      else expect(existsSync(s.db.localL0Path(r.txid))).toBe(true);
+      if (file.bytes) served.push({ file, bytes: file.bytes.slice() });
+      else expect(existsSync(file.path)).toBe(true);
     }
     await s.db.close();
-    for (const { txid, bytes } of served) {
-      expect(s.db.l0Bytes(txid)).toBeUndefined();
-      expect(Buffer.from(readFileSync(s.db.localL0Path(txid))).equals(Buffer.from(bytes))).toBe(true);
+    for (const { file, bytes } of served) {
+      expect(file.bytes).toBeUndefined();
+      expect(file.size).toBe(bytes.length);
+      expect(Buffer.from(readFileSync(file.path)).equals(Buffer.from(bytes))).toBe(true);
     }
     const chain = await checkChain(s.metaPath, s.path, s.dir);
     expect(chain.equal).toBe(true);
@@ -53,7 +56,7 @@ describe('Database deferred writes', () => {
     const s = await setup();
     await s.db.open();
     await s.db.sync();
-    const dir = l0Dir(s.metaPath);
+    const dir = s.db.l0.dir;
     rmSync(dir, { recursive: true });
     writeFileSync(dir, 'not a directory'); // every write into it fails with ENOTDIR
     s.insert.run();
@@ -65,7 +68,7 @@ describe('Database deferred writes', () => {
     rmSync(dir);
     const next = await s.db.sync();
     expect(next).toMatchObject({ wrote: true, snapshot: true, txid: lost.txid + 1 });
-    expect(existsSync(s.db.localL0Path(lost.txid))).toBe(false);
+    expect(existsSync(s.db.l0.path(lost.txid))).toBe(false);
     await s.db.close();
     s.app.close();
   });

@@ -170,9 +170,7 @@ describe.skipIf(!HAVE_SQLITE3_CLI)('raw access to the database file', () => {
  */
 const MAY_OPEN_FILES: Record<string, string> = {
   'agent/db-file.ts': 'the owner of the database file and WAL',
-  'agent/db-l0-writer.ts': 'local L0 temporary files',
-  'agent/local-position.ts': 'local L0 files',
-  'agent/local-l0-file.ts': 'local L0 files for upload',
+  'agent/l0/store.ts': 'local L0 files and their temporary files (list, write, open for upload, prune)',
   'agent/checksum-sidecar.ts': 'the page-checksum file in the meta directory',
   'cli/commands/ltxfile.ts': 'LTX files and databases named on the command line (no agent running)',
   'cli/commands/version.ts': 'package.json',

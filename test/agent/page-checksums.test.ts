@@ -5,7 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../../agent/database.ts';
 import { PageChecksums } from '../../agent/page-checksums.ts';
-import { bufferSource } from '../../agent/wal-reader.ts';
+import { bufferSource } from '../../agent/wal/reader.ts';
 import { checksumDatabaseFile } from '../../core/ltx/database.ts';
 import { lockPgno } from '../../core/ltx/types.ts';
 import { useTempDirs } from '../harness/tmp.ts';

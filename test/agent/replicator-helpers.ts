@@ -3,14 +3,14 @@ import BetterSqlite3 from 'better-sqlite3';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Database } from '../../agent/database.ts';
+import type { Clock } from '../../agent/clock.ts';
 import type { DatabaseSettings } from '../../agent/database-api.ts';
 import { Replicator, type ReplicatorSettings, type UploadEvent } from '../../agent/replicator.ts';
 import { defaultMetaPath } from '../../core/layout/names.ts';
 import type { LtxFileInfo, ReplicaClient } from '../../core/replica/client.ts';
 import type { ReplicaOptions } from '../../core/replica/options.ts';
-import {
-  DEFAULT_LEVEL_INTERVALS, DEFAULT_SNAPSHOT_INTERVAL, DEFAULT_SNAPSHOT_RETENTION, type StreambedConfig,
-} from '../../core/config/types.ts';
+import { DEFAULT_LEVEL_INTERVALS, DEFAULT_SNAPSHOT_INTERVAL, DEFAULT_SNAPSHOT_RETENTION } from '../../core/config/defaults.ts';
+import type { StreambedConfig } from '../../core/config/types.ts';
 
 export function createDb(path: string): void {
   const db = new BetterSqlite3(path);
@@ -69,13 +69,15 @@ export function makeReplicator(
   path: string,
   client: ReplicaClient,
   settings: Partial<ReplicatorSettings> = {},
+  clock?: Clock,
 ): { replicator: Replicator; uploads: UploadEvent[] } {
   const uploads: UploadEvent[] = [];
   const replicator = new Replicator({
-    db: new Database(dbSettings(path)),
+    db: new Database(dbSettings(path), undefined, clock),
     client,
     settings: { ...FAST, ...settings },
     onUpload: (e) => uploads.push(e),
+    clock,
   });
   return { replicator, uploads };
 }

@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { openReplicaClient } from '../../core/replica/open.ts';
 import { restoreDatabase } from '../../core/restore/index.ts';
+import { decodeHeader } from '../../core/ltx/header.ts';
 import { startLocalS3, type LocalS3 } from '../harness/local-s3.ts';
 import { useTempDirs } from '../harness/tmp.ts';
+import { ManualClock } from './workload/manual-clock.ts';
 import { createDb, dbIn, l0Txids, makeReplicator, range, rowsOf, waitFor, writeRows } from './replicator-helpers.ts';
 
 const tempDir = useTempDirs();
@@ -33,11 +35,41 @@ describe('Replicator', () => {
     expect(uploads.map((u) => u.txid)).toEqual(txids);
     const stat = await client.statLtxFile({ level: 0, minTXID: 1, maxTXID: 1 });
     const body = await readFile(join(dir, 'replica', 'ltx', '0', '0000000000000001-0000000000000001.ltx'));
-    expect(stat.timestamp.getTime()).toBe(Number(body.readBigInt64BE(32)));
+    expect(stat.timestamp.getTime()).toBe(decodeHeader(body, 'L0 1').timestamp);
     const out = join(dir, 'restored.db');
     await restoreDatabase(client, { outputPath: out });
     expect(rowsOf(out)).toEqual(rowsOf(path));
     expect(rowsOf(out)).toHaveLength(40);
+  });
+
+  it('prunes uploaded local L0 files once l0-retention has passed on its clock, never the newest', async () => {
+    const dir = await tempDir('repl-prune');
+    const path = dbIn(dir);
+    createDb(path);
+    const client = openReplicaClient({ type: 'file', path: join(dir, 'replica') });
+    const clock = new ManualClock();
+    // l0-retention 60 s, checked every 15 s (FAST): the clock makes that pass without waiting.
+    const { replicator } = makeReplicator(path, client, {}, clock);
+    try {
+      for (let i = 0; i < 3; i++) {
+        await writeRows(path, 1);
+        await replicator.syncAndUpload();
+      }
+      const l0 = replicator.db.l0;
+      const written = replicator.db.txid();
+      expect((await l0.list()).map((f) => f.txid)).toEqual(range(1, written));
+      clock.advance(30_000);
+      await writeRows(path, 1);
+      await replicator.syncAndUpload();
+      expect((await l0.list()).map((f) => f.txid)).toEqual(range(1, replicator.db.txid())); // uploaded, but not old enough
+      clock.advance(31_000);
+      await writeRows(path, 1);
+      await replicator.syncAndUpload();
+      expect((await l0.list()).map((f) => f.txid)).toEqual([replicator.db.txid()]);
+      expect(await l0Txids(client)).toEqual(range(1, replicator.db.txid()));
+    } finally {
+      await replicator.close();
+    }
   });
 
   it('ships on every WAL change with sync-interval 0 (no polling needed)', async () => {

@@ -7,7 +7,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../agent/agent.ts';
 import { createLogger } from '../../agent/logger.ts';
-import { l0Dir } from '../../agent/local-position.ts';
+import { L0Store } from '../../agent/l0/store.ts';
 import { defaultMetaPath } from '../../core/layout/names.ts';
 import { openReplicaClient } from '../../core/replica/open.ts';
 import { CONNECTION_TIMEOUT_ENV, IDLE_TIMEOUT_ENV } from '../../core/replica/s3-config.ts';
@@ -188,7 +188,7 @@ describe('a local staging directory that cannot be written (sync lane)', () => {
     const { path, replicator, lines, base, caughtUp } = await startAgent({ replica: 'file', minBackoff: undefined, maxBackoff: undefined });
     await writeRows(path, 3);
     await waitFor(() => caughtUp() && replicator.replicaTXID! > 0, 10_000, 'first uploads');
-    const staging = l0Dir(defaultMetaPath(path));
+    const staging = new L0Store(defaultMetaPath(path)).dir;
     await rename(staging, `${staging}.saved`);
     await writeFile(staging, 'disk full');
     const brokenAt = Date.now();

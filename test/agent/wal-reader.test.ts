@@ -4,20 +4,21 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { WAL_HEADER_SIZE } from '../../core/sqlite/wal-format.ts';
 import {
-  WAL_HEADER_SIZE,
   WalReader,
   bufferSource,
   collectFrameSalts,
   parseWalHeader,
   readWalHeader,
   updateWalChecksum,
-} from '../../agent/wal-reader.ts';
-import type { WalHeader } from '../../agent/wal-reader.ts';
-import { collectWalSegment } from '../../agent/wal-segment.ts';
+} from '../../agent/wal/reader.ts';
+import type { WalHeader } from '../../agent/wal/reader.ts';
+import { collectWalSegment } from '../../agent/wal/segment.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 
-const FIXTURES = '/work/shared/fixtures/litestream/testdata/wal-reader';
+/** The shared fixtures sit beside the checkout (../shared relative to the project root). */
+const FIXTURES = join(import.meta.dirname, '../../../shared/fixtures/litestream/testdata/wal-reader');
 const tempDir = useTempDirs();
 
 function fixture(name: string): Uint8Array {

@@ -6,6 +6,14 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/config/../errors.ts';
 import { loadConfigFile, parseConfigText } from '../../core/config/load.ts';
 import type { StreambedConfig } from '../../core/config/types.ts';
+import type { ReplicaOptions } from '../../core/replica/options.ts';
+import { resolvedS3Settings } from '../../core/replica/s3-config.ts';
+
+/** The settings the S3 client resolves from a replica's options (defaults and provider rules applied). */
+function resolved(o: ReplicaOptions) {
+  if (o.type !== 's3') throw new Error('not an s3 replica');
+  return resolvedS3Settings(o, {});
+}
 
 function parse(text: string, env: NodeJS.ProcessEnv = {}): StreambedConfig {
   return parseConfigText(text, '/etc/test.yml', { env });
@@ -39,7 +47,8 @@ describe('defaults', () => {
       restoreIfDbNotExists: false,
     });
     expect(c.dbs[0].replica).toMatchObject({ syncInterval: 1000, maxSyncLtxFiles: 256, autoRecover: false, url: 's3://bucket/app' });
-    expect(c.dbs[0].replica.options).toMatchObject({ type: 's3', bucket: 'bucket', path: 'app', partSize: 5_242_880, concurrency: 5, signPayload: true, requireContentMD5: true });
+    expect(c.dbs[0].replica.options).toMatchObject({ type: 's3', bucket: 'bucket', path: 'app' });
+    expect(resolved(c.dbs[0].replica.options)).toMatchObject({ bucket: 'bucket', path: 'app', partSize: 5_242_880, concurrency: 5, signPayload: true, requireContentMD5: true });
   });
 
   it('reads every v0.5 global and per-database key', () => {
@@ -229,9 +238,10 @@ dbs:
 `);
     expect(c.dbs[0].replica.syncInterval).toBe(10_000);
     expect(c.dbs[0].replica.options).toMatchObject({
-      bucket: 'one', region: 'eu-central-1', endpoint: 'https://s3.example.com', forcePathStyle: true, partSize: 8_388_608,
+      bucket: 'one', region: 'eu-central-1', endpoint: 'https://s3.example.com', partSize: 8_388_608,
       accessKeyId: 'AKIAGLOBAL', secretAccessKey: 'globalsecret',
     });
+    expect(resolved(c.dbs[0].replica.options).forcePathStyle).toBe(true);
     expect(c.dbs[1].replica.syncInterval).toBe(2000);
     expect(c.dbs[1].replica.options).toMatchObject({ bucket: 'two', region: 'us-west-2', accessKeyId: 'AKIALOCAL', secretAccessKey: 'localsecret' });
   });

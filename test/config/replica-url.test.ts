@@ -1,17 +1,18 @@
 // Replica URL parsing and provider detection (spec §5), through parseReplicaUrl and a full config.
 import { describe, expect, it } from 'vitest';
-import { ensureEndpointScheme, isLocalEndpoint, providerOf } from '../../core/config/endpoint.ts';
+import { ensureEndpointScheme, isLocalEndpoint, providerOf } from '../../core/replica/endpoint.ts';
 import { parseConfigText } from '../../core/config/load.ts';
 import { parseReplicaUrl, redactUrl } from '../../core/config/replica-url.ts';
 import { configFromUrl } from '../../core/config/resolve.ts';
-import type { S3ReplicaOptions } from '../../core/replica/options.ts';
+import { resolvedS3Settings } from '../../core/replica/s3-config.ts';
+import type { ResolvedS3Settings } from '../../core/replica/s3-config.ts';
 
-/** Effective S3 options of a one-database config whose replica is `url`. */
-function s3Options(url: string, extra = ''): S3ReplicaOptions {
+/** The client's resolved S3 settings for a one-database config whose replica is `url`. */
+function s3Options(url: string, extra = ''): ResolvedS3Settings {
   const c = parseConfigText(`dbs:\n  - path: /d/app.db\n    replica:\n      url: "${url}"\n${extra}`, 'u.yml', { env: {} });
   const o = c.dbs[0].replica.options;
   if (o.type !== 's3') throw new Error('not s3');
-  return o;
+  return resolvedS3Settings(o, {});
 }
 
 describe('parseReplicaUrl', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../core/errors.ts';
+import { resolvedS3Settings } from '../../core/replica/s3-config.ts';
 import { configFromUrl, DEFAULT_CONFIG_PATHS, resolveConfigPath, resolveTarget } from '../../core/config/resolve.ts';
 
 describe('resolveConfigPath', () => {
@@ -30,7 +31,8 @@ describe('configFromUrl', () => {
 
   it('uses LITESTREAM_S3_ENDPOINT when the URL names no endpoint', () => {
     const o = configFromUrl('/d.db', 's3://bucket/app', { LITESTREAM_S3_ENDPOINT: 'localhost:9000' }).dbs[0].replica.options;
-    expect(o).toMatchObject({ endpoint: 'http://localhost:9000', forcePathStyle: true, region: 'us-east-1' });
+    if (o.type !== 's3') throw new Error('not s3');
+    expect(resolvedS3Settings(o, {})).toMatchObject({ endpoint: 'http://localhost:9000', forcePathStyle: true, region: 'us-east-1' });
     const own = configFromUrl('/d.db', 's3://bucket/app?endpoint=s3.example.com', { LITESTREAM_S3_ENDPOINT: 'localhost:9000' }).dbs[0].replica.options;
     expect(own).toMatchObject({ endpoint: 'https://s3.example.com' });
   });

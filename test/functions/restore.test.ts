@@ -69,7 +69,7 @@ describe('restore handler', () => {
   it('rejects bad input with an error naming the field', async () => {
     const run = handler();
     await expect(run({} as never)).rejects.toThrow(/"path" is required/);
-    await expect(run({ path: 'svc/app.db', txid: '7' })).rejects.toThrow(/"txid" must be 16 hex digits/);
+    await expect(run({ path: 'svc/app.db', txid: '7' })).rejects.toThrow(/"txid": TXID "7" is not 16 hex digits/);
     await expect(run({ path: 'svc/app.db', timestamp: 'yesterday' })).rejects.toThrow(/"timestamp" must be RFC 3339/);
     await expect(run({ path: 'svc/app.db', txid: '0000000000000001', timestamp: '2026-01-01T00:00:00Z' })).rejects.toThrow(/not both/);
     await expect(run({ path: 'svc/app.db', outputKey: 'x/0000/0000000000000001-0000000000000001.ltx' })).rejects.toThrow(/"outputKey"/);

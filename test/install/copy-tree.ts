@@ -10,7 +10,8 @@ export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export function copyTree(to: string): void {
   const listed = spawnSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: repoRoot, encoding: 'utf8' });
   if (listed.status !== 0) throw new Error(`git ls-files failed in ${repoRoot}: ${listed.stderr}`);
-  for (const file of listed.stdout.split('\0').filter(Boolean)) {
+  // A git worktree may hold node_modules as a symlink, which a `node_modules/` ignore rule does not match.
+  for (const file of listed.stdout.split('\0').filter((f) => f && f !== 'node_modules' && !f.startsWith('node_modules/'))) {
     // A file deleted in the work tree but still tracked is not part of the next commit.
     if (existsSync(join(repoRoot, file))) cpSync(join(repoRoot, file), join(to, file), { recursive: true, verbatimSymlinks: true });
   }

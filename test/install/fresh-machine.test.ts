@@ -69,7 +69,7 @@ describe.skipIf(!enabled)('bin/run on a fresh machine', () => {
     const demo = await binRun(tree, env, ['demo', '--seconds', '1']);
     expect(demo.output).toContain('-> OK');
     expect(demo.code).toBe(0);
-    const test = await binRun(tree, env, ['test', 'test/install/command-table.test.ts']);
+    const test = await binRun(tree, env, ['test', 'test/cli/command-table.test.ts']);
     expect(test.output).toMatch(/^tests: [1-9]\d* passed, 0 failed/m);
     expect(test.code).toBe(0);
     const machineNode = spawnSync('node', ['--version'], { env, encoding: 'utf8' }).stdout.trim() || 'none';

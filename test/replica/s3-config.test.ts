@@ -113,7 +113,7 @@ describe('resolved SDK configuration', () => {
 describe('settings validation', () => {
   it('refuses a part size below 5 MiB, stating the minimum', () => {
     expect(() => new S3ReplicaClient(aws({ partSize: 5 * 1024 * 1024 - 1 }))).toThrow(ConfigError);
-    expect(() => new S3ReplicaClient(aws({ partSize: 1024 * 1024 }))).toThrow(/minimum of 5242880 bytes/);
+    expect(() => new S3ReplicaClient(aws({ partSize: 1024 * 1024 }))).toThrow(/at least 5242880 bytes/);
     expect(resolvedS3Settings(aws({ partSize: 5 * 1024 * 1024 })).partSize).toBe(5242880);
   });
 
@@ -134,7 +134,11 @@ describe('settings validation', () => {
     expect(tigris.extraHeaders).toEqual({ 'X-Tigris-Consistent': 'true' });
     expect(resolvedS3Settings(aws({ endpoint: 'https://acct.r2.cloudflarestorage.com' })).concurrency).toBe(2);
     expect(resolvedS3Settings(aws({ endpoint: 'https://acct.r2.cloudflarestorage.com', concurrency: 8 })).concurrency).toBe(8);
-    expect(resolvedS3Settings(aws({ endpoint: 'https://s3.us-west-004.backblazeb2.com', forcePathStyle: false })).forcePathStyle).toBe(true);
+    // Path-style is forced for B2, MinIO, Filebase, Supabase only when force-path-style is not set (Litestream's
+    // forcePathStyleSet); an explicit false is honoured.
+    expect(resolvedS3Settings(aws({ endpoint: 'https://s3.us-west-004.backblazeb2.com' })).forcePathStyle).toBe(true);
+    expect(resolvedS3Settings(aws({ endpoint: 'https://s3.us-west-004.backblazeb2.com', forcePathStyle: false })).forcePathStyle).toBe(false);
+    expect(resolvedS3Settings(aws({ endpoint: 'http://minio.lan:9000', forcePathStyle: false })).forcePathStyle).toBe(false);
     expect(resolvedS3Settings(aws({ endpoint: 'https://nyc3.digitaloceanspaces.com', forcePathStyle: false })).forcePathStyle).toBe(false);
     expect(resolvedS3Settings(aws({ endpoint: 'minio.lan:9000' })).endpoint).toBe('https://minio.lan:9000');
     expect(resolvedS3Settings(aws({ endpoint: '192.168.1.5:9000' })).endpoint).toBe('http://192.168.1.5:9000');

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { applyLtxFiles, checksumDatabaseFile } from '../../../core/ltx/database.ts';
-import { listLocalL0 } from '../../../agent/local-position.ts';
+import { L0Store } from '../../../agent/l0/store.ts';
 import type { ReplicationSource } from '../../../agent/database-api.ts';
 
 /** Syncs until two calls in a row write nothing (a checkpoint's bump is synced by the following call). */
@@ -25,7 +25,7 @@ export interface ChainCheck {
  * the source taken through SQLite (serialize sees the WAL); the source must be quiet and fully synced.
  */
 export async function checkChain(metaPath: string, dbPath: string, workDir: string): Promise<ChainCheck> {
-  const files = await listLocalL0(metaPath);
+  const files = await new L0Store(metaPath).list();
   const restored = join(workDir, `restored-${Date.now()}.db`);
   await applyLtxFiles(restored, files.map((f) => f.path));
   const src = new BetterSqlite3(dbPath, { readonly: true });

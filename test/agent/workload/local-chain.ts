@@ -2,12 +2,12 @@
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { applyLtxFiles } from '../../../core/ltx/database.ts';
-import { listLocalL0 } from '../../../agent/local-position.ts';
+import { L0Store } from '../../../agent/l0/store.ts';
 
 /** Applies every local L0 file (TXID 1 first) into `<dir>/<name>`; returns its path. */
 export async function restoreLocalChain(metaPath: string, dir: string, name = `chain-${Date.now()}.db`): Promise<string> {
   const out = join(dir, name);
-  await applyLtxFiles(out, (await listLocalL0(metaPath)).map((f) => f.path));
+  await applyLtxFiles(out, (await new L0Store(metaPath).list()).map((f) => f.path));
   return out;
 }
 

@@ -1,4 +1,4 @@
-// S3-compatible endpoint handling: scheme inference and provider recognition by host (spec §5).
+// S3-compatible endpoints: scheme inference and provider recognition by host (spec §5), for the resolver and the URL parser.
 
 /** Lower-cased `host[:port]` of an endpoint given with or without a scheme. */
 export function endpointHost(endpoint: string): string {
@@ -59,5 +59,3 @@ export function providerOf(endpoint: string | undefined): Provider {
   return 'other';
 }
 
-/** Providers that only work with path-style addressing (forced unless force-path-style is set explicitly). */
-export const PATH_STYLE_PROVIDERS: ReadonlySet<Provider> = new Set(['filebase', 'backblaze', 'minio', 'supabase']);

@@ -1,27 +1,24 @@
-// `streambed ltxfile` run as a child process: dump, verify, checksum, encode-db, apply and their exit codes.
-import { execFile } from 'node:child_process';
+// `streambed ltxfile`: dump, verify, checksum, encode-db, apply and their exit codes (in-process; checksum also as the binary).
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crc64 } from '../../core/ltx/crc64.ts';
 import { encodeLtxToBuffer } from '../../core/ltx/encoder.ts';
 import { newHeader } from '../../core/ltx/header.ts';
 import { CHECKSUM_FLAG } from '../../core/ltx/types.ts';
-import { makePage } from './helpers.ts';
+import { makePage } from '../ltx/helpers.ts';
+import { runMain, spawnCli, type CliRun } from './run-cli.ts';
 
-const BIN = new URL('../../bin/streambed.mjs', import.meta.url).pathname;
-const LEGACY_V2 =
-  '/work/shared/fixtures/litestream/testdata/store/open-and-write-snapshot/dbs/sqlite.db/ltx/000000000000000d-000000000000000d.ltx';
+/** Through ../shared beside the checkout, as every fixture. */
+const LEGACY_V2 = fileURLToPath(
+  new URL('../../../shared/fixtures/litestream/testdata/store/open-and-write-snapshot/dbs/sqlite.db/ltx/000000000000000d-000000000000000d.ltx', import.meta.url),
+);
 
-function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, 'ltxfile', ...args], { encoding: 'utf8' }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+function run(...args: string[]): Promise<CliRun> {
+  return runMain('ltxfile', ...args);
 }
 
 let dir: string;
@@ -39,8 +36,8 @@ afterAll(() => {
 });
 
 describe('streambed ltxfile', () => {
-  it('checksum prints the rolling checksum as 16 hex digits (checked independently)', async () => {
-    const r = await run('checksum', dbPath);
+  it('checksum prints the rolling checksum as 16 hex digits (checked independently), run as the real binary', async () => {
+    const r = await spawnCli(['ltxfile', 'checksum', dbPath]);
     expect(r.code).toBe(0);
     const bytes = new Uint8Array(readFileSync(dbPath));
     let x = 0n;

@@ -1,16 +1,12 @@
-// The replicate, databases and ltx commands run as real child processes: output, replica contents and exit codes.
-import { spawn } from 'node:child_process';
+// replicate, databases and ltx: the agent's final sync, -exec and SIGTERM as real child processes; the rest in-process.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { normalizeGoFlags } from '../../cli/go-flags.ts';
-import { buildProgram } from '../../cli/main.ts';
-import { UsageError } from '../../core/errors.ts';
 import { openReplicaClient } from '../../core/replica/open.ts';
 import { restoreDatabase } from '../../core/restore/index.ts';
 import { useTempDirs } from '../harness/tmp.ts';
-import { createDb, l0Txids, range, rowsOf, writeRows } from './replicator-helpers.ts';
+import { createDb, l0Txids, range, rowsOf, writeRows } from '../agent/replicator-helpers.ts';
+import { runMain, spawnCli as runCli } from './run-cli.ts';
 
 /** Rows in a fresh restore of the replica: proves what the agent shipped, final sync included. */
 async function restoredRows(replica: string, dir: string): Promise<number> {
@@ -20,35 +16,6 @@ async function restoredRows(replica: string, dir: string): Promise<number> {
 }
 
 const tempDir = useTempDirs();
-const BIN = fileURLToPath(new URL('../../bin/streambed.mjs', import.meta.url));
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], options: { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, STREAMBED_CONFIG: '', LITESTREAM_CONFIG: '', LOG_LEVEL: '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      options.onStdout?.(stdout, child);
-    });
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 async function sampleSetup(): Promise<{ dir: string; db: string; replica: string; config: string }> {
   const dir = await tempDir('cli');
@@ -61,7 +28,7 @@ async function sampleSetup(): Promise<{ dir: string; db: string; replica: string
   return { dir, db, replica, config };
 }
 
-describe('streambed CLI', () => {
+describe('streambed replicate, databases, ltx', () => {
   it('replicate --once with DB_PATH REPLICA_URL uploads the database, then ltx lists it', async () => {
     const { db, replica } = await sampleSetup();
     const run = await runCli(['replicate', '--once', db, `file://${replica}`]);
@@ -78,19 +45,19 @@ describe('streambed CLI', () => {
 
   it('replicate --once -config (single-dash flags too), databases, ltx --json (every level by default) and --level', async () => {
     const { db, replica, config } = await sampleSetup();
-    const first = await runCli(['replicate', '-once', '-config', config]);
+    const first = await runMain('replicate', '-once', '-config', config);
     expect(first.code).toBe(0);
     await writeRows(db, 3);
-    const second = await runCli(['replicate', '--once', '--force-snapshot', '--config', config]);
+    const second = await runMain('replicate', '--once', '--force-snapshot', '--config', config);
     expect(second.code).toBe(0);
     expect(await l0Txids(openReplicaClient({ type: 'file', path: replica }))).toEqual([1, 2]);
 
-    const dbs = await runCli(['databases', '--config', config]);
+    const dbs = await runMain('databases', '--config', config);
     expect(dbs.code).toBe(0);
     expect(dbs.stdout).toMatch(/^path\s+replica$/m);
     expect(dbs.stdout).toContain(`${db}  file://${replica}`);
 
-    const json = await runCli(['ltx', '--json', '--config', config, db]);
+    const json = await runMain('ltx', '--json', '--config', config, db);
     expect(json.code).toBe(0);
     const files = JSON.parse(json.stdout) as Array<{ level: number; min_txid: string; max_txid: string; size: number; created: string }>;
     expect(files.map((f) => [f.level, f.min_txid, f.max_txid])).toEqual([
@@ -98,9 +65,9 @@ describe('streambed CLI', () => {
       [0, '0000000000000002', '0000000000000002'],
     ]);
     expect(files.every((f) => f.size > 100 && !Number.isNaN(Date.parse(f.created)))).toBe(true);
-    const all = await runCli(['ltx', '--level', 'all', '--json', `file://${replica}`]);
+    const all = await runMain('ltx', '--level', 'all', '--json', `file://${replica}`);
     expect(JSON.parse(all.stdout)).toHaveLength(2);
-    const snapshots = await runCli(['ltx', '--level', '9', '--json', `file://${replica}`]);
+    const snapshots = await runMain('ltx', '--level', '9', '--json', `file://${replica}`);
     expect(JSON.parse(snapshots.stdout)).toEqual([]);
   });
 
@@ -108,11 +75,11 @@ describe('streambed CLI', () => {
     const { dir, db, config } = await sampleSetup();
     const bad = join(dir, 'bad.yml');
     await writeFile(bad, 'dbs:\n  - path: /x.db\n    replica:\n      url: file:///r\n      sync-intervall: 1s\n');
-    const badRun = await runCli(['replicate', '--once', '--config', bad]);
+    const badRun = await runMain('replicate', '--once', '--config', bad);
     expect(badRun.code).toBe(2);
     expect(badRun.stderr).toContain('sync-intervall');
-    expect((await runCli(['replicate', '--force-snapshot', '--config', config])).code).toBe(2);
-    expect((await runCli(['ltx', '--level', '12', db, '--config', config])).code).toBe(2);
+    expect((await runMain('replicate', '--force-snapshot', '--config', config)).code).toBe(2);
+    expect((await runMain('ltx', '--level', '12', db, '--config', config)).code).toBe(2);
   });
 
   it('replicate --exec runs the child, does a final sync when it exits and exits with its code', async () => {
@@ -147,38 +114,5 @@ describe('streambed CLI', () => {
     expect(txids.length).toBeGreaterThanOrEqual(1);
     expect(txids).toEqual(range(1, txids.length));
     expect(await restoredRows(replica, dir)).toBe(8);
-  });
-});
-
-describe('Go-style flags (as Litestream users type them)', () => {
-  const normalize = async (argv: string[]): Promise<string[]> => normalizeGoFlags(argv, await buildProgram(argv[0]));
-
-  it('-flag=value and --flag=value, for long and one-letter flags', async () => {
-    expect(await normalize(['restore', '-o=/x.db', '-txid=000000000000002a', 's3://b/p'])).toEqual(['restore', '-o', '/x.db', '--txid', '000000000000002a', 's3://b/p']);
-    expect(await normalize(['restore', '--o=/x.db', '--config=/etc/l.yml', '/db'])).toEqual(['restore', '-o', '/x.db', '--config', '/etc/l.yml', '/db']);
-    expect(await normalize(['restore', '-o=', 'u'])).toEqual(['restore', '-o', '', 'u']);
-    expect(await normalize(['restore', '-o=a=b', 'u'])).toEqual(['restore', '-o', 'a=b', 'u']);
-  });
-
-  it('-flag value, where the value may start with a dash and is never rewritten', async () => {
-    expect(await normalize(['restore', '-config', '/c.yml', '-o', '-weird-name.db', '/db'])).toEqual(['restore', '--config', '/c.yml', '-o', '-weird-name.db', '/db']);
-    expect(await normalize(['restore', '-o=-x.db', '/db'])).toEqual(['restore', '-o', '-x.db', '/db']);
-    expect(await normalize(['replicate', '-exec', '-config-like-arg', '/db'])).toEqual(['replicate', '--exec', '-config-like-arg', '/db']);
-  });
-
-  it('boolean flags: -flag, -flag=true, -flag=false (left unset), Go spellings, and a bad value is a usage error', async () => {
-    expect(await normalize(['restore', '-force', '-json=true', '-dry-run=false', '-if-db-not-exists=1', 'u'])).toEqual(['restore', '--force', '--json', '--if-db-not-exists', 'u']);
-    expect(await normalize(['restore', '-no-expand-env', 'u'])).toEqual(['restore', '--no-expand-env', 'u']);
-    expect(await normalize(['restore', '-no-expand-env=F', 'u'])).toEqual(['restore', 'u']);
-    await expect(normalize(['restore', '-force=yes', 'u'])).rejects.toThrow(UsageError);
-    await expect(normalize(['restore', '-force=yes', 'u'])).rejects.toThrow('invalid boolean value "yes" for -force');
-  });
-
-  it('leaves positionals, -h, unknown one-letter flags and everything after -- alone; unknown words get two dashes', async () => {
-    expect(await normalize(['restore', '-h'])).toEqual(['restore', '-h']);
-    expect(await normalize(['restore', '-help'])).toEqual(['restore', '--help']);
-    expect(await normalize(['restore', '-bogus=1', '-z', 'u'])).toEqual(['restore', '--bogus=1', '-z', 'u']);
-    expect(await normalize(['restore', '-o', 'x', '--', '-txid=1'])).toEqual(['restore', '-o', 'x', '--', '-txid=1']);
-    expect(await normalize(['ltx', '-level=9', '-json', 'u'])).toEqual(['ltx', '--level', '9', '--json', 'u']);
   });
 });

@@ -1,6 +1,7 @@
 // Collects the committed frames of a WAL range: latest frame offset per page, final size, end position.
-import { WAL_FRAME_HEADER_SIZE, WalReader } from './wal-reader.ts';
-import type { ByteSource, WalChecksum, WalHeader, WalStopReason } from './wal-reader.ts';
+import { WAL_FRAME_HEADER_SIZE } from '../../core/sqlite/wal-format.ts';
+import { WalReader } from './reader.ts';
+import type { ByteSource, WalChecksum, WalHeader, WalStopReason } from './reader.ts';
 
 export interface WalSegment {
   startOffset: number;

@@ -1,9 +1,10 @@
-// Decides where the next sync starts: continue in the WAL from the last L0 position, or take a snapshot.
-import { readLocalL0 } from './local-position.ts';
-import type { WalPosition } from './local-position.ts';
-import { collectWalSegment } from './wal-segment.ts';
-import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, parseFrameHeader, readFrameAt, readWalHeader, walFrameSize } from './wal-reader.ts';
-import type { ByteSource, WalChecksum, WalHeader } from './wal-reader.ts';
+// Plans the next sync: verify the last L0 position against the WAL and continue from it, or take a snapshot.
+import { decodeL0File } from '../l0/store.ts';
+import type { WalPosition } from './position.ts';
+import { collectWalSegment } from './segment.ts';
+import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, walFrameSize } from '../../core/sqlite/wal-format.ts';
+import { parseFrameHeader, readFrameAt, readWalHeader } from './reader.ts';
+import type { ByteSource, WalChecksum, WalHeader } from './reader.ts';
 
 export type SyncPlan =
   | {
@@ -39,7 +40,7 @@ async function lastFrameMatches(input: PlanInput, pos: WalPosition, frame: { hea
   if (pos.lastFrameHeader) return sameBytes(frame.header, pos.lastFrameHeader);
   const f = parseFrameHeader(frame.header);
   if (f.commit === 0) return false; // every sync ends on a commit frame
-  const { page } = await readLocalL0(input.lastL0Path, f.pgno);
+  const { page } = await decodeL0File(input.lastL0Path, f.pgno);
   return page !== null && sameBytes(page, frame.data);
 }
 

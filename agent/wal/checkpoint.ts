@@ -1,8 +1,8 @@
 // Checkpoint policy (which mode, when) and the procedure that keeps WAL continuity across our own checkpoints.
-import { isBusyError } from './sqlite-connections.ts';
-import type { CheckpointResult, SqliteConnections } from './sqlite-connections.ts';
-import { walSizeForFrames } from './wal-reader.ts';
-import type { WalHeader } from './wal-reader.ts';
+import { isBusyError } from '../sqlite-connections.ts';
+import type { CheckpointResult, SqliteConnections } from '../sqlite-connections.ts';
+import { walSizeForFrames } from './reader.ts';
+import type { WalHeader } from './reader.ts';
 
 export type OwnCheckpointMode = 'PASSIVE' | 'TRUNCATE';
 

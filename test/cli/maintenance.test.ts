@@ -1,5 +1,4 @@
-// The verify, compact and retention commands run as child processes: exit codes, JSON output, config handling.
-import { execFile } from 'node:child_process';
+// The verify, compact and retention commands: exit codes, JSON output, config handling (in-process, and as the binary).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -8,17 +7,13 @@ import { listReplica } from '../../core/compact/listing.ts';
 import { FileReplicaClient } from '../../core/replica/file.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { makeHistory } from '../compact/history.ts';
+import { runMain, spawnCli, type CliRun } from './run-cli.ts';
 
 const tempDir = useTempDirs();
-const BIN = new URL('../../bin/streambed.mjs', import.meta.url).pathname;
 
-function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env: { ...process.env, STREAMBED_CONFIG: '', LITESTREAM_CONFIG: '', ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
+/** In-process; `spawn` runs the real binary instead. */
+function run(args: string[], how: 'main' | 'spawn' = 'main'): Promise<CliRun> {
+  return how === 'spawn' ? spawnCli(args) : runMain(...args);
 }
 
 async function replica(steps = 12) {
@@ -33,7 +28,7 @@ async function replica(steps = 12) {
 describe('streambed verify / compact / retention', () => {
   it('verify exits 0 on a clean replica and 1 naming the corrupt file', async () => {
     const { url, root } = await replica();
-    const clean = await run(['verify', '-json', url]);
+    const clean = await run(['verify', '-json', url], 'spawn');
     expect(clean.code, clean.stderr).toBe(0);
     const report = JSON.parse(clean.stdout);
     expect(report).toMatchObject({ ok: true, files: 12, restorableTXID: '000000000000000c', problems: [] });
@@ -103,7 +98,7 @@ describe('streambed verify / compact / retention', () => {
         '',
       ].join('\n'),
     );
-    const r = await run(['compact', '-once', '-config', config]);
+    const r = await run(['compact', '-once', '-config', config], 'spawn');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('a.db');
     expect(r.stdout).toContain('b.db');

@@ -1,13 +1,7 @@
 // SQLite WAL file format: header parsing, the cumulative frame checksum and a chunked frame reader.
 import { fstatSync, readSync } from 'node:fs';
 import { endianness } from 'node:os';
-
-export const WAL_HEADER_SIZE = 32;
-export const WAL_FRAME_HEADER_SIZE = 24;
-/** Magic with little-endian checksum words; 0x377f0683 means big-endian words. */
-export const WAL_MAGIC_LE = 0x377f0682;
-export const WAL_MAGIC_BE = 0x377f0683;
-export const WAL_VERSION = 3007000;
+import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, WAL_MAGIC_BE, WAL_MAGIC_LE, WAL_VERSION, walFrameSize } from '../../core/sqlite/wal-format.ts';
 
 const NATIVE_LITTLE_ENDIAN = endianness() === 'LE';
 const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
@@ -136,10 +130,6 @@ export function readWalHeader(source: ByteSource | Uint8Array | number): WalHead
   const n = src.readAt(buf, 0);
   const parsed = parseWalHeader(buf.subarray(0, n));
   return typeof parsed === 'string' ? null : parsed;
-}
-
-export function walFrameSize(pageSize: number): number {
-  return WAL_FRAME_HEADER_SIZE + pageSize;
 }
 
 /** Byte size of a WAL holding `frames` frames, as used by the checkpoint thresholds. */
