@@ -46,8 +46,6 @@ export const LITESTREAM_ONLY_FLAGS: Readonly<Record<string, Readonly<Record<stri
     replica: `-replica is Litestream v0.3's: ${REPLICA_FLAG}`,
     index: "-index is Litestream v0.3's WAL index: restore a v0.3 backup to a point in time with -timestamp (and -generation), an LTX replica with -txid or -timestamp",
     v: "-v is Litestream v0.3's verbose flag: streambed prints what it restored; -dry-run prints the plan and -json the details",
-    f: 'follow mode (-f) is not implemented by this streambed: restore again to catch up, or replicate the database with `streambed replicate`',
-    'follow-interval': "-follow-interval belongs to Litestream's follow mode (-f), which this streambed does not implement",
   },
   ltx: { replica: `-replica: ${REPLICA_FLAG}` },
   wal: { replica: `-replica: ${REPLICA_FLAG}`, generation: "-generation is Litestream v0.3's: list a v0.3 backup's generations with `streambed generations`, restore one with `streambed restore -generation`" },

@@ -19,8 +19,9 @@ import { createLogger } from '../../agent/logger.ts';
 import { resolveCommandTarget, withConfigFlags, type ConfigFlags } from '../config-flags.ts';
 import { EXIT_FAILURE, EXIT_OK, exitCodeAction, type ExitCode } from '../exit-code.ts';
 import { abortOnSignals } from '../interrupt.ts';
+import { runFollow, type FollowFlags } from '../follow.ts';
 
-interface RestoreFlags extends ConfigFlags {
+interface RestoreFlags extends FollowFlags {
   o?: string;
   txid?: string;
   timestamp?: string;
@@ -132,6 +133,9 @@ async function runRestore(target: string, flags: RestoreFlags): Promise<ExitCode
   if (flags.txid !== undefined && flags.timestamp !== undefined) throw new UsageError('cannot use -txid and -timestamp together; choose one');
   const txid = flags.txid !== undefined ? parseTxidFlag(flags.txid) : undefined;
   const timestamp = flags.timestamp !== undefined ? parseTimestampFlag(flags.timestamp) : undefined;
+  if (flags.follow || flags.exec !== undefined || flags.followInterval !== undefined) {
+    return runFollow(target, flags, { parallelism: parseParallelism(flags.parallelism), integrityCheck: parseIntegrityCheck(flags.integrityCheck) });
+  }
   // Loaded only when used: the Lambda client is not worth its start-up cost for local restores.
   if (flags.remote !== undefined) {
     await (await import('../remote-restore.ts')).runRemoteRestore({ functionName: flags.remote, target, txid, timestamp, output: flags.o, configPath: flags.config, expandEnv: flags.expandEnv, force: flags.force, ifDbNotExists: flags.ifDbNotExists, json: flags.json });
@@ -222,5 +226,8 @@ export function register(program: Command): void {
     .option('--integrity-check <mode>', 'none, quick (default) or full')
     .option('--generation <id>', 'restore from this Litestream v0.3 generation (v0.3 backups only)')
     .option('--remote <function>', 'restore through the deployed restore Lambda (name or ARN) and download the result')
+    .option('-f, --follow', 'after restoring, keep applying new files from the replica until SIGINT/SIGTERM (exit 0); open the copy read-only')
+    .option('--follow-interval <duration>', 'with -f: how often to poll the replica (default 1s)')
+    .option('--exec <cmd>', 'with -f: run this command once the copy is live; stop following when it exits, with its exit code')
     .action(exitCodeAction(runRestore));
 }

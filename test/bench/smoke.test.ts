@@ -56,4 +56,9 @@ describe('benchmark smoke runs', () => {
     expect(out).toMatch(/PUT/);
     expect(out).toMatch(/p99/);
   });
+
+  it('follow-lag prints commit-to-follower lag percentiles', () => {
+    const out = bench(['bench/follow-lag.ts', '--smoke'], 120_000);
+    expect(figures(out, /^10 \| 100 ms \| 100 ms \|/).length).toBeGreaterThanOrEqual(5);
+  });
 });
