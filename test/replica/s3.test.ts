@@ -109,7 +109,7 @@ describe('S3ReplicaClient layout and metadata', () => {
     const c = openReplicaClient(local.s3Options(await local.createBucket(), 'p'));
     expect(c).toBeInstanceOf(S3ReplicaClient);
     expect(c.type).toBe('s3');
-    await c.close?.();
+    await c.close();
   });
 });
 
