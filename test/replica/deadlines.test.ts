@@ -89,6 +89,21 @@ describe('S3 client deadlines', () => {
     expect(client.lastRetriedError()?.reason).toMatch(/^TimeoutError: .*inactivity.*\(attempt 2; retrying\)$/);
   });
 
+  it('close() ends a request in flight: no timeout waited for, no retry', async () => {
+    const proxy = await proxyFor('blackhole');
+    const client = clientVia(proxy);
+    const listing = firstError(async () => {
+      for await (const f of client.listLtxFiles(0)) void f;
+    });
+    while (proxy.connections === 0) await new Promise((r) => setTimeout(r, 10));
+    await client.close();
+    const err = await listing;
+    expect(err).toBeInstanceOf(S3OperationError);
+    expect(err.message).toMatch(/abort|closed/i);
+    expect(err.message).not.toMatch(/TimeoutError/);
+    expect(proxy.connections).toBe(1);
+  });
+
   it('fails a PUT whose answer never comes', async () => {
     const proxy = await proxyFor('blackhole');
     const err = await firstError(() => clientVia(proxy).writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, ltxBody(Buffer.from('x'))));
