@@ -65,8 +65,9 @@ export function createRestoreHandler(options: RestoreHandlerOptions = {}): Resto
     const client = replicaClientFor(env, bucket, request.path);
     // The output key is a path in the bucket, so it goes through a client at the bucket root.
     const bucketRoot = replicaClientFor(env, bucket, '');
-    const dir = await mkdtemp(join(tmpdir(), 'streambed-restore-'));
+    let dir: string | undefined;
     try {
+      dir = await mkdtemp(join(tmpdir(), 'streambed-restore-'));
       const outputPath = join(dir, 'restored.db');
       const result = await restoreDatabase(client, {
         outputPath,
@@ -85,7 +86,7 @@ export function createRestoreHandler(options: RestoreHandlerOptions = {}): Resto
       logger.info('restored', { db: client.location, txid, key, bytes, files: result.files.length, skipped: withHexTXIDs(result.skipped) });
       return { bucket, key, txid, timestamp: result.timestamp.toISOString(), bytes, checksum, url };
     } finally {
-      await Promise.all([rm(dir, { recursive: true, force: true }), client.close(), bucketRoot.close()]);
+      await Promise.all([dir ? rm(dir, { recursive: true, force: true }) : undefined, client.close(), bucketRoot.close()]);
     }
   };
 }
