@@ -203,6 +203,7 @@ export class Agent {
       }
     } finally {
       for (const d of this.dbs) await d.replicator.close();
+      await this.closeClients();
     }
   }
 
@@ -243,9 +244,15 @@ export class Agent {
     await this.metricsServer?.close();
     this.metricsServer = undefined;
     await this.maintenanceWorker?.close();
+    await this.closeClients();
     this.started = false;
     this.stopping = false;
     return results.every(Boolean);
+  }
+
+  /** The agent opened every replica client, so it closes them: a stopped agent leaves no socket open. */
+  private async closeClients(): Promise<void> {
+    await Promise.all(this.dbs.map((d) => d.client.close()));
   }
 
   /** A missing database is restored from its replica first; an empty replica means a fresh start. */

@@ -65,6 +65,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const seconds = options.seconds ?? 5;
   const dir = await mkdtemp(join(tmpdir(), 'streambed-demo-'));
   let stopS3: (() => Promise<void>) | undefined;
+  let client: ReturnType<typeof openReplicaClient> | undefined;
   try {
     const dbPath = join(dir, 'app.db');
     createSampleDatabase(dbPath);
@@ -75,7 +76,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       replicaOptions = await s3.replica('streambed-demo', 'app.db');
     }
     const config = await demoConfig(dbPath, replicaOptions, options.syncInterval ?? 0);
-    const client = openReplicaClient(replicaOptions);
+    client = openReplicaClient(replicaOptions);
     const mode = config.dbs[0].replica.syncInterval === 0 ? 'sync-interval 0: ships on every WAL change' : `sync-interval ${config.dbs[0].replica.syncInterval} ms`;
     print(`streambed demo: database ${dbPath}`);
     print(`  replica ${client.location} (${mode})`);
@@ -121,6 +122,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       sourceChecksum, restoredChecksum, integrity: restored.integrity, sourceRows: source.rows, restoredRows: restored.rows, ok,
     };
   } finally {
+    await client?.close();
     await stopS3?.();
     if (!options.keep) await rm(dir, { recursive: true, force: true });
   }

@@ -95,6 +95,7 @@ async function serveJobs(): Promise<void> {
   const { openReplicaClient } = await import('../core/replica/open.ts');
   const { IndexedReplicaClient, ReplicaIndex } = await import('../core/replica/indexed.ts');
   const { localLtxPath } = await import('../core/layout/names.ts');
+  // This thread owns its clients for its whole life; MaintenanceWorker.close() ends the thread and their sockets with it.
   const clients = new Map<string, ReturnType<typeof openReplicaClient>>();
   let queue = Promise.resolve();
   parentPort!.on('message', (job: Job) => {

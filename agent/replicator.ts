@@ -524,7 +524,8 @@ export class Replicator {
     const { body, size } = upload;
     const ref: LtxFileRef = { level: 0, minTXID: txid, maxTXID: txid };
     try {
-      await this.client.writeLtxFile(ref, body, new Date(file.timestamp));
+      // The replica client stores the header's timestamp with the file itself (litestream-timestamp).
+      await this.client.writeLtxFile(ref, body);
     } catch (err) {
       if (!(body instanceof Uint8Array)) body.destroy();
       this.metrics?.uploadErrors.inc({ db: this.label });

@@ -15,9 +15,9 @@ import { compactLtx } from '../core/ltx/compactor.ts';
 import { encodeLtx, encodeLtxToBuffer } from '../core/ltx/encoder.ts';
 import { newHeader } from '../core/ltx/header.ts';
 import type { LtxFileInfo, LtxFileRef, ReplicaClient } from '../core/replica/client.ts';
-import { openReplicaClient } from '../core/replica/open.ts';
+import { withReplicaClient } from '../core/replica/open.ts';
 import type { ReplicaOptions } from '../core/replica/options.ts';
-import { collect, randomBytesStream, single, snapshotPages, txnPages } from './synthetic-pages.ts';
+import { behindLtxHeader, collect, randomBytesStream, single, snapshotPages, txnPages } from './synthetic-pages.ts';
 
 const SELF = new URL(import.meta.url).pathname;
 const MiB = 1024 * 1024;
@@ -51,7 +51,7 @@ function log(msg: string): void {
 // ---- synthetic pages: ~40% random bytes, the rest repetitive, so LZ4 finds a realistic ratio ----
 async function buildReplica(client: ReplicaClient, pageCount: number, pageSize: number, l0Count: number): Promise<void> {
   const ts = (txid: number) => new Date(BASE_TIME + txid * 1000);
-  const put = (ref: LtxFileRef, body: Uint8Array | AsyncIterable<Uint8Array>) => client.writeLtxFile(ref, body, ts(ref.maxTXID));
+  const put = (ref: LtxFileRef, body: Uint8Array | AsyncIterable<Uint8Array>) => client.writeLtxFile(ref, body);
   const encodeTxn = (txid: number) =>
     encodeLtxToBuffer(newHeader({ pageSize, commit: pageCount, minTXID: txid, maxTXID: txid, timestamp: ts(txid).getTime() }), txnPages(txid, pageCount, pageSize));
   let t = performance.now();
@@ -113,7 +113,7 @@ async function baseline(client: ReplicaClient, inputs: LtxFileInfo[], outputByte
     return n;
   });
   const scratch = { level: 8, minTXID: 1, maxTXID: 1 };
-  await client.writeLtxFile(scratch, randomBytesStream(outputBytes), new Date(BASE_TIME));
+  await client.writeLtxFile(scratch, behindLtxHeader(outputBytes, randomBytesStream, BASE_TIME));
   await client.deleteLtxFiles([scratch]);
   return { inputs: inputs.length, inputBytes: sizes.reduce((a, b) => a + b, 0), outputBytes };
 }
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
   if (options.type === 's3' && args['upload-concurrency']) options.concurrency = Number(args['upload-concurrency']);
   try {
     log(`building a ${sizeMiB} MiB database (${pageCount} pages of ${pageSize}) with ${l0Count} L0 files in a ${options.type} replica`);
-    await buildReplica(openReplicaClient(options), pageCount, pageSize, l0Count);
+    await withReplicaClient(options, (client) => buildReplica(client, pageCount, pageSize, l0Count));
     const results: Array<[string, PhaseResult]> = [];
     for (const name of ['baseline-l1', 'compact-l1', 'baseline-snapshot', 'snapshot']) {
       results.push([name, await runChild(name, options, dir)]);
@@ -217,6 +217,6 @@ const phaseName = args.phase;
 if (phaseName === 'fauxqs') await fauxqsPhase();
 else if (phaseName) {
   const options = JSON.parse(Buffer.from(args.options as string, 'base64').toString()) as ReplicaOptions;
-  const result = await phase(phaseName, openReplicaClient(options), args.dir as string);
+  const result = await withReplicaClient(options, (client) => phase(phaseName, client, args.dir as string));
   process.stdout.write(JSON.stringify(result) + '\n');
 } else await main();

@@ -5,6 +5,7 @@ import { randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { S3ReplicaClient } from '../core/replica/s3.ts';
+import { behindLtxHeader } from './synthetic-pages.ts';
 import { makeTempDir, removeTempDir } from '../test/harness/tmp-core.ts';
 
 const MiB = 1024 * 1024;
@@ -64,7 +65,7 @@ async function main(): Promise<void> {
   });
   try {
     // Warm up the SDK (module init, sockets) so the baseline includes it.
-    await client.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, Buffer.alloc(1024), new Date());
+    await client.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, behindLtxHeader(1024, generate));
     gc();
     await new Promise((r) => setTimeout(r, 200));
     const baseline = process.memoryUsage();
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
     }, 20);
     const total = sizeMiB * MiB;
     const started = performance.now();
-    const info = await client.writeLtxFile({ level: 9, minTXID: 1, maxTXID: 2 }, generate(total), new Date());
+    const info = await client.writeLtxFile({ level: 9, minTXID: 1, maxTXID: 2 }, behindLtxHeader(total, generate));
     const seconds = (performance.now() - started) / 1000;
     clearInterval(sampler);
     const stat = await client.statLtxFile({ level: 9, minTXID: 1, maxTXID: 2 });

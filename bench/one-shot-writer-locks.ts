@@ -30,7 +30,7 @@ function shellWriter(dbPath: string, secs: number): Promise<number> {
 
 async function main(): Promise<void> {
   const { Agent } = await load<AgentModule>('agent/agent.ts');
-  const { openReplicaClient } = await load<OpenModule>('core/replica/open.ts');
+  const { withReplicaClient } = await load<OpenModule>('core/replica/open.ts');
   const { restoreDatabase } = await load<RestoreModule>('core/restore/index.ts');
   const dir = await mkdtemp(join(tmpdir(), 'one-shot-locks-'));
   try {
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     const out = join(dir, 'restored.db');
     let restoredRows = -1;
     try {
-      await restoreDatabase(openReplicaClient(replica), { outputPath: out });
+      await withReplicaClient(replica, (client) => restoreDatabase(client, { outputPath: out }));
       const db = new BetterSqlite3(out, { readonly: true });
       restoredRows = (db.prepare('SELECT COUNT(*) AS n FROM t').get() as { n: number }).n;
       db.close();

@@ -10,9 +10,9 @@ import { compactLtx } from '../core/ltx/compactor.ts';
 import { LtxDecoder } from '../core/ltx/decoder.ts';
 import { encodeLtx, encodeLtxToBuffer } from '../core/ltx/encoder.ts';
 import { newHeader } from '../core/ltx/header.ts';
-import type { LtxFileRef } from '../core/replica/client.ts';
+import type { LtxFileRef, ReplicaClient } from '../core/replica/client.ts';
 import type { S3ReplicaOptions } from '../core/replica/options.ts';
-import { S3ReplicaClient } from '../core/replica/s3.ts';
+import { withReplicaClient } from '../core/replica/open.ts';
 import { mapLimit } from '../core/util/map-limit.ts';
 import { planReplicaRestore, restoreDatabase } from '../core/restore/restore.ts';
 import { collect, single, snapshotPages, txnPages } from './synthetic-pages.ts';
@@ -66,8 +66,7 @@ function memoryProbe(): () => Record<string, number> {
   };
 }
 
-async function baselinePhase(options: S3ReplicaOptions): Promise<object> {
-  const client = new S3ReplicaClient(options);
+async function baselinePhase(client: ReplicaClient): Promise<object> {
   const plan = await planReplicaRestore(client);
   const probe = memoryProbe();
   const parallelism = Number(args.parallelism);
@@ -86,8 +85,7 @@ async function baselinePhase(options: S3ReplicaOptions): Promise<object> {
 }
 
 /** The CPU floor of a restore: the same parallel GETs, each file LZ4-decoded and CRC-64-checked, nothing written. */
-async function decodePhase(options: S3ReplicaOptions): Promise<object> {
-  const client = new S3ReplicaClient(options);
+async function decodePhase(client: ReplicaClient): Promise<object> {
   const plan = await planReplicaRestore(client);
   const cpu = process.cpuUsage();
   const start = performance.now();
@@ -113,8 +111,7 @@ async function decodePhase(options: S3ReplicaOptions): Promise<object> {
   return { files: plan.files.length, bytes: sizes.reduce((a, b) => a + b, 0), seconds, cpuSeconds: (used.user + used.system) / 1e6, rssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
-async function restorePhase(options: S3ReplicaOptions): Promise<object> {
-  const client = new S3ReplicaClient(options);
+async function restorePhase(client: ReplicaClient): Promise<object> {
   const out = args.out as string;
   const start = performance.now();
   const since = (): string => `${((performance.now() - start) / 1000).toFixed(2)} s`;
@@ -146,12 +143,12 @@ function runChild(phase: string, extra: string[]): Promise<Record<string, number
 }
 
 // ---- building the replica ----
-async function buildReplica(client: S3ReplicaClient, pageCount: number, pageSize: number, l0Count: number): Promise<void> {
+async function buildReplica(client: ReplicaClient, pageCount: number, pageSize: number, l0Count: number): Promise<void> {
   const ts = (txid: number) => new Date(BASE_TIME + txid * 1000);
-  const put = (ref: LtxFileRef, body: Uint8Array | AsyncIterable<Uint8Array>, txid: number) => client.writeLtxFile(ref, body, ts(txid));
+  const put = (ref: LtxFileRef, body: Uint8Array | AsyncIterable<Uint8Array>) => client.writeLtxFile(ref, body);
   let t = performance.now();
   const snap = newHeader({ pageSize, commit: pageCount, minTXID: 1, maxTXID: 1, timestamp: ts(1).getTime() });
-  await put({ level: 9, minTXID: 1, maxTXID: 1 }, encodeLtx(snap, snapshotPages(pageCount, pageSize), { chunkSize: 4 * MiB }), 1);
+  await put({ level: 9, minTXID: 1, maxTXID: 1 }, encodeLtx(snap, snapshotPages(pageCount, pageSize), { chunkSize: 4 * MiB }));
   log(`snapshot uploaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   t = performance.now();
 
@@ -160,7 +157,7 @@ async function buildReplica(client: S3ReplicaClient, pageCount: number, pageSize
     const header = newHeader({ pageSize, commit: pageCount, minTXID: txid, maxTXID: txid, timestamp: ts(txid).getTime() });
     l0.push(Buffer.from(await encodeLtxToBuffer(header, txnPages(txid, pageCount, pageSize))));
   }
-  await mapLimit(l0, 16, (buf, i) => put({ level: 0, minTXID: i + 2, maxTXID: i + 2 }, buf, i + 2));
+  await mapLimit(l0, 16, (buf, i) => put({ level: 0, minTXID: i + 2, maxTXID: i + 2 }, buf));
   // L1 every 100 TXIDs, leaving the newest ~5% in L0 only; L2 over the first half.
   const lastCompacted = 1 + Math.floor((l0Count * 0.95) / 100) * 100;
   const l1: Array<{ min: number; max: number; buf: Buffer }> = [];
@@ -169,13 +166,13 @@ async function buildReplica(client: S3ReplicaClient, pageCount: number, pageSize
     const { stream } = await compactLtx(inputs);
     const buf = await collect(stream);
     l1.push({ min, max: min + 99, buf });
-    await put({ level: 1, minTXID: min, maxTXID: min + 99 }, buf, min + 99);
+    await put({ level: 1, minTXID: min, maxTXID: min + 99 }, buf);
   }
   const half = l1.slice(0, Math.floor(l1.length / 2));
   if (half.length > 1) {
     const { stream } = await compactLtx(half.map((f) => ({ source: single(f.buf), name: `L1 ${f.min}` })));
     const max = half.at(-1)!.max;
-    await put({ level: 2, minTXID: 2, maxTXID: max }, await collect(stream), max);
+    await put({ level: 2, minTXID: 2, maxTXID: max }, await collect(stream));
   }
   log(`${l0Count} L0, ${l1.length} L1 and ${half.length > 1 ? 1 : 0} L2 files uploaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
@@ -198,7 +195,7 @@ async function main(): Promise<void> {
     });
     const options = JSON.parse(line) as S3ReplicaOptions;
     log(`building a ${sizeMiB} MiB database (${pageCount} pages of ${pageSize}) + ${l0Count} L0 files in fauxqs`);
-    await buildReplica(new S3ReplicaClient(options), pageCount, pageSize, l0Count);
+    await withReplicaClient(options, (client) => buildReplica(client, pageCount, pageSize, l0Count));
     const s3 = Buffer.from(JSON.stringify(options)).toString('base64');
     const common = ['--s3', s3, '--parallelism', String(args.parallelism)];
     const base = await runChild('baseline', common);
@@ -235,6 +232,7 @@ const phase = args.phase;
 if (phase === 'fauxqs') await fauxqsPhase();
 else if (phase === 'baseline' || phase === 'decode' || phase === 'restore') {
   const options = JSON.parse(Buffer.from(args.s3 as string, 'base64').toString()) as S3ReplicaOptions;
-  const result = phase === 'baseline' ? await baselinePhase(options) : phase === 'decode' ? await decodePhase(options) : await restorePhase(options);
+  const run = phase === 'baseline' ? baselinePhase : phase === 'decode' ? decodePhase : restorePhase;
+  const result = await withReplicaClient(options, run);
   process.stdout.write(JSON.stringify(result));
 } else await main();

@@ -1,6 +1,7 @@
 // Synthetic database pages for the restore and compaction benchmarks: 40% random bytes, the rest patterned.
 import { randomFillSync } from 'node:crypto';
-import { lockPgno, type LtxPage } from '../core/ltx/types.ts';
+import { encodeHeader, newHeader } from '../core/ltx/header.ts';
+import { HEADER_SIZE, lockPgno, type LtxPage } from '../core/ltx/types.ts';
 
 const POOL = randomFillSync(Buffer.allocUnsafe(16 * 1024 * 1024));
 
@@ -42,4 +43,13 @@ export async function collect(stream: AsyncIterable<Uint8Array>): Promise<Buffer
   const parts: Uint8Array[] = [];
   for await (const c of stream) parts.push(c);
   return Buffer.concat(parts);
+}
+
+/**
+ * `body` behind an LTX header, so that `bytes` bytes in all reach writeLtxFile, which takes LTX files only (it reads
+ * the header for the timestamp); for benchmarks of storage that write bytes, not pages.
+ */
+export async function* behindLtxHeader(bytes: number, body: (length: number) => AsyncIterable<Uint8Array>, timestamp = 0): AsyncGenerator<Uint8Array> {
+  yield encodeHeader(newHeader({ pageSize: 4096, commit: 1, minTXID: 1, maxTXID: 1, timestamp }));
+  yield* body(bytes - HEADER_SIZE);
 }

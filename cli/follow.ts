@@ -142,6 +142,6 @@ export async function runFollow(target: string, flags: FollowFlags, settings: Fo
     return childCode ? await childCode : EXIT_OK;
   } finally {
     interruption.dispose();
-    await client.close?.();
+    await client.close();
   }
 }

@@ -44,8 +44,14 @@ export async function runLtx(target: string, flags: LtxFlags): Promise<ExitCode>
   const levels = parseLevelFlag(flags.level);
   const resolved = await resolveCommandTarget(target, flags);
   const client = openReplicaClient(resolved.replica.options);
-  const files = await listFiles(client, levels);
-  const v03 = await v03Explanation(client, 'ltx', files.length);
+  let files: LtxFileInfo[];
+  let v03: string | undefined;
+  try {
+    files = await listFiles(client, levels);
+    v03 = await v03Explanation(client, 'ltx', files.length);
+  } finally {
+    await client.close();
+  }
   if (v03) printErr(v03);
   if (flags.json) {
     printJson(ltxJson(files));

@@ -90,8 +90,6 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
 const isEntry = process.argv[1] !== undefined && /streambed(\.mjs)?$|main\.ts$/.test(process.argv[1]);
 if (isEntry) {
   const code = await main(process.argv.slice(2));
+  // No process.exit: every command closes what it opened, so the process ends by itself once its work is done.
   process.exitCode = code;
-  // After a failure, timers, watchers or pooled sockets left by the failed command must not keep the process
-  // alive; stderr is synchronous for files and pipes on Linux, so nothing printed is lost.
-  if (code !== 0) process.exit(code);
 }

@@ -18,7 +18,12 @@ const WHAT_INSTEAD =
 export async function loadV03Listing(command: string, target: string, flags: V03ListFlags): Promise<V03Listing> {
   const resolved = await resolveCommandTarget(target, flags);
   const client = openReplicaClient(resolved.replica.options);
-  const listing = await listV03(client);
+  let listing: V03Listing;
+  try {
+    listing = await listV03(client);
+  } finally {
+    await client.close();
+  }
   if (listing.generations.length === 0) {
     throw new UsageError(`\`${command}\` is a Litestream v0.3 command and ${client.location} holds no v0.3 backup (no generations/ folder). ${WHAT_INSTEAD}`);
   }

@@ -5,6 +5,7 @@ import type { MaintenanceReport } from '../../core/compact/report.ts';
 import { UsageError } from '../../core/errors.ts';
 import { formatLtxFileName } from '../../core/layout/names.ts';
 import { txidReplacer } from '../../core/layout/txid-json.ts';
+import type { ReplicaClient } from '../../core/replica/client.ts';
 import { openReplicaClient } from '../../core/replica/open.ts';
 import { createLogger } from '../../agent/logger.ts';
 import { withConfigFlags, type ConfigFlags } from '../config-flags.ts';
@@ -32,13 +33,16 @@ function summary(name: string, r: MaintenanceReport): string {
   return lines.join('\n');
 }
 
-async function passOver(targets: MaintenanceTarget[], flags: CompactFlags): Promise<boolean> {
+/** A target with the one client that serves it for the whole run (every pass reuses its pooled connections). */
+type OpenTarget = MaintenanceTarget & { client: ReplicaClient };
+
+async function passOver(targets: OpenTarget[], flags: CompactFlags): Promise<boolean> {
   const logger = createLogger({ stderr: true, level: 'warn' });
   let ok = true;
   const reports: Array<MaintenanceReport & { name: string }> = [];
   for (const t of targets) {
     const settings = { ...t.settings, tmpDir: flags.tmpDir, logger, retentionEnabled: t.settings.retentionEnabled && flags.retention !== false };
-    const report = await runMaintenance(openReplicaClient(t.replica.options), settings);
+    const report = await runMaintenance(t.client, settings);
     if (report.errors.length > 0) ok = false;
     reports.push({ name: t.name, ...report });
     if (!flags.json) print(summary(t.name, report));
@@ -55,7 +59,7 @@ function parseInterval(value: string | undefined, targets: MaintenanceTarget[]):
 }
 
 /** Without --once: a pass at every interval until SIGINT or SIGTERM (a standalone compactor next to the agents). */
-async function loop(targets: MaintenanceTarget[], flags: CompactFlags, interval: number): Promise<ExitCode> {
+async function loop(targets: OpenTarget[], flags: CompactFlags, interval: number): Promise<ExitCode> {
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
@@ -79,8 +83,13 @@ async function loop(targets: MaintenanceTarget[], flags: CompactFlags, interval:
 async function runCompact(target: string | undefined, flags: CompactFlags): Promise<ExitCode> {
   const targets = await resolveMaintenanceTargets(target, flags);
   const interval = parseInterval(flags.interval, targets);
-  if (flags.once) return (await passOver(targets, flags)) ? EXIT_OK : EXIT_FAILURE;
-  return await loop(targets, flags, interval);
+  const open = targets.map((t) => ({ ...t, client: openReplicaClient(t.replica.options) }));
+  try {
+    if (flags.once) return (await passOver(open, flags)) ? EXIT_OK : EXIT_FAILURE;
+    return await loop(open, flags, interval);
+  } finally {
+    await Promise.all(open.map((t) => t.client.close()));
+  }
 }
 
 export function register(program: Command): void {

@@ -43,10 +43,7 @@ export function register(program: Command): void {
         await agent.syncOnce({ forceSnapshot: flags.forceSnapshot === true });
         return EXIT_OK;
       }
-      const code = await runUntilDone(agent, config, logger, flags.exec ?? config.exec, flags.restoreIfDbNotExists === true);
-      // Idle keep-alive sockets must not hold the process open after a clean shutdown.
-      setTimeout(() => process.exit(), 3000).unref();
-      return code;
+      return await runUntilDone(agent, config, logger, flags.exec ?? config.exec, flags.restoreIfDbNotExists === true);
     }));
 }
 
@@ -57,7 +54,13 @@ async function runUntilDone(agent: Agent, config: StreambedConfig, logger: Logge
   }
   // Listen before starting: a SIGTERM that arrives while the agent starts must still end in a final sync.
   const signalled = exec ? undefined : waitForSignal();
-  await agent.start();
+  try {
+    await agent.start();
+  } catch (err) {
+    // What did start (loops, timers, clients) must not keep the process alive after the error is printed.
+    await agent.stop({ finalSync: false }).catch(() => undefined);
+    throw err;
+  }
   let code = 0;
   if (exec) {
     const child = runExec(exec);

@@ -199,6 +199,8 @@ async function runRestore(target: string, flags: RestoreFlags): Promise<ExitCode
       return EXIT_OK;
     }
     throw err;
+  } finally {
+    await client.close();
   }
 }
 

@@ -30,7 +30,12 @@ async function runRetention(target: string | undefined, flags: RetentionFlags): 
   const results = [];
   for (const t of targets) {
     const client = openReplicaClient(t.replica.options);
-    const outcome = await enforceRetention(client, { ...t.settings, logger }, new Date(), { dryRun: flags.dryRun });
+    let outcome: RetentionOutcome;
+    try {
+      outcome = await enforceRetention(client, { ...t.settings, logger }, new Date(), { dryRun: flags.dryRun });
+    } finally {
+      await client.close();
+    }
     results.push({ name: t.name, location: client.location, ...outcome });
     if (!flags.json) print(summary(t.name, client.location, outcome));
   }

@@ -32,8 +32,14 @@ function printReport(r: VerifyReport): void {
 async function runVerify(target: string, flags: VerifyFlags): Promise<ExitCode> {
   const resolved = await resolveCommandTarget(target, flags);
   const client = openReplicaClient(resolved.replica.options);
-  const report = await verifyReplica(client, { full: flags.full, tmpDir: flags.tmpDir });
-  const v03 = await v03Explanation(client, 'verify', report.files);
+  let report: VerifyReport;
+  let v03: string | undefined;
+  try {
+    report = await verifyReplica(client, { full: flags.full, tmpDir: flags.tmpDir });
+    v03 = await v03Explanation(client, 'verify', report.files);
+  } finally {
+    await client.close();
+  }
   if (v03) printErr(v03);
   if (flags.json) printJson(verifyReportJson(report));
   else printReport(report);

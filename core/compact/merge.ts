@@ -122,7 +122,7 @@ export async function mergeFilesToReplica(client: ReplicaClient, files: readonly
           `a file's header disagrees with its name in ${client.location}`,
       );
     }
-    const file = await client.writeLtxFile({ level, minTXID, maxTXID }, stream, new Date(header.timestamp));
+    const file = await client.writeLtxFile({ level, minTXID, maxTXID }, stream);
     return { file, header, inputBytes: files.reduce((n, f) => n + f.size, 0) };
   } finally {
     open.destroyAll();

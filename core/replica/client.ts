@@ -44,8 +44,12 @@ export interface ReplicaClient {
   /** The timestamp written with the file (`litestream-timestamp` metadata, or the file's mtime). */
   statLtxFile(ref: LtxFileRef): Promise<{ size: number; timestamp: Date }>;
 
-  /** Writes a whole file atomically: readers see all of it or nothing. */
-  writeLtxFile(ref: LtxFileRef, body: WriteBody, timestamp: Date): Promise<LtxFileInfo>;
+  /**
+   * Writes a whole file atomically: readers see all of it or nothing. The body is an LTX file, and its header's
+   * timestamp is stored with it (`litestream-timestamp`, the file's mtime), as Litestream does; a body without a
+   * valid LTX header is refused (LtxFormatError).
+   */
+  writeLtxFile(ref: LtxFileRef, body: WriteBody): Promise<LtxFileInfo>;
 
   /**
    * Copies a file to another level or name inside the replica without moving its bytes through the caller
@@ -72,8 +76,11 @@ export interface ReplicaClient {
    */
   lastRetriedError?(): { reason: string; at: number } | undefined;
 
-  /** Releases pooled connections (S3); optional. The client must not be used afterwards. */
-  close?(): Promise<void>;
+  /**
+   * Releases what the client holds (S3: pooled keep-alive sockets, which otherwise keep the process alive). Whoever
+   * opens a client closes it, or hands it to a wrapper that does; the client must not be used afterwards.
+   */
+  close(): Promise<void>;
 }
 
 /** Raised by openLtxFile/statLtxFile when the file does not exist. */
@@ -83,6 +90,17 @@ export class NotFoundError extends Error {
   constructor(location: string) {
     super(`not found: ${location}`);
     this.name = 'NotFoundError';
+    this.location = location;
+  }
+}
+
+/** Raised by a conditional write (If-None-Match, If-Match) whose condition did not hold: another writer was first. */
+export class PreconditionFailedError extends Error {
+  readonly code = 'PreconditionFailed';
+  readonly location: string;
+  constructor(location: string, options?: ErrorOptions) {
+    super(`precondition failed: ${location} was written by someone else first`, options);
+    this.name = 'PreconditionFailedError';
     this.location = location;
   }
 }

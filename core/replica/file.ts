@@ -9,6 +9,7 @@ import { fsyncDir, writeFileAtomic } from '../fs/atomic.ts';
 import { fileReplicaLevelDir, fileReplicaLtxPath, tryParseLtxFileName } from '../layout/names.ts';
 import { NotFoundError } from './client.ts';
 import type { ByteRange, LtxFileInfo, LtxFileRef, ObjectInfo, ReplicaClient, WriteBody } from './client.ts';
+import { peekLtxHeader } from './ltx-body.ts';
 import type { FileReplicaOptions } from './options.ts';
 
 function isNotFound(err: unknown): boolean {
@@ -101,7 +102,14 @@ export class FileReplicaClient implements ReplicaClient {
     }
   }
 
-  async writeLtxFile(ref: LtxFileRef, body: WriteBody, timestamp: Date): Promise<LtxFileInfo> {
+  async writeLtxFile(ref: LtxFileRef, ltx: WriteBody): Promise<LtxFileInfo> {
+    const path = fileReplicaLtxPath(this.root, ref);
+    const { header, body } = await peekLtxHeader(ltx, pathToFileURL(path).href);
+    return this.writeWithMtime(ref, body, new Date(header.timestamp));
+  }
+
+  /** The file's mtime carries its timestamp (what statLtxFile answers). */
+  private async writeWithMtime(ref: LtxFileRef, body: WriteBody, timestamp: Date): Promise<LtxFileInfo> {
     const path = fileReplicaLtxPath(this.root, ref);
     await this.ensureDir(dirname(path));
     const size = await writeFileAtomic(path, body, { mtime: timestamp });
@@ -120,7 +128,7 @@ export class FileReplicaClient implements ReplicaClient {
     }
     const handle = await open(from, 'r');
     try {
-      return await this.writeLtxFile(dst, handle.createReadStream({ autoClose: false }), timestamp);
+      return await this.writeWithMtime(dst, handle.createReadStream({ autoClose: false }), timestamp);
     } finally {
       await handle.close();
     }
@@ -183,6 +191,9 @@ export class FileReplicaClient implements ReplicaClient {
       throw err;
     }
   }
+
+  /** Nothing to release: every read and write opens and closes its own descriptor. */
+  async close(): Promise<void> {}
 
   /** Creates the level directory and makes its creation durable (the new entries' parents are fsynced). */
   private async ensureDir(dir: string): Promise<void> {

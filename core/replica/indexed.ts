@@ -155,10 +155,10 @@ export class IndexedReplicaClient implements ReplicaClient {
     return this.inner.statLtxFile(ref);
   }
 
-  async writeLtxFile(ref: LtxFileRef, body: WriteBody, timestamp: Date): Promise<LtxFileInfo> {
+  async writeLtxFile(ref: LtxFileRef, body: WriteBody): Promise<LtxFileInfo> {
     let info: LtxFileInfo;
     try {
-      info = await this.inner.writeLtxFile(ref, body, timestamp);
+      info = await this.inner.writeLtxFile(ref, body);
     } catch (err) {
       // A write that failed for the caller may still have landed: the next listing asks the replica.
       this.index.invalidate();
@@ -179,8 +179,9 @@ export class IndexedReplicaClient implements ReplicaClient {
     this.index.remove(refs);
   }
 
+  /** Closes the inner client too: the wrapper owns it (callers that share an inner client do not close the wrapper). */
   async close(): Promise<void> {
-    await this.inner.close?.();
+    await this.inner.close();
   }
 
   private async copyThrough(src: LtxFileRef & { size?: number }, dst: LtxFileRef): Promise<LtxFileInfo> {

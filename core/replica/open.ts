@@ -16,3 +16,13 @@ export function openReplicaClient(options: ReplicaOptions): ReplicaClient {
     }
   }
 }
+
+/** Opens a client for the length of `use` and closes it afterwards, whether `use` succeeds or throws. */
+export async function withReplicaClient<T>(options: ReplicaOptions, use: (client: ReplicaClient) => Promise<T>): Promise<T> {
+  const client = openReplicaClient(options);
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
+}

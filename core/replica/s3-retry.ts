@@ -1,21 +1,6 @@
 // Retries on top of the SDK's adaptive strategy: Litestream's extra transient cases, a delay cap, few timeouts, a report.
-import type { S3Client } from '@aws-sdk/client-s3';
-
-interface RetryErrorInfoLike {
-  errorType: string;
-  error?: { name?: string; message?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
-}
-
-interface BackoffLike {
-  computeNextBackoffDelay(attempt: number): number;
-}
-
-interface RetryStrategyLike {
-  refreshRetryTokenForRetry?: (token: unknown, info: RetryErrorInfoLike) => Promise<unknown>;
-  /** Internals of the SDK's strategies (AdaptiveRetryStrategy wraps a StandardRetryStrategy that owns the backoff). */
-  standardRetryStrategy?: { retryBackoffStrategy?: BackoffLike };
-  retryBackoffStrategy?: BackoffLike;
-}
+import { AdaptiveRetryStrategy } from '@smithy/core/retry';
+import type { RetryErrorInfo, RetryStrategyV2, RetryToken, StandardRetryBackoffStrategy, StandardRetryToken } from '@smithy/types';
 
 /**
  * Longest pause between two attempts of one request. The SDK's own backoff grows to 20 s, so a request that
@@ -27,6 +12,8 @@ export const S3_MAX_RETRY_DELAY_MS = 2_000;
  * a `restore` against an unresponsive endpoint busy for minutes; the agent retries on its own schedule anyway.
  */
 export const S3_MAX_TIMEOUT_ATTEMPTS = 3;
+/** The SDK's own ceiling of one backoff (MAXIMUM_RETRY_DELAY), kept so delays below the cap are the SDK's. */
+const SDK_MAX_RETRY_DELAY_MS = 20_000;
 
 /** One failed attempt that the SDK is about to retry. */
 export interface RetryNotice {
@@ -43,61 +30,93 @@ export interface RetryOptions {
   maxTimeoutAttempts?: number;
 }
 
+/** The fields of an SDK error the retry rules read (the SDK types `error` loosely). */
+interface ErrorFields {
+  name?: string;
+  message?: string;
+  Code?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+function errorOf(info: RetryErrorInfo): ErrorFields | undefined {
+  return info.error as ErrorFields | undefined;
+}
+
 /** True for failures the SDK calls client errors but Litestream retries (spec §6). */
-export function isExtraRetryable(info: RetryErrorInfoLike): boolean {
-  const e = info.error;
+export function isExtraRetryable(info: RetryErrorInfo): boolean {
+  const e = errorOf(info);
   return e?.$metadata?.httpStatusCode === 408 || e?.name === 'RequestCanceled' || e?.Code === 'RequestCanceled';
 }
 
-function isTimeout(info: RetryErrorInfoLike): boolean {
-  return info.error?.name === 'TimeoutError';
+function isTimeout(info: RetryErrorInfo): boolean {
+  return errorOf(info)?.name === 'TimeoutError';
 }
 
-function reasonOf(info: RetryErrorInfoLike): string {
-  const e = info.error;
+function reasonOf(info: RetryErrorInfo): string {
+  const e = errorOf(info);
   const name = e?.Code ?? e?.name ?? info.errorType;
   return e?.message ? `${name}: ${e.message}` : name;
 }
 
-/** Caps the strategy's backoff; false when the SDK's internals changed shape (the cap test then fails). */
-function capBackoff(strategy: RetryStrategyLike, maxDelay: number): boolean {
-  const backoff = strategy.standardRetryStrategy?.retryBackoffStrategy ?? strategy.retryBackoffStrategy;
-  if (!backoff || typeof backoff.computeNextBackoffDelay !== 'function') return false;
-  const compute = backoff.computeNextBackoffDelay.bind(backoff);
-  backoff.computeNextBackoffDelay = (attempt) => Math.min(maxDelay, compute(attempt));
-  return true;
+/** The SDK's exponential backoff with full jitter (DefaultRetryBackoffStrategy), capped at `maxDelay`. */
+export class CappedBackoff implements StandardRetryBackoffStrategy {
+  private delayBase = 100;
+  private readonly maxDelay: number;
+
+  constructor(maxDelay: number = S3_MAX_RETRY_DELAY_MS) {
+    this.maxDelay = maxDelay;
+  }
+
+  computeNextBackoffDelay(retryCount: number): number {
+    const sdkDelay = Math.floor(Math.random() * Math.min(this.delayBase * 2 ** retryCount, SDK_MAX_RETRY_DELAY_MS));
+    return Math.min(this.maxDelay, sdkDelay);
+  }
+
+  /** The strategy sets the base before each retry (larger after throttling). */
+  setDelayBase(delayBase: number): void {
+    this.delayBase = delayBase;
+  }
 }
 
 /**
- * Wraps the client's retry strategy: 408 and RequestCanceled count as transient, the pause between attempts is
- * capped, at most `maxTimeoutAttempts` attempts may time out, and every retry is reported to `onRetry`. The
- * retry middleware asks `config.retryStrategy()` on every request, so replacing that provider is enough; mode and
- * attempts are unchanged.
+ * The SDK's AdaptiveRetryStrategy (client-side rate limiting, `maxAttempts` attempts) with a capped backoff, and
+ * three rules of its own: 408 and RequestCanceled count as transient, at most `maxTimeoutAttempts` attempts of one
+ * request may time out, and every retry is reported to `onRetry`. Given to the S3Client as its `retryStrategy`.
  */
-export function retryLikeLitestream(client: S3Client, options: RetryOptions = {}): void {
-  const maxDelay = options.maxDelay ?? S3_MAX_RETRY_DELAY_MS;
-  const maxTimeouts = options.maxTimeoutAttempts ?? S3_MAX_TIMEOUT_ATTEMPTS;
-  const config = client.config as unknown as { retryStrategy: () => Promise<RetryStrategyLike> };
-  const original = config.retryStrategy;
-  // Timeouts so far in each request's chain of retry tokens.
-  const timeouts = new WeakMap<object, number>();
-  let patched: Promise<RetryStrategyLike> | undefined;
-  config.retryStrategy = () =>
-    (patched ??= original().then((strategy) => {
-      capBackoff(strategy, maxDelay);
-      const refresh = strategy.refreshRetryTokenForRetry?.bind(strategy);
-      if (refresh) {
-        strategy.refreshRetryTokenForRetry = async (token, info) => {
-          const timedOut = (timeouts.get(token as object) ?? 0) + (isTimeout(info) ? 1 : 0);
-          // Refusing a token makes the middleware throw the attempt's own error.
-          if (isTimeout(info) && timedOut >= maxTimeouts) throw new Error('timeout attempts exhausted');
-          const attempt = ((token as { getRetryCount?: () => number }).getRetryCount?.() ?? 0) + 1;
-          const next = await refresh(token, info.errorType === 'CLIENT_ERROR' && isExtraRetryable(info) ? { ...info, errorType: 'TRANSIENT' } : info);
-          if (next && typeof next === 'object') timeouts.set(next, timedOut);
-          options.onRetry?.({ reason: reasonOf(info), attempt, at: Date.now() });
-          return next;
-        };
-      }
-      return strategy;
-    }));
+export class LitestreamRetryStrategy implements RetryStrategyV2 {
+  readonly mode = 'adaptive';
+  private readonly inner: AdaptiveRetryStrategy;
+  private readonly maxTimeouts: number;
+  private readonly onRetry: ((notice: RetryNotice) => void) | undefined;
+  /** Timeouts so far in each request's chain of retry tokens. */
+  private readonly timeouts = new WeakMap<RetryToken, number>();
+
+  constructor(maxAttempts: number, options: RetryOptions = {}) {
+    this.inner = new AdaptiveRetryStrategy(maxAttempts, { maxAttempts, backoff: new CappedBackoff(options.maxDelay ?? S3_MAX_RETRY_DELAY_MS) });
+    this.maxTimeouts = options.maxTimeoutAttempts ?? S3_MAX_TIMEOUT_ATTEMPTS;
+    this.onRetry = options.onRetry;
+  }
+
+  acquireInitialRetryToken(retryTokenScope: string): Promise<RetryToken> {
+    return this.inner.acquireInitialRetryToken(retryTokenScope);
+  }
+
+  async refreshRetryTokenForRetry(token: StandardRetryToken, info: RetryErrorInfo): Promise<RetryToken> {
+    const timedOut = (this.timeouts.get(token) ?? 0) + (isTimeout(info) ? 1 : 0);
+    // Refusing a token makes the retry middleware throw the attempt's own error.
+    if (isTimeout(info) && timedOut >= this.maxTimeouts) throw new Error('timeout attempts exhausted');
+    const attempt = token.getRetryCount() + 1;
+    const next = await this.inner.refreshRetryTokenForRetry(token, info.errorType === 'CLIENT_ERROR' && isExtraRetryable(info) ? { ...info, errorType: 'TRANSIENT' } : info);
+    this.timeouts.set(next, timedOut);
+    this.onRetry?.({ reason: reasonOf(info), attempt, at: Date.now() });
+    return next;
+  }
+
+  recordSuccess(token: StandardRetryToken): void {
+    this.inner.recordSuccess(token);
+  }
+
+  maxAttemptsProvider(): Promise<number> {
+    return this.inner.maxAttemptsProvider();
+  }
 }

@@ -10,7 +10,7 @@ import https from 'node:https';
 import type { S3ReplicaOptions } from './options.ts';
 import { DEFAULT_REGION } from './s3-config.ts';
 import type { ResolvedS3Settings } from './s3-config.ts';
-import { retryLikeLitestream } from './s3-retry.ts';
+import { LitestreamRetryStrategy } from './s3-retry.ts';
 import type { RetryNotice } from './s3-retry.ts';
 
 interface MiddlewareRequest {
@@ -53,7 +53,7 @@ function credentialsOf(options: S3ReplicaOptions): S3ClientConfig['credentials']
   return fromNodeProviderChain();
 }
 
-function baseConfig(settings: ResolvedS3Settings, options: S3ReplicaOptions, handler: NodeHttpHandler): S3ClientConfig {
+function baseConfig(settings: ResolvedS3Settings, options: S3ReplicaOptions, handler: NodeHttpHandler, onRetry?: (notice: RetryNotice) => void): S3ClientConfig {
   return {
     endpoint: settings.endpoint,
     forcePathStyle: settings.forcePathStyle,
@@ -61,6 +61,7 @@ function baseConfig(settings: ResolvedS3Settings, options: S3ReplicaOptions, han
     requestHandler: handler,
     maxAttempts: settings.maxAttempts,
     retryMode: settings.retryMode,
+    retryStrategy: new LitestreamRetryStrategy(settings.maxAttempts, { onRetry }),
     requestChecksumCalculation: settings.requestChecksumCalculation,
     responseChecksumValidation: settings.responseChecksumValidation,
     customUserAgent: 'streambed',
@@ -134,8 +135,7 @@ export function createS3Client(settings: ResolvedS3Settings, options: S3ReplicaO
   const handler = makeHttpHandler(settings);
   const region =
     settings.region ?? bucketRegionProvider(new S3Client({ ...baseConfig(settings, options, handler), region: DEFAULT_REGION }), settings.bucket);
-  const client = new S3Client({ ...baseConfig(settings, options, handler), region });
+  const client = new S3Client({ ...baseConfig(settings, options, handler, onRetry), region });
   addQuirkMiddleware(client, settings);
-  retryLikeLitestream(client, { onRetry });
   return client;
 }

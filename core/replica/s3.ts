@@ -1,6 +1,7 @@
 // Replica client for S3 and S3-compatible stores, in Litestream's layout `<path>/<%04x level>/<name>.ltx`.
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -8,18 +9,22 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
+import type { HttpHandlerOptions } from '@smithy/types';
 import { Upload } from '@aws-sdk/lib-storage';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import type { TXID } from '../ltx/types.ts';
 import { formatLtxFileName, s3LevelPrefix, s3LtxKey, tryParseLtxFileName } from '../layout/names.ts';
-import { NotFoundError } from './client.ts';
+import { NotFoundError, PreconditionFailedError } from './client.ts';
 import type { ByteRange, LtxFileInfo, LtxFileRef, ObjectInfo, ReplicaClient, WriteBody } from './client.ts';
 import type { S3ReplicaOptions } from './options.ts';
+import { peekLtxHeader } from './ltx-body.ts';
+import { presignGetObject } from './s3-presign.ts';
 import { S3_DELETE_BATCH, partSizeFor, resolvedS3Settings, s3Location } from './s3-config.ts';
 import type { ResolvedS3Settings } from './s3-config.ts';
-import { S3OperationError, isS3NotFound } from './s3-errors.ts';
+import { S3OperationError, httpStatusOf, isS3NotFound } from './s3-errors.ts';
 import { contentMd5Middleware, createS3Client } from './s3-sdk.ts';
+import type { RetryNotice } from './s3-retry.ts';
 import { encryptionReadParams, encryptionWriteParams } from './s3-sse.ts';
 import { formatRfc3339Nano, parseRfc3339 } from './timestamp.ts';
 
@@ -38,20 +43,39 @@ function rangeHeader(range: ByteRange): string {
   return range.length === undefined ? `bytes=${range.offset}-` : `bytes=${range.offset}-${range.offset + range.length - 1}`;
 }
 
+/** Builds the SDK client of a replica; createS3Client unless a test injects its own (to record requests). */
+export type S3ClientFactory = (settings: ResolvedS3Settings, options: S3ReplicaOptions, onRetry: (notice: RetryNotice) => void) => S3Client;
+
+/** Options of putObject, for objects outside the LTX layout (leases, restored databases). */
+export interface PutObjectOptions {
+  contentType?: string;
+  /** Write only if no object exists yet (`If-None-Match: *`); a PreconditionFailedError otherwise. */
+  ifNoneMatch?: '*';
+  /** Write only over the object with this ETag (`If-Match`); a PreconditionFailedError otherwise. */
+  ifMatch?: string;
+}
+
 export class S3ReplicaClient implements ReplicaClient {
   readonly type = 's3';
   readonly location: string;
   readonly settings: ResolvedS3Settings;
-  /** The SDK client, exposed so tests and diagnostics can read its resolved configuration. */
-  readonly s3: S3Client;
+  /** The SDK client: only this class sends requests with it, so every caller goes through the methods below. */
+  readonly #s3: S3Client;
+  /** Aborted by close(): requests still in flight (a hung endpoint, a retry pause) end instead of holding the process. */
+  readonly #closing = new AbortController();
   private retried: { reason: string; at: number } | undefined;
 
-  constructor(options: S3ReplicaOptions) {
+  constructor(options: S3ReplicaOptions, createClient: S3ClientFactory = createS3Client) {
     this.settings = resolvedS3Settings(options);
     this.location = s3Location(this.settings);
-    this.s3 = createS3Client(this.settings, options, (n) => {
+    this.#s3 = createClient(this.settings, options, (n) => {
       this.retried = { reason: `${n.reason} (attempt ${n.attempt}; retrying)`, at: n.at };
     });
+  }
+
+  /** Every request carries the close signal. */
+  get #request(): HttpHandlerOptions {
+    return { abortSignal: this.#closing.signal };
   }
 
   lastRetriedError(): { reason: string; at: number } | undefined {
@@ -71,8 +95,9 @@ export class S3ReplicaClient implements ReplicaClient {
     do {
       let page;
       try {
-        page = await this.s3.send(
+        page = await this.#s3.send(
           new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token, StartAfter: token ? undefined : startAfter }),
+          this.#request,
         );
       } catch (err) {
         throw new S3OperationError('ListObjectsV2', this.where(prefix), err);
@@ -93,13 +118,14 @@ export class S3ReplicaClient implements ReplicaClient {
     const key = s3LtxKey(this.settings.path, ref);
     if (range?.length === 0) return Readable.from([]);
     try {
-      const out = await this.s3.send(
+      const out = await this.#s3.send(
         new GetObjectCommand({
           Bucket: this.settings.bucket,
           Key: key,
           Range: range ? rangeHeader(range) : undefined,
           ...encryptionReadParams(this.settings.encryption),
         }),
+        this.#request,
       );
       if (!out.Body) throw new Error('response has no body');
       return out.Body as Readable;
@@ -112,8 +138,9 @@ export class S3ReplicaClient implements ReplicaClient {
   async statLtxFile(ref: LtxFileRef): Promise<{ size: number; timestamp: Date }> {
     const key = s3LtxKey(this.settings.path, ref);
     try {
-      const out = await this.s3.send(
+      const out = await this.#s3.send(
         new HeadObjectCommand({ Bucket: this.settings.bucket, Key: key, ...encryptionReadParams(this.settings.encryption) }),
+        this.#request,
       );
       const meta = out.Metadata?.[TIMESTAMP_METADATA_KEY];
       const timestamp = (meta ? parseRfc3339(meta) : null) ?? out.LastModified ?? new Date(0);
@@ -124,8 +151,10 @@ export class S3ReplicaClient implements ReplicaClient {
     }
   }
 
-  async writeLtxFile(ref: LtxFileRef, body: WriteBody, timestamp: Date): Promise<LtxFileInfo> {
+  async writeLtxFile(ref: LtxFileRef, ltx: WriteBody): Promise<LtxFileInfo> {
     const key = s3LtxKey(this.settings.path, ref);
+    const { header, body } = await peekLtxHeader(ltx, this.where(key));
+    const timestamp = new Date(header.timestamp);
     const startedAt = new Date();
     const params: PutObjectCommandInput = {
       Bucket: this.settings.bucket,
@@ -138,7 +167,7 @@ export class S3ReplicaClient implements ReplicaClient {
     let etag: string | undefined;
     try {
       if (body instanceof Uint8Array && body.byteLength < this.settings.partSize) {
-        const out = await this.s3.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.byteLength }));
+        const out = await this.#s3.send(new PutObjectCommand({ ...params, Body: body, ContentLength: body.byteLength }), this.#request);
         size = body.byteLength;
         etag = out.ETag;
       } else if (body instanceof Uint8Array) {
@@ -169,7 +198,7 @@ export class S3ReplicaClient implements ReplicaClient {
     const sseC = e.kind === 'sse-c' ? { CopySourceSSECustomerAlgorithm: e.algorithm, CopySourceSSECustomerKey: e.key } : {};
     let size: number;
     try {
-      await this.s3.send(
+      await this.#s3.send(
         new CopyObjectCommand({
           Bucket: this.settings.bucket,
           Key: key,
@@ -179,6 +208,7 @@ export class S3ReplicaClient implements ReplicaClient {
           ...encryptionWriteParams(e),
           ...sseC,
         }),
+        this.#request,
       );
       size = src.size ?? (await this.statLtxFile(dst)).size;
     } catch (err) {
@@ -189,9 +219,16 @@ export class S3ReplicaClient implements ReplicaClient {
     return { ...dst, size, createdAt: startedAt };
   }
 
+  /** A multipart upload (lib-storage), aborted when the client is closed while it runs. */
   private async upload(params: PutObjectCommandInput, partSize: number): Promise<{ ETag?: string }> {
-    const upload = new Upload({ client: this.s3, params, partSize, queueSize: this.settings.concurrency, leavePartsOnError: false });
-    return upload.done();
+    const upload = new Upload({ client: this.#s3, params, partSize, queueSize: this.settings.concurrency, leavePartsOnError: false });
+    const abort = (): void => void upload.abort().catch(() => undefined);
+    this.#closing.signal.addEventListener('abort', abort, { once: true });
+    try {
+      return await upload.done();
+    } finally {
+      this.#closing.signal.removeEventListener('abort', abort);
+    }
   }
 
   async deleteLtxFiles(refs: readonly LtxFileRef[]): Promise<void> {
@@ -205,7 +242,7 @@ export class S3ReplicaClient implements ReplicaClient {
       }
       let out;
       try {
-        out = await this.s3.send(command);
+        out = await this.#s3.send(command, this.#request);
       } catch (err) {
         throw new S3OperationError('DeleteObjects', `${this.where(keys[0])} (+${keys.length - 1} more)`, err);
       }
@@ -233,7 +270,7 @@ export class S3ReplicaClient implements ReplicaClient {
     do {
       let page;
       try {
-        page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: keyPrefix, ContinuationToken: token }));
+        page = await this.#s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: keyPrefix, ContinuationToken: token }), this.#request);
       } catch (err) {
         throw new S3OperationError('ListObjectsV2', this.where(keyPrefix), err);
       }
@@ -248,7 +285,7 @@ export class S3ReplicaClient implements ReplicaClient {
   async openObject(path: string): Promise<Readable> {
     const key = this.objectKey(path);
     try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, ...encryptionReadParams(this.settings.encryption) }));
+      const out = await this.#s3.send(new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, ...encryptionReadParams(this.settings.encryption) }), this.#request);
       if (!out.Body) throw new Error('response has no body');
       return out.Body as Readable;
     } catch (err) {
@@ -257,8 +294,97 @@ export class S3ReplicaClient implements ReplicaClient {
     }
   }
 
-  /** Closes pooled sockets; the client must not be used afterwards. */
+  /**
+   * The folders directly below `prefix` (a folder of the replica root, '' for the root itself), each as a path
+   * below the root ending in `/`: ListObjectsV2 with a delimiter, so a bucket of many databases is walked without
+   * listing their files.
+   */
+  async *listFolders(prefix: string): AsyncIterable<string> {
+    const folder = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+    const base = this.objectKey(folder || '.');
+    const keyPrefix = base === '.' ? '' : base.replace(/\/*$/, '/');
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.#s3.send(
+          new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: keyPrefix, Delimiter: '/', ContinuationToken: token }),
+          this.#request,
+        );
+      } catch (err) {
+        throw new S3OperationError('ListObjectsV2', this.where(keyPrefix), err);
+      }
+      for (const p of page.CommonPrefixes ?? []) if (p.Prefix) yield folder + p.Prefix.slice(keyPrefix.length);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /** A whole (small) object and its ETag, by its path below the replica root; a NotFoundError when it does not exist. */
+  async getObject(path: string): Promise<{ body: Uint8Array; etag: string | undefined }> {
+    const key = this.objectKey(path);
+    try {
+      const out = await this.#s3.send(
+        new GetObjectCommand({ Bucket: this.settings.bucket, Key: key, ...encryptionReadParams(this.settings.encryption) }),
+        this.#request,
+      );
+      if (!out.Body) throw new Error('response has no body');
+      return { body: await out.Body.transformToByteArray(), etag: out.ETag };
+    } catch (err) {
+      if (isS3NotFound(err)) throw new NotFoundError(this.where(key));
+      throw new S3OperationError('GetObject', this.where(key), err);
+    }
+  }
+
+  /**
+   * Writes an object outside the LTX layout by its path below the replica root: one PutObject for bytes (the only
+   * form that takes the If-None-Match / If-Match conditions), a multipart upload for a stream. No storage class:
+   * these are working objects (leases, restored copies), not backups.
+   */
+  async putObject(path: string, body: Uint8Array | string | Readable, options: PutObjectOptions = {}): Promise<{ etag: string | undefined }> {
+    const key = this.objectKey(path);
+    const params: PutObjectCommandInput = {
+      Bucket: this.settings.bucket,
+      Key: key,
+      ...(options.contentType ? { ContentType: options.contentType } : {}),
+      ...encryptionWriteParams(this.settings.encryption),
+    };
+    const conditional = options.ifMatch !== undefined || options.ifNoneMatch !== undefined;
+    if (body instanceof Readable && conditional) throw new Error(`putObject ${this.where(key)}: a conditional write needs the body as bytes`);
+    try {
+      if (body instanceof Readable) return { etag: (await this.upload({ ...params, Body: body }, this.settings.partSize)).ETag };
+      const conditions = { ...(options.ifNoneMatch ? { IfNoneMatch: options.ifNoneMatch } : {}), ...(options.ifMatch ? { IfMatch: options.ifMatch } : {}) };
+      const out = await this.#s3.send(new PutObjectCommand({ ...params, Body: body, ...conditions }), this.#request);
+      return { etag: out.ETag };
+    } catch (err) {
+      // 412: the condition did not hold; 409: a concurrent conditional write to the same key won.
+      const status = httpStatusOf(err);
+      if (conditional && (status === 412 || status === 409)) throw new PreconditionFailedError(this.where(key), { cause: err });
+      throw new S3OperationError('PutObject', this.where(key), err);
+    }
+  }
+
+  /** Deletes one object by its path below the replica root; a missing object is not an error. */
+  async deleteObject(path: string): Promise<void> {
+    const key = this.objectKey(path);
+    try {
+      await this.#s3.send(new DeleteObjectCommand({ Bucket: this.settings.bucket, Key: key }), this.#request);
+    } catch (err) {
+      if (isS3NotFound(err)) return;
+      throw new S3OperationError('DeleteObject', this.where(key), err);
+    }
+  }
+
+  /** A GET URL of an object below the replica root, signed with this client's credentials, valid for `expiresInSeconds`. */
+  async presignGetUrl(path: string, expiresInSeconds: number): Promise<string> {
+    return presignGetObject(this.#s3, this.settings.bucket, this.objectKey(path), expiresInSeconds);
+  }
+
+  /**
+   * Ends the requests still in flight (their callers see them fail) and closes the pooled sockets, so nothing of
+   * the client keeps the process alive. The client must not be used afterwards.
+   */
   async close(): Promise<void> {
-    this.s3.destroy();
+    this.#closing.abort(new Error(`the replica client of ${this.location} was closed`));
+    this.#s3.destroy();
   }
 }

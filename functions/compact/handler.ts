@@ -46,7 +46,7 @@ export function createCompactHandler(options: CompactHandlerOptions = {}): Compa
       let pass = passes.get(db);
       if (!pass) {
         pass = (async () => {
-          const outcome = await leasedMaintenance(cachedReplicaClient(env, bucket, path), bucket, path, settings, options.now?.() ?? new Date(), identity);
+          const outcome = await leasedMaintenance(cachedReplicaClient(env, bucket, path), settings, options.now?.() ?? new Date(), identity);
           if (outcome.skipped) {
             // The holder's pass, or the next sweep, covers this database: not a failure, nothing to retry.
             metrics.addMetric(METRIC_NAMES.passesSkipped, MetricUnit.Count, 1);

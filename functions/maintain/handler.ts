@@ -45,7 +45,7 @@ export function createMaintainHandler(options: MaintainHandlerOptions = {}): Mai
     try {
       const results = await forEachDb(env, async (client, path): Promise<SweepResult> => {
         const now = options.now?.() ?? new Date();
-        const pass = await leasedMaintenance(client, bucket, path, settings, now, identity);
+        const pass = await leasedMaintenance(client, settings, now, identity);
         const staleness = await stalenessOf(client, now, staleAfter);
         if (pass.skipped) {
           logger.info('maintenance pass skipped: another pass holds the lease', { path, heldBy: pass.heldBy, until: pass.until });

@@ -1,5 +1,4 @@
 // Restore function (direct invocation): rebuilds a database at a TXID or time into /tmp and uploads it to the bucket.
-import { Upload } from '@aws-sdk/lib-storage';
 import type { Context } from 'aws-lambda';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -14,7 +13,6 @@ import { coreLogger, createObservability, type Observability } from '../shared/p
 import { bucketFromEnv, replicaClientFor } from '../shared/replica.ts';
 import { UsageError } from '../../core/errors.ts';
 import { parseRestoreRequest, type RestoreRequest } from './input.ts';
-import { presignGetUrl } from './presign.ts';
 import { hex16 } from '../../core/ltx/decoder.ts';
 
 export type { RestoreRequest };
@@ -65,8 +63,11 @@ export function createRestoreHandler(options: RestoreHandlerOptions = {}): Resto
     }
     const bucket = bucketFromEnv(env);
     const client = replicaClientFor(env, bucket, request.path);
-    const dir = await mkdtemp(join(tmpdir(), 'streambed-restore-'));
+    // The output key is a path in the bucket, so it goes through a client at the bucket root.
+    const bucketRoot = replicaClientFor(env, bucket, '');
+    let dir: string | undefined;
     try {
+      dir = await mkdtemp(join(tmpdir(), 'streambed-restore-'));
       const outputPath = join(dir, 'restored.db');
       const result = await restoreDatabase(client, {
         outputPath,
@@ -79,13 +80,13 @@ export function createRestoreHandler(options: RestoreHandlerOptions = {}): Resto
       const txid = formatTXID(result.txid);
       const key = request.outputKey ?? `${prefix}${request.path ? `${request.path}/` : ''}${txid}.db`;
       const bytes = (await stat(outputPath)).size;
-      await new Upload({ client: client.s3, params: { Bucket: bucket, Key: key, Body: createReadStream(outputPath), ContentType: 'application/vnd.sqlite3' } }).done();
+      await bucketRoot.putObject(key, createReadStream(outputPath), { contentType: 'application/vnd.sqlite3' });
       const checksum = hex16(result.checksum ?? 0n);
-      const url = await presignGetUrl(client.s3, bucket, key, URL_EXPIRY_SECONDS);
+      const url = await bucketRoot.presignGetUrl(key, URL_EXPIRY_SECONDS);
       logger.info('restored', { db: client.location, txid, key, bytes, files: result.files.length, skipped: withHexTXIDs(result.skipped) });
       return { bucket, key, txid, timestamp: result.timestamp.toISOString(), bytes, checksum, url };
     } finally {
-      await Promise.all([rm(dir, { recursive: true, force: true }), client.close()]);
+      await Promise.all([dir ? rm(dir, { recursive: true, force: true }) : undefined, client.close(), bucketRoot.close()]);
     }
   };
 }

@@ -1,31 +1,31 @@
 // The database paths a scheduled function works on: DB_PATHS, or every prefix holding LTX level directories.
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { listEnv, optionalEnv, type Env } from './env.ts';
+
+/** What discovery needs of a replica client opened at the bucket root (S3ReplicaClient). */
+export interface FolderLister {
+  listFolders(prefix: string): AsyncIterable<string>;
+}
 
 const LEVEL_DIR = /^[0-9a-f]{4}\/$/;
 /** Deep enough for `tenant/app/db.sqlite`; each level costs one listing per prefix. */
 const DEFAULT_DISCOVERY_DEPTH = 4;
 
-async function childPrefixes(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+async function childPrefixes(root: FolderLister, prefix: string): Promise<string[]> {
   const out: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/', ContinuationToken: token }));
-    for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  for await (const folder of root.listFolders(prefix)) out.push(folder);
   return out;
 }
 
 /**
  * Walks the bucket with Delimiter '/': a prefix whose children include a level directory (`0000/`…`0009/`) is a
- * database path. RESTORES_PREFIX (default `restores/`) is skipped: restored copies are not replicas.
+ * database path. RESTORES_PREFIX (default `restores/`) is skipped: restored copies are not replicas. `root` is a
+ * client opened at the bucket root, so the paths it names are the databases' paths in the bucket.
  */
-export async function discoverDbPaths(s3: S3Client, bucket: string, options: { maxDepth?: number; skip?: string[] } = {}): Promise<string[]> {
+export async function discoverDbPaths(root: FolderLister, options: { maxDepth?: number; skip?: string[] } = {}): Promise<string[]> {
   const found: string[] = [];
   const skip = new Set(options.skip ?? []);
   const walk = async (prefix: string, depth: number): Promise<void> => {
-    const children = await childPrefixes(s3, bucket, prefix);
+    const children = await childPrefixes(root, prefix);
     if (children.some((c) => LEVEL_DIR.test(c.slice(prefix.length)))) found.push(prefix.replace(/\/$/, ''));
     if (depth >= (options.maxDepth ?? DEFAULT_DISCOVERY_DEPTH)) return;
     for (const child of children) {
@@ -38,10 +38,10 @@ export async function discoverDbPaths(s3: S3Client, bucket: string, options: { m
 }
 
 /** DB_PATHS="a.db,tenant/b.db" when set (no listing), else discovery. */
-export async function dbPathsFromEnv(env: Env, s3: S3Client, bucket: string): Promise<string[]> {
+export async function dbPathsFromEnv(env: Env, root: FolderLister): Promise<string[]> {
   const listed = listEnv(env, 'DB_PATHS');
   if (listed) return listed.map((p) => p.replace(/^\/+|\/+$/g, ''));
-  return discoverDbPaths(s3, bucket, { skip: [restoresPrefix(env)] });
+  return discoverDbPaths(root, { skip: [restoresPrefix(env)] });
 }
 
 /** Where the restore function writes restored databases. */

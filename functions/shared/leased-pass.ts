@@ -28,13 +28,11 @@ export function passIdentity(context: Context | undefined): PassIdentity {
 
 export async function leasedMaintenance(
   client: S3ReplicaClient,
-  bucket: string,
-  path: string,
   settings: MaintenanceSettings,
   now: Date,
   identity: PassIdentity,
 ): Promise<PassOutcome> {
-  const lease = await acquireLease(client.s3, bucket, path, { owner: identity.owner, ttlMs: identity.ttlMs, now: () => now });
+  const lease = await acquireLease(client, { owner: identity.owner, ttlMs: identity.ttlMs, now: () => now });
   if (!lease.acquired) return { skipped: true, heldBy: lease.heldBy, until: lease.until };
   try {
     return { skipped: false, report: await runMaintenance(client, settings, now) };

@@ -23,7 +23,7 @@ function concurrency(env: Env): number {
 /** One failing database does not stop the others; the caller decides what a failure means. */
 export async function forEachDb<T>(env: Env, step: (client: S3ReplicaClient, path: string) => Promise<T>): Promise<Array<DbResult<T>>> {
   const bucket = bucketFromEnv(env);
-  const paths = await dbPathsFromEnv(env, cachedReplicaClient(env, bucket, '').s3, bucket);
+  const paths = await dbPathsFromEnv(env, cachedReplicaClient(env, bucket, ''));
   return mapLimit(paths, concurrency(env), async (path) => {
     const db = `s3://${bucket}/${path}`;
     try {

@@ -1,4 +1,5 @@
 // How long ago a database's agent last sent an L0 file: what the stale-backup alarm watches.
+import { lastWrittenAt, listLevel } from '../../core/listing/listing.ts';
 import { parseDuration } from '../../core/util/duration.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { ReplicaClient } from '../../core/replica/client.ts';
@@ -25,9 +26,7 @@ export function staleAfterFromEnv(env: Env): number {
  * so a database that has ever replicated has one; one LIST of the 0000/ prefix per database and sweep.
  */
 export async function newestL0Time(client: ReplicaClient): Promise<Date | undefined> {
-  let newest: Date | undefined;
-  for await (const f of client.listLtxFiles(0)) if (!newest || f.createdAt > newest) newest = f.createdAt;
-  return newest;
+  return lastWrittenAt(await listLevel(client, 0));
 }
 
 export interface Staleness {

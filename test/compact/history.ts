@@ -121,7 +121,7 @@ export class History {
     const out: LtxFileInfo[] = [];
     for (let txid = from; txid <= to; txid++) {
       const s = this.state(txid);
-      out.push(await client.writeLtxFile({ level: 0, minTXID: txid, maxTXID: txid }, s.l0, s.timestamp));
+      out.push(await client.writeLtxFile({ level: 0, minTXID: txid, maxTXID: txid }, s.l0));
     }
     return out;
   }

@@ -1,6 +1,8 @@
 // Compaction against fauxqs: spooled inputs, a streamed snapshot, and concurrent passes that still verify.
-import { readFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compactLevel, runMaintenance } from '../../core/compact/index.ts';
 import type { MaintenanceSettings } from '../../core/compact/index.ts';
@@ -11,6 +13,7 @@ import { restoreDatabase } from '../../core/restore/index.ts';
 import { verifyReplica } from '../../core/verify/index.ts';
 import { startLocalS3 } from '../harness/local-s3.ts';
 import type { LocalS3 } from '../harness/local-s3.ts';
+import { startStallProxy } from '../harness/stall-proxy.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { makeHistory, readReplicaFile } from './history.ts';
 
@@ -73,7 +76,7 @@ describe('compaction on S3', () => {
     await history.writeL0(client);
     const bad = Buffer.from(history.state(5).l0);
     bad[bad.length - 20] ^= 0x10;
-    await client.writeLtxFile({ level: 0, minTXID: 5, maxTXID: 5 }, bad, history.state(5).timestamp);
+    await client.writeLtxFile({ level: 0, minTXID: 5, maxTXID: 5 }, bad);
     await expect(compactLevel(client, 1, settings(dir), new Date(Date.now() + 86_400_000))).rejects.toThrow(/0000000000000005-0000000000000005/);
     expect(await listLevel(client, 1)).toEqual([]);
   });
@@ -92,3 +95,67 @@ describe('compaction on S3', () => {
     expect(a.equals(b)).toBe(true);
   });
 });
+
+describe('the compact command on S3', () => {
+  it('keeps one replica client for all its passes and exits by itself on SIGTERM; ltx and restore exit by themselves', async () => {
+    const dir = await tempDir('compact-cli-s3');
+    const history = await makeHistory(dir, 6, { seed: 5 });
+    const bucket = await s3.createBucket();
+    const client = new S3ReplicaClient(s3.s3Options(bucket, 'app.db'));
+    await history.writeL0(client);
+    await client.close();
+    // The proxy counts the TCP connections the command opens: a client per pass would open new ones every pass.
+    const proxy = await startStallProxy(s3.endpoint);
+    try {
+      const config = join(dir, 'streambed.yml');
+      await writeFile(
+        config,
+        `dbs:\n  - path: ${join(dir, 'app.db')}\n    replica:\n      url: s3://${bucket}/app.db\n      endpoint: ${proxy.url}\n` +
+          `      access-key-id: ${s3.credentials.accessKeyId}\n      secret-access-key: ${s3.credentials.secretAccessKey}\n`,
+      );
+      const child = spawn(process.execPath, [BIN, 'compact', '-config', config, '-interval', '0.1'], { env: CLI_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      const connectionsAfterPass: number[] = [];
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        // Each pass ends with its retention line.
+        while (connectionsAfterPass.length < (out.match(/ retention: /g) ?? []).length) connectionsAfterPass.push(proxy.connections);
+      });
+      child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+      await waitUntil(() => connectionsAfterPass.length >= 6 || child.exitCode !== null);
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out).not.toMatch(/ERROR/);
+      // Five passes after the first, on the first pass's pooled connections (a client per pass: at least five more).
+      expect(connectionsAfterPass[0]).toBeGreaterThan(0);
+      expect(connectionsAfterPass[5] - connectionsAfterPass[0]).toBeLessThan(5);
+
+      const ltx = await runCli(['ltx', '-config', config, join(dir, 'app.db')]);
+      expect(ltx.code).toBe(0);
+      expect(ltx.stdout).toContain('0000000000000006');
+      const restored = join(dir, 'restored.db');
+      const restore = await runCli(['restore', '-config', config, '-o', restored, join(dir, 'app.db')]);
+      expect(restore.code).toBe(0);
+      expect((await readFile(restored)).equals(history.state(6).bytes)).toBe(true);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+const BIN = fileURLToPath(new URL('../../bin/streambed.mjs', import.meta.url));
+const CLI_ENV = { ...process.env, STREAMBED_CONFIG: '', LITESTREAM_CONFIG: '', LOG_LEVEL: '' };
+
+/** Runs a one-shot command to its end: the promise settles only once the process has exited by itself. */
+function runCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { env: CLI_ENV }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+async function waitUntil(done: () => boolean): Promise<void> {
+  while (!done()) await new Promise((r) => setTimeout(r, 50));
+}

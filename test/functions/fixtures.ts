@@ -62,7 +62,7 @@ export async function makeHistory(dir: string, steps: number, seed = 1): Promise
 export async function writeL0(client: ReplicaClient, history: History, from: number, to: number): Promise<string[]> {
   const names: string[] = [];
   for (let txid = from; txid <= to; txid++) {
-    await client.writeLtxFile({ level: 0, minTXID: txid, maxTXID: txid }, history.l0[txid - 1], new Date(Date.UTC(2026, 0, 1) + txid * 1000));
+    await client.writeLtxFile({ level: 0, minTXID: txid, maxTXID: txid }, history.l0[txid - 1]);
     names.push(`${txid.toString(16).padStart(16, '0')}-${txid.toString(16).padStart(16, '0')}.ltx`);
   }
   return names;

@@ -1,5 +1,5 @@
 // Maintenance leases: one pass per database at a time with S3's conditional writes, duplicate work at worst without.
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { listLevel } from '../../core/listing/listing.ts';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
@@ -8,6 +8,7 @@ import { acquireLease } from '../../functions/shared/lease.ts';
 import { leaseKey } from '../../functions/shared/lease-key.ts';
 import type { LocalS3 } from '../harness/local-s3.ts';
 import { s3PutEvent } from '../harness/s3-events.ts';
+import { instrumentedS3Client, sdkOf } from '../replica/sdk-client.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { makeHistory, sqsEvent, sqsRecord, testObservability, writeL0 } from './fixtures.ts';
 import { startLambdaLocalS3, stopLambdaLocalS3 } from '../harness/lambda-env.ts';
@@ -18,21 +19,26 @@ let s3: LocalS3;
 beforeAll(async () => {
   s3 = await startLambdaLocalS3();
 });
+const clients: S3ReplicaClient[] = [];
 afterAll(async () => {
+  for (const c of clients) await c.close();
   await stopLambdaLocalS3(s3);
 });
 
-function plainClient(): S3Client {
-  return new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: s3.credentials });
+/** A replica client of one database, the way the functions make it, with its SDK client reachable for middleware. */
+function dbClient(bucket: string, path: string): S3ReplicaClient {
+  const c = instrumentedS3Client(s3.s3Options(bucket, path));
+  clients.push(c);
+  return c;
 }
 
 /**
  * fauxqs ignores If-None-Match / If-Match (it overwrites), so this middleware answers them the way S3 does (412),
  * checking the object first. The emulator cannot produce this fault; everything else is the real store.
  */
-function withConditionalWrites(client: S3Client, beforePut?: () => Promise<void>): S3Client {
-  const checker = plainClient();
-  client.middlewareStack.add(
+function withConditionalWrites(client: S3ReplicaClient, beforePut?: () => Promise<void>): S3ReplicaClient {
+  const checker = s3.client();
+  sdkOf(client).middlewareStack.add(
     (next) => async (args) => {
       const input = args.input as { Bucket?: string; Key?: string; IfNoneMatch?: string; IfMatch?: string; Body?: unknown };
       if (input.IfNoneMatch !== undefined || input.IfMatch !== undefined) {
@@ -63,30 +69,30 @@ async function leaseOwner(bucket: string, path: string): Promise<string> {
 describe('maintenance lease', () => {
   it('a held lease turns the second pass away until it is released or expires', async () => {
     const bucket = await s3.createBucket();
-    const client = plainClient();
-    const a = await acquireLease(client, bucket, 'app.db', { owner: 'pass-a', ttlMs: 60_000 });
+    const client = dbClient(bucket, 'app.db');
+    const a = await acquireLease(client, { owner: 'pass-a', ttlMs: 60_000 });
     expect(a.acquired).toBe(true);
-    const b = await acquireLease(client, bucket, 'app.db', { owner: 'pass-b', ttlMs: 60_000 });
+    const b = await acquireLease(client, { owner: 'pass-b', ttlMs: 60_000 });
     expect(b).toMatchObject({ acquired: false, heldBy: 'pass-a' });
     // Another database is not affected.
-    expect((await acquireLease(client, bucket, 'tenant/other.db', { owner: 'pass-b', ttlMs: 60_000 })).acquired).toBe(true);
+    expect((await acquireLease(dbClient(bucket, 'tenant/other.db'), { owner: 'pass-b', ttlMs: 60_000 })).acquired).toBe(true);
     // A crashed pass never releases: after its ttl anyone may take over.
-    const later = await acquireLease(client, bucket, 'app.db', { owner: 'pass-c', ttlMs: 60_000, now: () => new Date(Date.now() + 61_000) });
+    const later = await acquireLease(client, { owner: 'pass-c', ttlMs: 60_000, now: () => new Date(Date.now() + 61_000) });
     expect(later.acquired).toBe(true);
     if (later.acquired) await later.release();
-    expect((await acquireLease(client, bucket, 'app.db', { owner: 'pass-d', ttlMs: 60_000 })).acquired).toBe(true);
+    expect((await acquireLease(client, { owner: 'pass-d', ttlMs: 60_000 })).acquired).toBe(true);
   });
 
   it('with S3 conditional writes, of two passes racing past the read only one gets the lease', async () => {
     const bucket = await s3.createBucket();
     let raced = false;
     // Pass A writes its lease between pass B's read and B's write.
-    const b = withConditionalWrites(plainClient(), async () => {
+    const b = withConditionalWrites(dbClient(bucket, 'app.db'), async () => {
       if (raced) return;
       raced = true;
-      expect((await acquireLease(withConditionalWrites(plainClient()), bucket, 'app.db', { owner: 'pass-a', ttlMs: 60_000 })).acquired).toBe(true);
+      expect((await acquireLease(withConditionalWrites(dbClient(bucket, 'app.db')), { owner: 'pass-a', ttlMs: 60_000 })).acquired).toBe(true);
     });
-    const result = await acquireLease(b, bucket, 'app.db', { owner: 'pass-b', ttlMs: 60_000 });
+    const result = await acquireLease(b, { owner: 'pass-b', ttlMs: 60_000 });
     expect(result.acquired).toBe(false);
     expect(await leaseOwner(bucket, 'app.db')).toBe('pass-a');
   });
@@ -94,19 +100,19 @@ describe('maintenance lease', () => {
   it('without conditional writes (the emulator) the same race can let both run: duplicate work, same result', async () => {
     const bucket = await s3.createBucket();
     let raced = false;
-    const racing = plainClient();
-    racing.middlewareStack.add(
+    const racing = dbClient(bucket, 'app.db');
+    sdkOf(racing).middlewareStack.add(
       (next) => async (args) => {
         const input = args.input as { IfNoneMatch?: string };
         if (input.IfNoneMatch !== undefined && !raced) {
           raced = true;
-          expect((await acquireLease(plainClient(), bucket, 'app.db', { owner: 'pass-a', ttlMs: 60_000 })).acquired).toBe(true);
+          expect((await acquireLease(dbClient(bucket, 'app.db'), { owner: 'pass-a', ttlMs: 60_000 })).acquired).toBe(true);
         }
         return next(args);
       },
       { step: 'initialize', name: 'raceAhead' },
     );
-    const result = await acquireLease(racing, bucket, 'app.db', { owner: 'pass-b', ttlMs: 60_000 });
+    const result = await acquireLease(racing, { owner: 'pass-b', ttlMs: 60_000 });
     // B overwrote A's lease unconditionally and reads back its own: both passes proceed.
     expect(result.acquired).toBe(true);
     expect(await leaseOwner(bucket, 'app.db')).toBe('pass-b');

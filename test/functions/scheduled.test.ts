@@ -43,8 +43,8 @@ async function seedBucket(): Promise<{ bucket: string; nested: S3ReplicaClient; 
 
 describe('scheduled handlers', () => {
   it('discovers database paths by listing with a delimiter, skipping restores/', async () => {
-    const { bucket, nested } = await seedBucket();
-    expect(await discoverDbPaths(nested.s3, bucket, { skip: ['restores/'] })).toEqual(['', 'tenant/a/app.db']);
+    const { root } = await seedBucket();
+    expect(await discoverDbPaths(root, { skip: ['restores/'] })).toEqual(['', 'tenant/a/app.db']);
   });
 
   it('sweep compacts the tail of every database; retention then deletes old L0 files, unless disabled', async () => {

@@ -64,7 +64,7 @@ describe('bundled restore function', () => {
     const garbage = Buffer.alloc(1024, 0x5a);
     const pages = history.states[3].length / 1024;
     const header = newHeader({ pageSize: 1024, commit: pages, minTXID: 5, maxTXID: 5, timestamp: Date.UTC(2026, 0, 1) + 5000 });
-    await client.writeLtxFile({ level: 0, minTXID: 5, maxTXID: 5 }, await encodeLtxToBuffer(header, [{ pgno: 2, data: garbage }]), new Date(header.timestamp));
+    await client.writeLtxFile({ level: 0, minTXID: 5, maxTXID: 5 }, await encodeLtxToBuffer(header, [{ pgno: 2, data: garbage }]));
 
     vi.stubEnv('AWS_ACCESS_KEY_ID', s3.credentials.accessKeyId);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', s3.credentials.secretAccessKey);

@@ -8,14 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { S3OperationError } from '../../core/replica/s3-errors.ts';
 import { IDLE_TIMEOUT_ENV, CONNECTION_TIMEOUT_ENV, resolvedS3Settings } from '../../core/replica/s3-config.ts';
-import { S3_MAX_RETRY_DELAY_MS } from '../../core/replica/s3-retry.ts';
+import { CappedBackoff, LitestreamRetryStrategy, S3_MAX_RETRY_DELAY_MS } from '../../core/replica/s3-retry.ts';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { startLocalS3, type LocalS3 } from '../harness/local-s3.ts';
 import { startStallProxy, type StallProxy } from '../harness/stall-proxy.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { createDb, makeReplicator, writeRows } from '../agent/replicator-helpers.ts';
-import { readAll } from './contract.ts';
+import { ltxBody, readAll } from './contract.ts';
+import { instrumentedS3Client, sdkOf } from './sdk-client.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/streambed.mjs', import.meta.url));
 /** Short deadlines so every case stays well under 15 s; the production values are 30 s. */
@@ -88,9 +89,24 @@ describe('S3 client deadlines', () => {
     expect(client.lastRetriedError()?.reason).toMatch(/^TimeoutError: .*inactivity.*\(attempt 2; retrying\)$/);
   });
 
+  it('close() ends a request in flight: no timeout waited for, no retry', async () => {
+    const proxy = await proxyFor('blackhole');
+    const client = clientVia(proxy);
+    const listing = firstError(async () => {
+      for await (const f of client.listLtxFiles(0)) void f;
+    });
+    while (proxy.connections === 0) await new Promise((r) => setTimeout(r, 10));
+    await client.close();
+    const err = await listing;
+    expect(err).toBeInstanceOf(S3OperationError);
+    expect(err.message).toMatch(/abort|closed/i);
+    expect(err.message).not.toMatch(/TimeoutError/);
+    expect(proxy.connections).toBe(1);
+  });
+
   it('fails a PUT whose answer never comes', async () => {
     const proxy = await proxyFor('blackhole');
-    const err = await firstError(() => clientVia(proxy).writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, Buffer.from('x'), new Date()));
+    const err = await firstError(() => clientVia(proxy).writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, ltxBody(Buffer.from('x'))));
     expect(err.message).toMatch(/^S3 upload s3:\/\/[^ ]+\/db\/0000\/0000000000000001-0000000000000001\.ltx failed: TimeoutError/);
   });
 
@@ -98,7 +114,7 @@ describe('S3 client deadlines', () => {
     const proxy = await proxyFor('forward', { stallWhen: (line) => line.startsWith('GET ') && line.includes('.ltx') });
     const client = clientVia(proxy, 'body');
     const ref = { level: 0, minTXID: 1, maxTXID: 1 };
-    await client.writeLtxFile(ref, Buffer.alloc(64 * 1024, 7), new Date());
+    await client.writeLtxFile(ref, ltxBody(Buffer.alloc(64 * 1024, 7)));
     proxy.setMode('stall-body');
     const body = await client.openLtxFile(ref);
     const err = await firstError(() => readAll(body));
@@ -135,11 +151,11 @@ describe('S3 client deadlines', () => {
 
   it('caps the pause between two attempts of one request', async () => {
     vi.spyOn(Math, 'random').mockReturnValue(0.999);
-    const client = clientVia(await proxyFor('forward'));
-    const strategy = (await (client.s3.config.retryStrategy as unknown as () => Promise<{
-      standardRetryStrategy: { retryBackoffStrategy: { computeNextBackoffDelay(i: number): number; setDelayBase(d: number): void } };
-    }>)());
-    const backoff = strategy.standardRetryStrategy.retryBackoffStrategy;
+    const client = instrumentedS3Client(s3.s3Options(bucket, 'db'));
+    clients.push(client);
+    // The client retries with Litestream's strategy, whose backoff is the capped one.
+    expect(await sdkOf(client).config.retryStrategy()).toBeInstanceOf(LitestreamRetryStrategy);
+    const backoff = new CappedBackoff();
     backoff.setDelayBase(1000);
     // Uncapped, the SDK would wait ~20 s before a late attempt.
     expect(backoff.computeNextBackoffDelay(9)).toBe(S3_MAX_RETRY_DELAY_MS);

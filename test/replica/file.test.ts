@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FileReplicaClient } from '../../core/replica/file.ts';
 import { openReplicaClient } from '../../core/replica/open.ts';
 import { useTempDirs } from '../harness/tmp.ts';
-import { collect, randomBytesSeeded, replicaContract } from './contract.ts';
+import { collect, ltxBody, randomBytesSeeded, replicaContract } from './contract.ts';
 
 const tempDir = useTempDirs();
 
@@ -26,7 +26,7 @@ describe('FileReplicaClient layout', () => {
     const client = new FileReplicaClient({ type: 'file', path: root });
     expect(client.location).toBe(`file://${root}`);
     const when = new Date('2025-05-06T07:08:09.010Z');
-    await client.writeLtxFile({ level: 9, minTXID: 1, maxTXID: 200 }, Buffer.from('x'), when);
+    await client.writeLtxFile({ level: 9, minTXID: 1, maxTXID: 200 }, ltxBody(Buffer.from('x'), when));
     const path = join(root, 'ltx', '9', '0000000000000001-00000000000000c8.ltx');
     expect((await stat(path)).mtime.toISOString()).toBe(when.toISOString());
     const [info] = await collect(client.listLtxFiles(9));
@@ -48,10 +48,10 @@ describe('FileReplicaClient layout', () => {
     const root = await tempDir('file-replica');
     const client = new FileReplicaClient(root);
     async function* failing(): AsyncGenerator<Uint8Array> {
-      yield randomBytesSeeded(64 * 1024, 1);
+      yield ltxBody(randomBytesSeeded(64 * 1024, 1));
       throw new Error('network dropped');
     }
-    await expect(client.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, failing(), new Date())).rejects.toThrow('network dropped');
+    await expect(client.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, failing())).rejects.toThrow('network dropped');
     expect(await readdir(join(root, 'ltx', '0'))).toEqual([]);
     expect(await collect(client.listLtxFiles(0))).toEqual([]);
   });

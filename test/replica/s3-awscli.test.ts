@@ -10,7 +10,7 @@ import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { startLocalS3 } from '../harness/local-s3.ts';
 import type { LocalS3 } from '../harness/local-s3.ts';
 import { makeTempDir, removeTempDir } from '../harness/tmp.ts';
-import { collect, readAll, sha256 } from './contract.ts';
+import { collect, ltxBody, readAll, sha256 } from './contract.ts';
 
 const AWS_CLI = '/usr/bin/aws';
 const haveCli = existsSync(AWS_CLI);
@@ -49,8 +49,8 @@ describe.skipIf(!haveCli)(`AWS CLI v2 interoperability (skipped when ${AWS_CLI} 
   });
 
   it('reads a multipart LTX object and its litestream-timestamp written by streambed', async () => {
-    const data = randomBytes(6 * 1024 * 1024 + 7);
-    await client.writeLtxFile({ level: 9, minTXID: 1, maxTXID: 0xc8 }, data, new Date('2026-11-26T02:01:16.123Z'));
+    const data = ltxBody(randomBytes(6 * 1024 * 1024 - 93), new Date('2026-11-26T02:01:16.123Z'));
+    await client.writeLtxFile({ level: 9, minTXID: 1, maxTXID: 0xc8 }, data);
     const key = 'app.db/0009/0000000000000001-00000000000000c8.ltx';
     const out = join(home, 'downloaded.ltx');
     await aws('s3', 'cp', `s3://${bucket}/${key}`, out);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../core/errors.ts';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { resolvedS3Settings } from '../../core/replica/s3-config.ts';
+import { LitestreamRetryStrategy } from '../../core/replica/s3-retry.ts';
 import { bucketRegionProvider, regionFromLocationConstraint } from '../../core/replica/s3-sdk.ts';
 import { S3Client } from '@aws-sdk/client-s3';
 import http from 'node:http';
@@ -17,8 +18,9 @@ import { formatRfc3339Nano, parseRfc3339 } from '../../core/replica/timestamp.ts
 import { startLocalS3 } from '../harness/local-s3.ts';
 import type { LocalS3 } from '../harness/local-s3.ts';
 import { useTempDirs } from '../harness/tmp.ts';
-import { randomBytesSeeded } from './contract.ts';
+import { ltxBody, randomBytesSeeded } from './contract.ts';
 import { kindOf, recordRequests } from './s3-recorder.ts';
+import { instrumentedS3Client, sdkOf } from './sdk-client.ts';
 
 let local: LocalS3;
 const clients: S3ReplicaClient[] = [];
@@ -42,16 +44,16 @@ function track(c: S3ReplicaClient): S3ReplicaClient {
 
 describe('resolved SDK configuration', () => {
   it('uses 10 adaptive attempts, 24 h request and 30 s connection timeouts, pooled keep-alive sockets', async () => {
-    const c = track(new S3ReplicaClient(local.s3Options(await local.createBucket(), 'db')));
-    expect(await c.s3.config.maxAttempts()).toBe(10);
-    expect(c.s3.config.retryMode).toBe('adaptive');
-    const strategy = (await (c.s3.config.retryStrategy as unknown as () => Promise<{ mode: string; maxAttemptsProvider: () => Promise<number> }>)());
-    expect(strategy.constructor.name).toBe('AdaptiveRetryStrategy');
-    expect(strategy.mode).toBe('adaptive');
-    expect(await strategy.maxAttemptsProvider()).toBe(10);
+    const c = track(instrumentedS3Client(local.s3Options(await local.createBucket(), 'db')));
+    expect(await sdkOf(c).config.maxAttempts()).toBe(10);
+    expect(sdkOf(c).config.retryMode).toBe('adaptive');
+    const strategy = await sdkOf(c).config.retryStrategy();
+    expect(strategy).toBeInstanceOf(LitestreamRetryStrategy);
+    expect((strategy as LitestreamRetryStrategy).mode).toBe('adaptive');
+    expect(await (strategy as LitestreamRetryStrategy).maxAttemptsProvider()).toBe(10);
     // The handler resolves its configuration on the first request.
-    await c.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, Buffer.from('a'), new Date());
-    const cfg = (c.s3.config.requestHandler as NodeHttpHandler).httpHandlerConfigs() as Record<string, unknown>;
+    await c.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, ltxBody(Buffer.from('a')));
+    const cfg = (sdkOf(c).config.requestHandler as NodeHttpHandler).httpHandlerConfigs() as Record<string, unknown>;
     expect(cfg.requestTimeout).toBe(86_400_000);
     // The 24 h cap is enforced (this handler version only warns without throwOnRequestTimeout).
     expect(cfg.throwOnRequestTimeout).toBe(true);
@@ -68,29 +70,29 @@ describe('resolved SDK configuration', () => {
   });
 
   it('uses WHEN_REQUIRED checksums, us-east-1 and path-style for a custom endpoint', async () => {
-    const c = track(new S3ReplicaClient(local.s3Options('b', 'db', { region: undefined, forcePathStyle: undefined })));
-    expect(await c.s3.config.requestChecksumCalculation()).toBe('WHEN_REQUIRED');
-    expect(await c.s3.config.responseChecksumValidation()).toBe('WHEN_REQUIRED');
-    expect(await c.s3.config.region()).toBe('us-east-1');
-    expect(c.s3.config.forcePathStyle).toBe(true);
+    const c = track(instrumentedS3Client(local.s3Options('b', 'db', { region: undefined, forcePathStyle: undefined })));
+    expect(await sdkOf(c).config.requestChecksumCalculation()).toBe('WHEN_REQUIRED');
+    expect(await sdkOf(c).config.responseChecksumValidation()).toBe('WHEN_REQUIRED');
+    expect(await sdkOf(c).config.region()).toBe('us-east-1');
+    expect(sdkOf(c).config.forcePathStyle).toBe(true);
   });
 
   it('keeps the SDK default WHEN_SUPPORTED (CRC32) checksums on AWS', async () => {
-    const c = track(new S3ReplicaClient(aws()));
-    expect(await c.s3.config.requestChecksumCalculation()).toBe('WHEN_SUPPORTED');
-    expect(await c.s3.config.responseChecksumValidation()).toBe('WHEN_SUPPORTED');
-    expect(await c.s3.config.region()).toBe('eu-west-1');
-    expect(c.s3.config.forcePathStyle).toBe(false);
-    expect(await c.s3.config.maxAttempts()).toBe(10);
-    const creds = await c.s3.config.credentials();
+    const c = track(instrumentedS3Client(aws()));
+    expect(await sdkOf(c).config.requestChecksumCalculation()).toBe('WHEN_SUPPORTED');
+    expect(await sdkOf(c).config.responseChecksumValidation()).toBe('WHEN_SUPPORTED');
+    expect(await sdkOf(c).config.region()).toBe('eu-west-1');
+    expect(sdkOf(c).config.forcePathStyle).toBe(false);
+    expect(await sdkOf(c).config.maxAttempts()).toBe(10);
+    const creds = await sdkOf(c).config.credentials();
     expect(creds.accessKeyId).toBe('AKIAEXAMPLE');
   });
 
   it('lets options override the checksum mode and disables TLS verification with skip-verify', async () => {
-    const c = track(new S3ReplicaClient(aws({ endpoint: 'https://minio.internal:9000', requestChecksumCalculation: 'WHEN_SUPPORTED', skipVerify: true })));
-    expect(await c.s3.config.requestChecksumCalculation()).toBe('WHEN_SUPPORTED');
-    expect(await c.s3.config.responseChecksumValidation()).toBe('WHEN_REQUIRED');
-    const handler = c.s3.config.requestHandler as NodeHttpHandler;
+    const c = track(instrumentedS3Client(aws({ endpoint: 'https://minio.internal:9000', requestChecksumCalculation: 'WHEN_SUPPORTED', skipVerify: true })));
+    expect(await sdkOf(c).config.requestChecksumCalculation()).toBe('WHEN_SUPPORTED');
+    expect(await sdkOf(c).config.responseChecksumValidation()).toBe('WHEN_REQUIRED');
+    const handler = sdkOf(c).config.requestHandler as NodeHttpHandler;
     await (handler as unknown as { configProvider: Promise<unknown> }).configProvider;
     const cfg = (handler as unknown as { config?: Record<string, unknown> }).config ?? (await (handler as unknown as { configProvider: Promise<Record<string, unknown>> }).configProvider);
     expect((cfg.httpsAgent as HttpsAgent).options.rejectUnauthorized).toBe(false);
@@ -188,8 +190,8 @@ describe('settings validation', () => {
     process.env.AWS_ACCESS_KEY_ID = 'AKIAFROMENV';
     process.env.AWS_SECRET_ACCESS_KEY = 'env-secret';
     try {
-      const c = track(new S3ReplicaClient(aws({ accessKeyId: undefined, secretAccessKey: undefined })));
-      const creds = await c.s3.config.credentials();
+      const c = track(instrumentedS3Client(aws({ accessKeyId: undefined, secretAccessKey: undefined })));
+      const creds = await sdkOf(c).config.credentials();
       expect(creds.accessKeyId).toBe('AKIAFROMENV');
     } finally {
       if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID; else process.env.AWS_ACCESS_KEY_ID = saved.id;
@@ -207,10 +209,10 @@ describe('settings validation', () => {
 
 describe('request headers on the wire', () => {
   it('sends CRC32 checksums in a header (no aws-chunked trailer) in WHEN_SUPPORTED mode, for single and multipart uploads', async () => {
-    const c = track(new S3ReplicaClient(local.s3Options(await local.createBucket(), 'db', { requestChecksumCalculation: 'WHEN_SUPPORTED' })));
-    const rec = recordRequests(c.s3);
-    await c.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, randomBytesSeeded(1000, 1), new Date());
-    await c.writeLtxFile({ level: 9, minTXID: 1, maxTXID: 2 }, randomBytesSeeded(6 * 1024 * 1024, 2), new Date());
+    const c = track(instrumentedS3Client(local.s3Options(await local.createBucket(), 'db', { requestChecksumCalculation: 'WHEN_SUPPORTED' })));
+    const rec = recordRequests(sdkOf(c));
+    await c.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, ltxBody(randomBytesSeeded(900, 1)));
+    await c.writeLtxFile({ level: 9, minTXID: 1, maxTXID: 2 }, ltxBody(randomBytesSeeded(6 * 1024 * 1024 - 100, 2)));
     const uploads = rec.requests.filter((r) => ['PutObject', 'UploadPart'].includes(kindOf(r)));
     expect(uploads.map(kindOf)).toEqual(['PutObject', 'UploadPart', 'UploadPart']);
     for (const u of uploads) {
@@ -221,9 +223,9 @@ describe('request headers on the wire', () => {
   });
 
   it('sends no checksum and no trailer by default on a custom endpoint, and UNSIGNED-PAYLOAD when sign-payload is false', async () => {
-    const c = track(new S3ReplicaClient(local.s3Options(await local.createBucket(), 'db', { signPayload: false, extraHeaders: { 'X-Tigris-Consistent': 'true' } })));
-    const rec = recordRequests(c.s3);
-    await c.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, randomBytesSeeded(1000, 1), new Date());
+    const c = track(instrumentedS3Client(local.s3Options(await local.createBucket(), 'db', { signPayload: false, extraHeaders: { 'X-Tigris-Consistent': 'true' } })));
+    const rec = recordRequests(sdkOf(c));
+    await c.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, ltxBody(randomBytesSeeded(900, 1)));
     const put = rec.requests.find((r) => kindOf(r) === 'PutObject');
     expect(put).toBeDefined();
     expect(Object.keys(put?.headers ?? {}).filter((h) => h.startsWith('x-amz-checksum-'))).toEqual([]);
@@ -236,10 +238,10 @@ describe('request headers on the wire', () => {
 
   it('sends SSE-C headers on PUT, GET and HEAD', async () => {
     const key = randomBytesSeeded(32, 9).toString('base64');
-    const c = track(new S3ReplicaClient(local.s3Options(await local.createBucket(), 'db', { sseCustomerKey: key })));
-    const rec = recordRequests(c.s3);
+    const c = track(instrumentedS3Client(local.s3Options(await local.createBucket(), 'db', { sseCustomerKey: key })));
+    const rec = recordRequests(sdkOf(c));
     const ref = { level: 0, minTXID: 1, maxTXID: 1 };
-    await c.writeLtxFile(ref, Buffer.from('secret'), new Date());
+    await c.writeLtxFile(ref, ltxBody(Buffer.from('secret')));
     await c.statLtxFile(ref).catch(() => undefined);
     await c.openLtxFile(ref).catch(() => undefined);
     expect(rec.requests.map((r) => r.method)).toEqual(['PUT', 'HEAD', 'GET']);

@@ -6,8 +6,9 @@ import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { partSizeFor } from '../../core/replica/s3-config.ts';
 import { startLocalS3 } from '../harness/local-s3.ts';
 import type { LocalS3 } from '../harness/local-s3.ts';
-import { readAll, sha256 } from './contract.ts';
+import { ltxBody, readAll, sha256 } from './contract.ts';
 import { kindOf, recordRequests } from './s3-recorder.ts';
+import { instrumentedS3Client, sdkOf } from './sdk-client.ts';
 
 const MiB = 1024 * 1024;
 let local: LocalS3;
@@ -15,7 +16,7 @@ let data: Buffer;
 const clients: S3ReplicaClient[] = [];
 beforeAll(async () => {
   local = await startLocalS3();
-  data = randomBytes(40 * MiB);
+  data = ltxBody(randomBytes(40 * MiB - 100), new Date('2026-01-01T00:00:00.5Z'));
 });
 afterAll(async () => {
   for (const c of clients) await c.close();
@@ -23,7 +24,7 @@ afterAll(async () => {
 });
 
 async function client(concurrency: number): Promise<S3ReplicaClient> {
-  const c = new S3ReplicaClient(local.s3Options(await local.createBucket(), 'big.db', { partSize: 5 * MiB, concurrency }));
+  const c = instrumentedS3Client(local.s3Options(await local.createBucket(), 'big.db', { partSize: 5 * MiB, concurrency }));
   clients.push(c);
   return c;
 }
@@ -32,9 +33,9 @@ describe('multipart uploads', () => {
   for (const concurrency of [3, 10]) {
     it(`uploads 40 MiB in 8 parts of 5 MiB with concurrency ${concurrency}, byte-exact`, async () => {
       const c = await client(concurrency);
-      const rec = recordRequests(c.s3);
+      const rec = recordRequests(sdkOf(c));
       const ref = { level: 9, minTXID: 1, maxTXID: 0x40 };
-      const info = await c.writeLtxFile(ref, data, new Date('2026-01-01T00:00:00.5Z'));
+      const info = await c.writeLtxFile(ref, data);
       expect(info.size).toBe(40 * MiB);
       const parts = rec.requests.filter((r) => kindOf(r) === 'UploadPart');
       expect(parts.length).toBe(8);
@@ -52,12 +53,12 @@ describe('multipart uploads', () => {
 
   it('streams a body of unknown length from a generator in parts', async () => {
     const c = await client(4);
-    const rec = recordRequests(c.s3);
+    const rec = recordRequests(sdkOf(c));
     const size = 10 * MiB + 12345;
     async function* gen(): AsyncGenerator<Uint8Array> {
       for (let off = 0; off < size; off += 256 * 1024) yield data.subarray(off, Math.min(size, off + 256 * 1024));
     }
-    const info = await c.writeLtxFile({ level: 1, minTXID: 1, maxTXID: 2 }, gen(), new Date());
+    const info = await c.writeLtxFile({ level: 1, minTXID: 1, maxTXID: 2 }, gen());
     expect(info.size).toBe(size);
     expect(rec.requests.filter((r) => kindOf(r) === 'UploadPart').length).toBe(3);
     expect(sha256(await readAll(await c.openLtxFile({ level: 1, minTXID: 1, maxTXID: 2 })))).toBe(sha256(data.subarray(0, size)));

@@ -7,8 +7,9 @@ import { openReplicaClient } from '../../core/replica/open.ts';
 import { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { startLocalS3 } from '../harness/local-s3.ts';
 import type { LocalS3 } from '../harness/local-s3.ts';
-import { collect, readAll, replicaContract } from './contract.ts';
+import { collect, ltxBody, readAll, replicaContract } from './contract.ts';
 import { kindOf, recordRequests } from './s3-recorder.ts';
+import { instrumentedS3Client, sdkOf } from './sdk-client.ts';
 
 let local: LocalS3;
 const clients: S3ReplicaClient[] = [];
@@ -21,7 +22,7 @@ afterAll(async () => {
 });
 
 async function freshClient(path = 'db.sqlite', extra = {}): Promise<S3ReplicaClient> {
-  const c = new S3ReplicaClient(local.s3Options(await local.createBucket(), path, extra));
+  const c = instrumentedS3Client(local.s3Options(await local.createBucket(), path, extra));
   clients.push(c);
   return c;
 }
@@ -40,9 +41,9 @@ describe('S3ReplicaClient contract', () => {
 describe('S3ReplicaClient layout and metadata', () => {
   it('writes Litestream keys (<path>/<%04x>/<name>), also for an empty path', async () => {
     const c = await freshClient('app/db.sqlite');
-    await c.writeLtxFile({ level: 9, minTXID: 1, maxTXID: 200 }, Buffer.from('s'), new Date());
+    await c.writeLtxFile({ level: 9, minTXID: 1, maxTXID: 200 }, ltxBody(Buffer.from('s')));
     const e = await freshClient('');
-    await e.writeLtxFile({ level: 0, minTXID: 7, maxTXID: 7 }, Buffer.from('e'), new Date());
+    await e.writeLtxFile({ level: 0, minTXID: 7, maxTXID: 7 }, ltxBody(Buffer.from('e')));
     const keys = async (b: string) => (await local.client().send(new ListObjectsV2Command({ Bucket: b }))).Contents?.map((o) => o.Key);
     expect(await keys(c.settings.bucket)).toEqual(['app/db.sqlite/0009/0000000000000001-00000000000000c8.ltx']);
     expect(await keys(e.settings.bucket)).toEqual(['/0000/0000000000000007-0000000000000007.ltx']);
@@ -53,12 +54,12 @@ describe('S3ReplicaClient layout and metadata', () => {
   it('stores litestream-timestamp as RFC3339Nano and reads it back', async () => {
     const c = await freshClient();
     const ref = { level: 0, minTXID: 1, maxTXID: 1 };
-    await c.writeLtxFile(ref, Buffer.from('x'), new Date('2026-11-26T02:01:16.120Z'));
+    await c.writeLtxFile(ref, ltxBody(Buffer.from('x'), new Date('2026-11-26T02:01:16.120Z')));
     const key = 'db.sqlite/0000/0000000000000001-0000000000000001.ltx';
     const head = await local.client().send(new HeadObjectCommand({ Bucket: c.settings.bucket, Key: key }));
     expect(head.Metadata?.['litestream-timestamp']).toBe('2026-11-26T02:01:16.12Z');
     expect((await c.statLtxFile(ref)).timestamp.toISOString()).toBe('2026-11-26T02:01:16.120Z');
-    await c.writeLtxFile(ref, Buffer.from('x'), new Date('2026-11-26T02:01:16.000Z'));
+    await c.writeLtxFile(ref, ltxBody(Buffer.from('x'), new Date('2026-11-26T02:01:16.000Z')));
     const head2 = await local.client().send(new HeadObjectCommand({ Bucket: c.settings.bucket, Key: key }));
     expect(head2.Metadata?.['litestream-timestamp']).toBe('2026-11-26T02:01:16Z');
   });
@@ -95,10 +96,11 @@ describe('S3ReplicaClient layout and metadata', () => {
     const c = await freshClient();
     for (const [ref, bytes] of [[{ level: 0, minTXID: 1, maxTXID: 1 }, 1000], [{ level: 9, minTXID: 1, maxTXID: 2 }, 6 * 1024 * 1024]] as const) {
       async function* failing(): AsyncGenerator<Uint8Array> {
+        yield ltxBody(new Uint8Array(0));
         for (let sent = 0; sent < bytes; sent += 512 * 1024) yield new Uint8Array(Math.min(512 * 1024, bytes - sent));
         throw new Error('source dropped');
       }
-      await expect(c.writeLtxFile(ref, failing(), new Date())).rejects.toThrow(/upload s3:\/\/.*source dropped/);
+      await expect(c.writeLtxFile(ref, failing())).rejects.toThrow(/upload s3:\/\/.*source dropped/);
       await expect(c.openLtxFile(ref)).rejects.toBeInstanceOf(NotFoundError);
     }
   });
@@ -107,14 +109,14 @@ describe('S3ReplicaClient layout and metadata', () => {
     const c = openReplicaClient(local.s3Options(await local.createBucket(), 'p'));
     expect(c).toBeInstanceOf(S3ReplicaClient);
     expect(c.type).toBe('s3');
-    await c.close?.();
+    await c.close();
   });
 });
 
 describe('S3ReplicaClient at scale', () => {
   it('lists over 1000 keys across pages, honours minTXID, and batch-deletes over 1000 keys with Content-MD5', async () => {
     const c = await freshClient();
-    const rec = recordRequests(c.s3);
+    const rec = recordRequests(sdkOf(c));
     const refs: LtxFileRef[] = Array.from({ length: 1105 }, (_, i) => ({ level: 0, minTXID: i + 1, maxTXID: i + 1 }));
     // Seeded with the plain client to keep the test quick; the listing and deletes go through the replica client.
     await inParallel(refs, 16, (r) =>
@@ -139,7 +141,7 @@ describe('S3ReplicaClient at scale', () => {
 
   it('omits Content-MD5 when require-content-md5 is false', async () => {
     const c = await freshClient('db', { requireContentMD5: false });
-    const rec = recordRequests(c.s3);
+    const rec = recordRequests(sdkOf(c));
     await c.deleteLtxFiles([{ level: 0, minTXID: 1, maxTXID: 1 }]);
     const del = rec.requests.find((r) => kindOf(r) === 'DeleteObjects');
     expect(del).toBeDefined();

@@ -1,6 +1,6 @@
 // Prefetcher: byte-exact ranged downloads in plan order, GETs in flight capped by parallelism, read-ahead capped in bytes.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { fileReplicaLtxPath } from '../../core/layout/names.ts';
@@ -27,11 +27,14 @@ class CountingClient extends FileReplicaClient {
 }
 
 async function makeFiles(client: FileReplicaClient, sizes: number[]): Promise<LtxFileInfo[]> {
-  const files: LtxFileInfo[] = [];
+  // Written beside the client: these are bytes to fetch, not LTX files (writeLtxFile takes LTX files only).
   for (const [i, size] of sizes.entries()) {
-    const body = new Uint8Array(size).map((_, j) => (j * 7 + i) & 0xff);
-    files.push(await client.writeLtxFile({ level: 0, minTXID: i + 1, maxTXID: i + 1 }, body, new Date()));
+    const path = fileReplicaLtxPath(client.root, { level: 0, minTXID: i + 1, maxTXID: i + 1 });
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, new Uint8Array(size).map((_, j) => (j * 7 + i) & 0xff));
   }
+  const files: LtxFileInfo[] = [];
+  for await (const f of client.listLtxFiles(0)) files.push(f);
   return files;
 }
 

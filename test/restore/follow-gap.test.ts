@@ -123,7 +123,7 @@ describe('follow across a gap in L0', () => {
       expect(reached).toBe(3);
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatch(/0000000000000003/);
-      await s.client.writeLtxFile(lost, bytes, new Date()); // the late upload lands
+      await s.client.writeLtxFile(lost, bytes); // the late upload lands
       await waitFor(() => reached === 6, 20_000, 'the copy to reach TXID 6');
       stop.abort();
       await done;

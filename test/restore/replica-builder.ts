@@ -63,7 +63,7 @@ export class ReplicaBuilder {
     const txid = this.txid + 1;
     const timestamp = timestampOf(txid);
     const header = newHeader({ pageSize, commit: pages.length, minTXID: txid, maxTXID: txid, timestamp: timestamp.getTime() });
-    await this.client.writeLtxFile({ level: 0, minTXID: txid, maxTXID: txid }, encodeLtx(header, changed), timestamp);
+    await this.client.writeLtxFile({ level: 0, minTXID: txid, maxTXID: txid }, encodeLtx(header, changed));
     this.#previous = pages;
     const path = join(this.shadowDir, `shadow-${txid}.db`);
     await copyFile(dbPath, path);
@@ -80,7 +80,7 @@ export class ReplicaBuilder {
       throw new Error(`L${fromLevel} files do not cover ${minTXID}-${maxTXID} exactly`);
     }
     const { header, stream } = await compactLtx(inputs.map((f) => ({ source: fromClient(this.client, f), name: `L${f.level} ${f.minTXID}-${f.maxTXID}` })));
-    return this.client.writeLtxFile({ level, minTXID, maxTXID }, stream, new Date(header.timestamp));
+    return this.client.writeLtxFile({ level, minTXID, maxTXID }, stream);
   }
 
   /** Writes an L9 snapshot of the state at `txid`, built from the shadow copy (as Litestream builds it from the live db). */
@@ -90,6 +90,6 @@ export class ReplicaBuilder {
     const lock = lockPgno(shadow.pageSize);
     const header = newHeader({ pageSize: shadow.pageSize, commit: pages.length, minTXID: 1, maxTXID: txid, timestamp: shadow.timestamp.getTime() });
     const body = encodeLtx(header, pages.flatMap((data, i) => (i + 1 === lock ? [] : [{ pgno: i + 1, data }])));
-    return this.client.writeLtxFile({ level: SNAPSHOT_LEVEL, minTXID: 1, maxTXID: txid }, body, shadow.timestamp);
+    return this.client.writeLtxFile({ level: SNAPSHOT_LEVEL, minTXID: 1, maxTXID: txid }, body);
   }
 }

@@ -211,7 +211,7 @@ describe('restoreDatabase (file replica)', () => {
     for (let txid = 1; txid <= 5; txid++) {
       const ref = { level: 0, minTXID: txid, maxTXID: txid };
       const decoded = await decodeLtxBuffer(await readFile(fileReplicaLtxPath(client.root, ref)), 'v3');
-      await client.writeLtxFile(ref, encodeLegacyLtx(decoded.header, decoded.pages), new Date(decoded.header.timestamp));
+      await client.writeLtxFile(ref, encodeLegacyLtx(decoded.header, decoded.pages));
     }
     const legacy = await readFile(fileReplicaLtxPath(client.root, { level: 0, minTXID: 2, maxTXID: 2 }));
     expect(legacy.readUInt16BE(100 + 4)).toBe(0); // first page frame has no size flag

@@ -133,7 +133,7 @@ describe('restoreDatabase (S3 via fauxqs)', () => {
     const client = new S3ReplicaClient(s3.s3Options(target, 'garbage'));
     const page = new Uint8Array(4096).fill(7);
     const header = newHeader({ pageSize: 4096, commit: 2, minTXID: 1, maxTXID: 1, timestamp: Date.now() });
-    await client.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, encodeLtx(header, [{ pgno: 1, data: page }, { pgno: 2, data: page }]), new Date());
+    await client.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, encodeLtx(header, [{ pgno: 1, data: page }, { pgno: 2, data: page }]));
     const dir = await tempDir('out');
     await expect(restoreDatabase(client, { outputPath: join(dir, 'db') })).rejects.toBeInstanceOf(IntegrityCheckError);
     expect(await readdir(dir)).toEqual([]);

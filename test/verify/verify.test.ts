@@ -89,9 +89,9 @@ describe('verifyReplica', () => {
     await mergeFilesToReplica(client, l0.slice(0, 3), 1);
     await mergeFilesToReplica(client, l0.slice(1, 4), 1);
     // A file whose name says 7-7 but whose header says 8-8.
-    await client.writeLtxFile({ level: 2, minTXID: 7, maxTXID: 7 }, history.state(8).l0, history.state(8).timestamp);
+    await client.writeLtxFile({ level: 2, minTXID: 7, maxTXID: 7 }, history.state(8).l0);
     // A non-snapshot in the snapshot level.
-    await client.writeLtxFile({ level: 9, minTXID: 9, maxTXID: 9 }, history.state(9).l0, history.state(9).timestamp);
+    await client.writeLtxFile({ level: 9, minTXID: 9, maxTXID: 9 }, history.state(9).l0);
 
     const report = await verifyReplica(client);
     expect(report.ok).toBe(false);

@@ -1,4 +1,4 @@
-// A presigned GET URL for the restored database, signed with the function's own (role) credentials.
+// A presigned GET URL for one object, signed with the replica client's own credentials (the Lambda role's in the restore function).
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { SourceData } from '@smithy/types';
@@ -62,7 +62,7 @@ async function getObjectLocation(s3: S3Client, bucket: string, key: string): Pro
 }
 
 /** A GET URL valid for `expiresInSeconds` (at most as long as the role session behind it). */
-export async function presignGetUrl(s3: S3Client, bucket: string, key: string, expiresInSeconds: number): Promise<string> {
+export async function presignGetObject(s3: S3Client, bucket: string, key: string, expiresInSeconds: number): Promise<string> {
   const at = await getObjectLocation(s3, bucket, key);
   const host = at.port ? `${at.hostname}:${at.port}` : at.hostname;
   const signer = new SignatureV4({ credentials: s3.config.credentials, region: await s3.config.region(), service: 's3', sha256: NodeSha256, uriEscapePath: false, applyChecksum: false });
