@@ -62,6 +62,12 @@ export interface ReplicaClient {
   deleteLtxFiles(refs: readonly LtxFileRef[]): Promise<void>;
 
   /**
+   * Every LTX file of every level in one listing (S3: one LIST request per 1,000 files instead of one per level).
+   * Optional: ReplicaIndex falls back to a listing per level.
+   */
+  listAllLtxFiles?(): AsyncIterable<LtxFileInfo>;
+
+  /**
    * Every object below a folder of the replica root (`prefix` ends in `/`), in no set order. Only for reading
    * layouts other than LTX (Litestream v0.3 backups); optional so wrappers and fakes need not provide it.
    */

@@ -9,6 +9,26 @@ function keyOf(ref: LtxFileRef): string {
   return `${ref.level}/${ref.minTXID}/${ref.maxTXID}`;
 }
 
+function emptyLevels(): Map<string, LtxFileInfo>[] {
+  return Array.from({ length: MAX_LEVEL + 1 }, () => new Map<string, LtxFileInfo>());
+}
+
+async function listAtOnce(files: AsyncIterable<LtxFileInfo>): Promise<Map<string, LtxFileInfo>[]> {
+  const levels = emptyLevels();
+  for await (const f of files) levels[f.level].set(keyOf(f), f);
+  return levels;
+}
+
+async function listPerLevel(client: ReplicaClient): Promise<Map<string, LtxFileInfo>[]> {
+  return Promise.all(
+    Array.from({ length: MAX_LEVEL + 1 }, async (_, level) => {
+      const files = new Map<string, LtxFileInfo>();
+      for await (const f of client.listLtxFiles(level)) files.set(keyOf(f), f);
+      return files;
+    }),
+  );
+}
+
 /**
  * The files of one replica, by level. Only one writer may own a replica (the agent of its database), so once listed
  * the index stays true as long as every write and delete of that writer is recorded in it. `version` changes with
@@ -25,19 +45,16 @@ export class ReplicaIndex {
     return this.levels !== undefined;
   }
 
-  /** Lists every level once (the only LIST requests an agent makes while the index stays valid). */
+  /**
+   * Lists the replica once (the only LIST requests an agent makes while the index stays valid): in one listing where
+   * the client offers it (S3: 1 request per 1,000 files), else one per level.
+   */
   async load(client: ReplicaClient): Promise<void> {
     if (this.levels) return;
     this.loading ??= (async () => {
       const journal: Array<(levels: Map<string, LtxFileInfo>[]) => void> = [];
       this.journal = journal;
-      const levels = await Promise.all(
-        Array.from({ length: MAX_LEVEL + 1 }, async (_, level) => {
-          const files = new Map<string, LtxFileInfo>();
-          for await (const f of client.listLtxFiles(level)) files.set(keyOf(f), f);
-          return files;
-        }),
-      );
+      const levels = client.listAllLtxFiles ? await listAtOnce(client.listAllLtxFiles()) : await listPerLevel(client);
       for (const change of journal) change(levels);
       this.levels = levels;
       this.version++;
@@ -50,7 +67,7 @@ export class ReplicaIndex {
 
   /** Seeds the index from a known listing (a worker thread receives the agent's). */
   seed(files: readonly LtxFileInfo[]): void {
-    this.levels = Array.from({ length: MAX_LEVEL + 1 }, () => new Map<string, LtxFileInfo>());
+    this.levels = emptyLevels();
     for (const f of files) this.levels[f.level].set(keyOf(f), f);
     this.version++;
   }

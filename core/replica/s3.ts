@@ -14,7 +14,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import type { TXID } from '../ltx/types.ts';
-import { formatLtxFileName, s3LevelPrefix, s3LtxKey, tryParseLtxFileName } from '../layout/names.ts';
+import { formatLtxFileName, s3LevelPrefix, s3LtxKey, tryParseLtxFileName, tryParseS3LtxKey } from '../layout/names.ts';
 import { NotFoundError, PreconditionFailedError } from './client.ts';
 import type { ByteRange, LtxFileInfo, LtxFileRef, ObjectInfo, ReplicaClient, WriteBody } from './client.ts';
 import type { S3ReplicaOptions } from './options.ts';
@@ -111,6 +111,26 @@ export class S3ReplicaClient implements ReplicaClient {
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
       startAfter = undefined;
+    } while (token);
+  }
+
+  /** One listing of `<path>/`; keys of other databases nested below this path are skipped, not returned. */
+  async *listAllLtxFiles(): AsyncIterable<LtxFileInfo> {
+    const prefix = `${this.settings.path}/`;
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.#s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token }), this.#request);
+      } catch (err) {
+        throw new S3OperationError('ListObjectsV2', this.where(prefix), err);
+      }
+      for (const obj of page.Contents ?? []) {
+        const parsed = obj.Key ? tryParseS3LtxKey(obj.Key) : null;
+        if (!parsed || `${parsed.path}/` !== prefix) continue;
+        yield { level: parsed.level, minTXID: parsed.minTXID, maxTXID: parsed.maxTXID, size: obj.Size ?? 0, createdAt: obj.LastModified ?? new Date(0) };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }
 

@@ -2,6 +2,7 @@
 import type { Context } from 'aws-lambda';
 import { randomUUID } from 'node:crypto';
 import { runMaintenance, type MaintenanceReport, type MaintenanceSettings } from '../../core/compact/index.ts';
+import { IndexedReplicaClient } from '../../core/replica/indexed.ts';
 import type { S3ReplicaClient } from '../../core/replica/s3.ts';
 import { acquireLease } from './lease.ts';
 
@@ -35,7 +36,11 @@ export async function leasedMaintenance(
   const lease = await acquireLease(client, { owner: identity.owner, ttlMs: identity.ttlMs, now: () => now });
   if (!lease.acquired) return { skipped: true, heldBy: lease.heldBy, until: lease.until };
   try {
-    return { skipped: false, report: await runMaintenance(client, settings, now) };
+    // Under the lease this pass is the only writer above L0, so one listing at its start serves every step
+    // (compaction of each level, the snapshot, retention): 1 LIST instead of one per level per step. L0 files the
+    // agent uploads meanwhile are left for the next pass, as a listing taken at the start would leave them.
+    // The wrapper is not closed: the client is the caller's (cached across invocations).
+    return { skipped: false, report: await runMaintenance(new IndexedReplicaClient(client), settings, now) };
   } finally {
     await lease.release();
   }

@@ -51,6 +51,21 @@ describe('S3ReplicaClient layout and metadata', () => {
     expect((await collect(e.listLtxFiles(0))).map((f) => f.minTXID)).toEqual([7]);
   });
 
+  it('lists every level in one request, leaving out a database nested below the path and non-LTX keys', async () => {
+    const c = await freshClient('tenants/a.db');
+    const nested = instrumentedS3Client(local.s3Options(c.settings.bucket, 'tenants/a.db/b.db'));
+    clients.push(nested);
+    await c.writeLtxFile({ level: 0, minTXID: 3, maxTXID: 3 }, ltxBody(Buffer.from('0')));
+    await c.writeLtxFile({ level: 2, minTXID: 1, maxTXID: 3 }, ltxBody(Buffer.from('2')));
+    await c.writeLtxFile({ level: 9, minTXID: 1, maxTXID: 2 }, ltxBody(Buffer.from('9')));
+    await nested.writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, ltxBody(Buffer.from('n')));
+    await local.client().send(new PutObjectCommand({ Bucket: c.settings.bucket, Key: 'tenants/a.db/.streambed-lease', Body: '{}' }));
+    const log = recordRequests(sdkOf(c));
+    const all = await collect(c.listAllLtxFiles());
+    expect(all.map((f) => [f.level, f.minTXID, f.maxTXID]).sort()).toEqual([[0, 3, 3], [2, 1, 3], [9, 1, 2]]);
+    expect(log.requests.map(kindOf)).toEqual(['ListObjectsV2']);
+  });
+
   it('stores litestream-timestamp as RFC3339Nano and reads it back', async () => {
     const c = await freshClient();
     const ref = { level: 0, minTXID: 1, maxTXID: 1 };
