@@ -4,6 +4,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { RetentionOutcome } from '../../core/compact/index.ts';
 import { enforceRetention } from '../../core/retention/index.ts';
 import { type HexTXIDs, withHexTXIDs } from '../../core/layout/txid-json.ts';
+import { IndexedReplicaClient } from '../../core/replica/indexed.ts';
 import type { Env } from '../shared/env.ts';
 import { METRIC_NAMES } from '../shared/metric-names.ts';
 import { coreLogger, createObservability, type Observability } from '../shared/powertools.ts';
@@ -28,7 +29,9 @@ export function createRetentionHandler(options: ScheduledHandlerOptions = {}): R
     const settings = maintenanceSettingsFromEnv(env, { logger: coreLogger(logger) });
     logger.info('retention run', { schedule: event.resources, enabled: settings.retentionEnabled });
     try {
-      const results = await forEachDb(env, async (client) => withHexTXIDs(await enforceRetention(client, settings, options.now?.() ?? new Date())));
+      // One listing of each database serves the whole run (1 LIST instead of one per level); a file written meanwhile
+      // is unknown to it, so it is kept, never deleted.
+      const results = await forEachDb(env, async (client) => withHexTXIDs(await enforceRetention(new IndexedReplicaClient(client), settings, options.now?.() ?? new Date())));
       for (const r of results) {
         if (r.error !== undefined) logger.error('retention failed', { db: r.db, reason: r.error });
         else logger.info('retention done', { db: r.db, deleted: r.result?.deleted.length, notes: r.result?.notes });
