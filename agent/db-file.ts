@@ -3,7 +3,8 @@ import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import type { SqliteConnections } from './sqlite-connections.ts';
 import { fileSource, readWalHeader } from './wal/reader.ts';
-import type { ByteSource, WalHeader } from './wal/reader.ts';
+import type { WalHeader } from '../core/sqlite/wal-format.ts';
+import type { ByteSource } from './wal/reader.ts';
 
 /** A file's identity: the same path may name another file after a delete and re-create. */
 export interface FileIdentity {

@@ -2,7 +2,7 @@
 import { isBusyError } from '../sqlite-connections.ts';
 import type { CheckpointResult, SqliteConnections } from '../sqlite-connections.ts';
 import { walSizeForFrames } from './reader.ts';
-import type { WalHeader } from './reader.ts';
+import type { WalHeader } from '../../core/sqlite/wal-format.ts';
 
 export type OwnCheckpointMode = 'PASSIVE' | 'TRUNCATE';
 

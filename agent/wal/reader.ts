@@ -1,24 +1,12 @@
-// SQLite WAL file format: header parsing, the cumulative frame checksum and a chunked frame reader.
+// The agent's WAL reader: reads frames in order from a file or bytes, checking them as SQLite's recovery does.
 import { fstatSync, readSync } from 'node:fs';
-import { endianness } from 'node:os';
-import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, WAL_MAGIC_BE, WAL_MAGIC_LE, WAL_VERSION, walFrameSize } from '../../core/sqlite/wal-format.ts';
+import { NATIVE_LITTLE_ENDIAN, type WalChecksum } from '../../core/sqlite/wal-checksum.ts';
+import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, parseWalHeader, walFrameSize, walHeaderSeed, type WalHeader } from '../../core/sqlite/wal-format.ts';
+import { frameChecksum, frameChecksumWords, parseFrameHeader } from '../../core/sqlite/wal-frames.ts';
 
-const NATIVE_LITTLE_ENDIAN = endianness() === 'LE';
 const DEFAULT_CHUNK_BYTES = 4 * 1024 * 1024;
 /** First read size; it doubles with every full chunk up to chunkBytes. */
 const INITIAL_CHUNK_BYTES = 64 * 1024;
-
-export interface WalHeader {
-  /** True for magic 0x377f0683: checksum words are read big-endian. */
-  bigEndianChecksums: boolean;
-  version: number;
-  pageSize: number;
-  checkpointSeq: number;
-  salt1: number;
-  salt2: number;
-  checksum1: number;
-  checksum2: number;
-}
 
 /** Where frames come from: a file descriptor or an in-memory copy of a WAL. */
 export interface ByteSource {
@@ -51,75 +39,6 @@ export function bufferSource(bytes: Uint8Array): ByteSource {
       return part.length;
     },
     size: () => bytes.length,
-  };
-}
-
-/** Running checksum pair (s0, s1); mutated in place so hot loops allocate nothing. */
-export interface WalChecksum {
-  s0: number;
-  s1: number;
-}
-
-/**
- * SQLite's WAL checksum over `length` bytes at `offset` (a multiple of 8): for each pair of 32-bit words,
- * s0 += x0 + s1; s1 += x1 + s0, all modulo 2^32, with words in the byte order chosen by the magic.
- */
-export function updateWalChecksum(sum: WalChecksum, bigEndian: boolean, bytes: Uint8Array, offset: number, length: number): void {
-  if (length % 8 !== 0) throw new RangeError(`WAL checksum length ${length} is not a multiple of 8`);
-  let s0 = sum.s0;
-  let s1 = sum.s1;
-  const absolute = bytes.byteOffset + offset;
-  if (bigEndian !== NATIVE_LITTLE_ENDIAN && absolute % 4 === 0) {
-    // Native word order matches the checksum order: read whole words straight from memory.
-    const words = new Uint32Array(bytes.buffer, absolute, length >>> 2);
-    for (let i = 0; i < words.length; i += 2) {
-      s0 = (s0 + words[i] + s1) >>> 0;
-      s1 = (s1 + words[i + 1] + s0) >>> 0;
-    }
-  } else {
-    const view = new DataView(bytes.buffer, absolute, length);
-    const little = !bigEndian;
-    for (let i = 0; i < length; i += 8) {
-      s0 = (s0 + view.getUint32(i, little) + s1) >>> 0;
-      s1 = (s1 + view.getUint32(i + 4, little) + s0) >>> 0;
-    }
-  }
-  sum.s0 = s0;
-  sum.s1 = s1;
-}
-
-function isValidPageSize(n: number): boolean {
-  return n >= 512 && n <= 65536 && (n & (n - 1)) === 0;
-}
-
-/**
- * Parses the 32-byte WAL header. Returns a reason string instead of a header when SQLite would treat the
- * WAL as empty (too short, unknown magic or version, bad page size, checksum mismatch).
- */
-export function parseWalHeader(bytes: Uint8Array): WalHeader | string {
-  if (bytes.length < WAL_HEADER_SIZE) return `WAL header is ${bytes.length} bytes, expected ${WAL_HEADER_SIZE}`;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, WAL_HEADER_SIZE);
-  const magic = view.getUint32(0);
-  if (magic !== WAL_MAGIC_LE && magic !== WAL_MAGIC_BE) return `bad WAL magic 0x${magic.toString(16)} at byte 0`;
-  const bigEndianChecksums = magic === WAL_MAGIC_BE;
-  const version = view.getUint32(4);
-  if (version !== WAL_VERSION) return `unsupported WAL version ${version} at byte 4 (expected ${WAL_VERSION})`;
-  const pageSize = view.getUint32(8);
-  if (!isValidPageSize(pageSize)) return `invalid WAL page size ${pageSize} at byte 8`;
-  const checksum1 = view.getUint32(24);
-  const checksum2 = view.getUint32(28);
-  const sum = { s0: 0, s1: 0 };
-  updateWalChecksum(sum, bigEndianChecksums, bytes, 0, 24);
-  if (sum.s0 !== checksum1 || sum.s1 !== checksum2) return 'WAL header checksum mismatch at byte 24';
-  return {
-    bigEndianChecksums,
-    version,
-    pageSize,
-    checkpointSeq: view.getUint32(12),
-    salt1: view.getUint32(16),
-    salt2: view.getUint32(20),
-    checksum1,
-    checksum2,
   };
 }
 
@@ -171,6 +90,8 @@ export class WalReader {
   position: number;
   /** Checksum after the last valid frame read. */
   readonly checksum: WalChecksum;
+  /** Scratch sum of the frame being checked, so the hot loop allocates nothing. */
+  private readonly frameSum: WalChecksum = { s0: 0, s1: 0 };
   stopReason: WalStopReason | null = null;
   private readonly source: ByteSource;
   private readonly salt1: number;
@@ -191,7 +112,7 @@ export class WalReader {
       throw new RangeError(`WAL offset ${offset} is not on a frame boundary for page size ${header.pageSize}`);
     }
     this.position = offset;
-    this.checksum = options.seed ? { ...options.seed } : { s0: header.checksum1, s1: header.checksum2 };
+    this.checksum = options.seed ? { ...options.seed } : walHeaderSeed(header);
     this.salt1 = options.salt1 ?? header.salt1;
     this.salt2 = options.salt2 ?? header.salt2;
     // Small first, growing only while whole chunks of frames keep coming: most syncs read a few frames, the
@@ -233,10 +154,10 @@ export class WalReader {
           this.stopReason = 'zero-pgno';
           return;
         }
-        const [s0, s1] = this.frameChecksum(base);
+        const sum = this.checksumAt(base);
         const c1 = v.getUint32(base + 16);
         const c2 = v.getUint32(base + 20);
-        if (s0 !== c1 || s1 !== c2) {
+        if (sum.s0 !== c1 || sum.s1 !== c2) {
           this.stopReason = 'checksum-mismatch';
           return;
         }
@@ -263,23 +184,18 @@ export class WalReader {
     }
   }
 
-  /** Checksum chained from the previous frame over this frame's first 8 header bytes and its page. */
-  private frameChecksum(base: number): [number, number] {
+  /** Checksum chained from the previous frame over this frame's first 8 header bytes and its page (in frameSum). */
+  private checksumAt(base: number): WalChecksum {
+    const sum = this.frameSum;
+    sum.s0 = this.checksum.s0;
+    sum.s1 = this.checksum.s1;
     const words = this.chunkWords;
     if (words === null) {
-      const sum = { s0: this.checksum.s0, s1: this.checksum.s1 };
-      updateWalChecksum(sum, this.header.bigEndianChecksums, this.chunk, base, 8);
-      updateWalChecksum(sum, this.header.bigEndianChecksums, this.chunk, base + WAL_FRAME_HEADER_SIZE, this.frameSize - WAL_FRAME_HEADER_SIZE);
-      return [sum.s0, sum.s1];
+      frameChecksum(sum, this.header, this.chunk.subarray(base, base + this.frameSize));
+    } else {
+      frameChecksumWords(sum, words, base >>> 2, (base + this.frameSize) >>> 2);
     }
-    let s0 = (this.checksum.s0 + words[base >>> 2] + this.checksum.s1) >>> 0;
-    let s1 = (this.checksum.s1 + words[(base >>> 2) + 1] + s0) >>> 0;
-    const end = (base + this.frameSize) >>> 2;
-    for (let i = (base + WAL_FRAME_HEADER_SIZE) >>> 2; i < end; i += 2) {
-      s0 = (s0 + words[i] + s1) >>> 0;
-      s1 = (s1 + words[i + 1] + s0) >>> 0;
-    }
-    return [s0, s1];
+    return sum;
   }
 
   /** Ends iteration after the current frame (used to stop at a byte limit). */
@@ -293,27 +209,6 @@ export function readFrameAt(source: ByteSource, pageSize: number, offset: number
   const buf = new Uint8Array(walFrameSize(pageSize));
   if (source.readAt(buf, offset) < buf.length) return null;
   return { header: buf.subarray(0, WAL_FRAME_HEADER_SIZE), data: buf.subarray(WAL_FRAME_HEADER_SIZE) };
-}
-
-export interface FrameHeaderFields {
-  pgno: number;
-  commit: number;
-  salt1: number;
-  salt2: number;
-  checksum1: number;
-  checksum2: number;
-}
-
-export function parseFrameHeader(header: Uint8Array): FrameHeaderFields {
-  const v = new DataView(header.buffer, header.byteOffset, WAL_FRAME_HEADER_SIZE);
-  return {
-    pgno: v.getUint32(0),
-    commit: v.getUint32(4),
-    salt1: v.getUint32(8),
-    salt2: v.getUint32(12),
-    checksum1: v.getUint32(16),
-    checksum2: v.getUint32(20),
-  };
 }
 
 /**

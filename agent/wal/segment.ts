@@ -1,7 +1,8 @@
 // Collects the committed frames of a WAL range: latest frame offset per page, final size, end position.
-import { WAL_FRAME_HEADER_SIZE } from '../../core/sqlite/wal-format.ts';
+import type { WalChecksum } from '../../core/sqlite/wal-checksum.ts';
+import { WAL_FRAME_HEADER_SIZE, type WalHeader } from '../../core/sqlite/wal-format.ts';
 import { WalReader } from './reader.ts';
-import type { ByteSource, WalChecksum, WalHeader, WalStopReason } from './reader.ts';
+import type { ByteSource, WalStopReason } from './reader.ts';
 
 export interface WalSegment {
   startOffset: number;

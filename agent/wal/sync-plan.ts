@@ -2,9 +2,11 @@
 import { decodeL0File } from '../l0/store.ts';
 import type { WalPosition } from './position.ts';
 import { collectWalSegment } from './segment.ts';
-import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, walFrameSize } from '../../core/sqlite/wal-format.ts';
-import { parseFrameHeader, readFrameAt, readWalHeader } from './reader.ts';
-import type { ByteSource, WalChecksum, WalHeader } from './reader.ts';
+import type { WalChecksum } from '../../core/sqlite/wal-checksum.ts';
+import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, walFrameSize, type WalHeader } from '../../core/sqlite/wal-format.ts';
+import { parseFrameHeader } from '../../core/sqlite/wal-frames.ts';
+import { readFrameAt, readWalHeader } from './reader.ts';
+import type { ByteSource } from './reader.ts';
 
 export type SyncPlan =
   | {

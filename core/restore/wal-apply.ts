@@ -22,9 +22,9 @@
 import Database from 'better-sqlite3';
 import { randomInt } from 'node:crypto';
 import { closeSync, constants, fdatasyncSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import {
-  FRAME_HEADER_SIZE, WAL_HEADER_SIZE, buildWalHeader, checkFrame, parseWalHeader, sealFrame, type WalHeaderInfo, type WalSum,
-} from './wal-format.ts';
+import type { WalChecksum } from '../sqlite/wal-checksum.ts';
+import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, buildWalHeader, parseWalHeader, walHeaderSeed, type WalHeader } from '../sqlite/wal-format.ts';
+import { checkFrame, parseFrameHeader, sealFrame } from '../sqlite/wal-frames.ts';
 
 /** Offset of `isInit` in the first copy of the wal-index header (a u8; the same in both byte orders). */
 const SHM_IS_INIT_OFFSET = 12;
@@ -40,10 +40,10 @@ export interface WalApplierOptions {
 
 /** Where the committed frames of the WAL end: the next frame goes at `offset`, chained from `sum`. */
 interface WalEnd {
-  header: WalHeaderInfo;
+  header: WalHeader;
   headerBytes: Uint8Array;
   offset: number;
-  sum: WalSum;
+  sum: WalChecksum;
 }
 
 export class WalApplier {
@@ -126,8 +126,8 @@ export class WalApplier {
   #locate(): WalEnd {
     const headerBytes = new Uint8Array(WAL_HEADER_SIZE);
     const n = readAt(this.#wal, headerBytes, 0);
-    const header = n === WAL_HEADER_SIZE ? parseWalHeader(headerBytes) : undefined;
-    if (!header || header.pageSize !== this.pageSize) return this.#fresh();
+    const header = parseWalHeader(headerBytes.subarray(0, n));
+    if (typeof header === 'string' || header.pageSize !== this.pageSize) return this.#fresh();
     const cached = this.#end;
     if (cached && sameBytes(cached.headerBytes, headerBytes) && this.#frameEndsAt(cached)) return { ...cached, sum: { ...cached.sum } };
     return this.#scan(header, headerBytes);
@@ -135,16 +135,16 @@ export class WalApplier {
 
   /** A new WAL: SQLite's recovery takes the salts from the file header, so fresh random ones are as good as any. */
   #fresh(): WalEnd {
-    const { bytes, info } = buildWalHeader(this.pageSize, randomInt(2 ** 32), randomInt(2 ** 32));
+    const { bytes, header } = buildWalHeader(this.pageSize, randomInt(2 ** 32), randomInt(2 ** 32));
     this.writeFrames(bytes, bytes.length, 0);
-    return { header: info, headerBytes: bytes, offset: WAL_HEADER_SIZE, sum: { ...info.sum } };
+    return { header, headerBytes: bytes, offset: WAL_HEADER_SIZE, sum: walHeaderSeed(header) };
   }
 
-  #scan(header: WalHeaderInfo, headerBytes: Uint8Array): WalEnd {
-    const frameSize = FRAME_HEADER_SIZE + this.pageSize;
+  #scan(header: WalHeader, headerBytes: Uint8Array): WalEnd {
+    const frameSize = WAL_FRAME_HEADER_SIZE + this.pageSize;
     const size = fstatSync(this.#wal).size;
     const frame = new Uint8Array(frameSize);
-    const sum = { ...header.sum };
+    const sum = walHeaderSeed(header);
     let end: WalEnd = { header, headerBytes, offset: WAL_HEADER_SIZE, sum: { ...sum } };
     for (let offset = WAL_HEADER_SIZE; offset + frameSize <= size; offset += frameSize) {
       if (readAt(this.#wal, frame, offset) !== frameSize) break;
@@ -158,14 +158,14 @@ export class WalApplier {
   /** The cached end is still the last commit: its frame is in place with the checksum we wrote. */
   #frameEndsAt(end: WalEnd): boolean {
     if (end.offset === WAL_HEADER_SIZE) return true;
-    const frameHeader = new Uint8Array(FRAME_HEADER_SIZE);
-    if (readAt(this.#wal, frameHeader, end.offset - FRAME_HEADER_SIZE - this.pageSize) !== FRAME_HEADER_SIZE) return false;
-    const view = new DataView(frameHeader.buffer);
-    return view.getUint32(4) !== 0 && view.getUint32(16) === end.sum.s0 && view.getUint32(20) === end.sum.s1;
+    const frameHeader = new Uint8Array(WAL_FRAME_HEADER_SIZE);
+    if (readAt(this.#wal, frameHeader, end.offset - WAL_FRAME_HEADER_SIZE - this.pageSize) !== WAL_FRAME_HEADER_SIZE) return false;
+    const f = parseFrameHeader(frameHeader);
+    return f.commit !== 0 && f.checksum1 === end.sum.s0 && f.checksum2 === end.sum.s1;
   }
 
   #frames(end: WalEnd): number {
-    return (end.offset - WAL_HEADER_SIZE) / (FRAME_HEADER_SIZE + this.pageSize);
+    return (end.offset - WAL_HEADER_SIZE) / (WAL_FRAME_HEADER_SIZE + this.pageSize);
   }
 
   /** Copies the WAL into the database and empties it when no reader needs it; never waits for readers. */
@@ -190,7 +190,7 @@ export class WalBatch {
   #held: { pgno: number; frame: Uint8Array } | undefined;
   /** Where the next frame goes and the checksum it continues; #end moves here at each commit. */
   #offset: number;
-  readonly #sum: WalSum;
+  readonly #sum: WalChecksum;
   #committed = false;
 
   constructor(applier: WalApplier, end: WalEnd) {
@@ -198,7 +198,7 @@ export class WalBatch {
     this.#end = end;
     this.#offset = end.offset;
     this.#sum = { ...end.sum };
-    this.#frameSize = FRAME_HEADER_SIZE + applier.pageSize;
+    this.#frameSize = WAL_FRAME_HEADER_SIZE + applier.pageSize;
     this.#buffer = new Uint8Array(this.#frameSize * BATCH_FRAMES);
   }
 
@@ -206,7 +206,7 @@ export class WalBatch {
     if (data.length !== this.#applier.pageSize) throw new Error(`page ${pgno} is ${data.length} bytes; ${this.#applier.path} has ${this.#applier.pageSize}-byte pages`);
     if (this.#held) this.#seal(0);
     const frame = this.#buffer.subarray(this.#buffered * this.#frameSize, (this.#buffered + 1) * this.#frameSize);
-    frame.set(data, FRAME_HEADER_SIZE);
+    frame.set(data, WAL_FRAME_HEADER_SIZE);
     this.#held = { pgno, frame };
   }
 

@@ -4,7 +4,9 @@ import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { formatIndex, segmentLabel } from './layout.ts';
 import type { V03Segment } from './list.ts';
-import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, WAL_MAGIC_BE, WAL_MAGIC_LE, WAL_VERSION, walFrameSize } from '../sqlite/wal-format.ts';
+import type { WalChecksum } from '../sqlite/wal-checksum.ts';
+import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, parseWalHeader, walFrameSize, walHeaderSeed, type WalHeader } from '../sqlite/wal-format.ts';
+import { frameChecksum } from '../sqlite/wal-frames.ts';
 
 
 export interface WalFileOptions {
@@ -14,18 +16,6 @@ export interface WalFileOptions {
   pageSize: number;
   /** Descriptor of the restored database, to learn how far its pages already reach (the snapshot's own index). */
   compareFd?: number;
-}
-
-/** SQLite's WAL checksum over bytes [start, end): s0 += x0 + s1, s1 += x1 + s0 per pair of 32-bit words. */
-function walChecksum(sum: [number, number], bytes: Uint8Array, start: number, end: number, littleEndian: boolean): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  let [s0, s1] = sum;
-  for (let i = start; i < end; i += 8) {
-    s0 = (s0 + view.getUint32(i, littleEndian) + s1) >>> 0;
-    s1 = (s1 + view.getUint32(i + 4, littleEndian) + s0) >>> 0;
-  }
-  sum[0] = s0;
-  sum[1] = s1;
 }
 
 export class WalIndexFile {
@@ -43,8 +33,9 @@ export class WalIndexFile {
    * (a snapshot) already holds that state, so applying fewer frames would mix old pages with newer ones.
    */
   snapshotReach = 0;
-  private header?: { littleEndian: boolean; salt1: number; salt2: number };
-  private readonly sum: [number, number] = [0, 0];
+  private header?: WalHeader;
+  /** The checksum of the WAL so far: the header's, then each checked frame's. */
+  private sum: WalChecksum = { s0: 0, s1: 0 };
   private readonly frameSize: number;
   private pending: Uint8Array;
   private pendingLength = 0;
@@ -128,16 +119,11 @@ export class WalIndexFile {
   }
 
   private readHeader(b: Uint8Array, at: number): void {
-    const view = new DataView(b.buffer, b.byteOffset, WAL_HEADER_SIZE);
-    const magic = view.getUint32(0);
-    if (magic !== WAL_MAGIC_LE && magic !== WAL_MAGIC_BE) throw this.fail(at, `bad WAL magic 0x${magic.toString(16)}`);
-    if (view.getUint32(4) !== WAL_VERSION) throw this.fail(at, `unsupported WAL version ${view.getUint32(4)}`);
-    const pageSize = view.getUint32(8);
-    if (pageSize !== this.options.pageSize) throw this.fail(at, `the WAL page size is ${pageSize} but the snapshot's is ${this.options.pageSize}`);
-    const littleEndian = magic === WAL_MAGIC_LE;
-    walChecksum(this.sum, b, 0, 24, littleEndian);
-    if (this.sum[0] !== view.getUint32(24) || this.sum[1] !== view.getUint32(28)) throw this.fail(at, 'WAL header checksum mismatch');
-    this.header = { littleEndian, salt1: view.getUint32(16), salt2: view.getUint32(20) };
+    const header = parseWalHeader(b);
+    if (typeof header === 'string') throw this.fail(at, header);
+    if (header.pageSize !== this.options.pageSize) throw this.fail(at, `the WAL page size is ${header.pageSize} but the snapshot's is ${this.options.pageSize}`);
+    this.header = header;
+    this.sum = walHeaderSeed(header);
     this.pending = new Uint8Array(this.frameSize);
   }
 
@@ -147,9 +133,8 @@ export class WalIndexFile {
     const pgno = view.getUint32(0);
     if (pgno === 0) throw this.fail(at, 'frame for page 0');
     if (view.getUint32(8) !== h.salt1 || view.getUint32(12) !== h.salt2) throw this.fail(at, 'frame salt does not match the WAL header (a frame from another WAL)');
-    walChecksum(this.sum, b, 0, 8, h.littleEndian);
-    walChecksum(this.sum, b, WAL_FRAME_HEADER_SIZE, this.frameSize, h.littleEndian);
-    if (this.sum[0] !== view.getUint32(16) || this.sum[1] !== view.getUint32(20)) throw this.fail(at, 'frame checksum mismatch');
+    frameChecksum(this.sum, h, b);
+    if (this.sum.s0 !== view.getUint32(16) || this.sum.s1 !== view.getUint32(20)) throw this.fail(at, 'frame checksum mismatch');
     this.frames += 1;
     if (this.options.compareFd !== undefined) this.compare(pgno, b.subarray(WAL_FRAME_HEADER_SIZE));
     if (view.getUint32(4) !== 0) {

@@ -4,16 +4,9 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { WAL_HEADER_SIZE } from '../../core/sqlite/wal-format.ts';
-import {
-  WalReader,
-  bufferSource,
-  collectFrameSalts,
-  parseWalHeader,
-  readWalHeader,
-  updateWalChecksum,
-} from '../../agent/wal/reader.ts';
-import type { WalHeader } from '../../agent/wal/reader.ts';
+import { walChecksum } from '../../core/sqlite/wal-checksum.ts';
+import { WAL_HEADER_SIZE, parseWalHeader, type WalHeader } from '../../core/sqlite/wal-format.ts';
+import { WalReader, bufferSource, collectFrameSalts, readWalHeader } from '../../agent/wal/reader.ts';
 import { collectWalSegment } from '../../agent/wal/segment.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { sharedPath } from '../harness/shared.ts';
@@ -153,7 +146,7 @@ describe('checksum', () => {
         const buf = new Uint8Array(len + shift);
         buf.set(raw.subarray(0, len), shift);
         const sum = { s0: a >>> 0, s1: b >>> 0 };
-        updateWalChecksum(sum, be, buf, shift, len);
+        walChecksum(sum, be, buf, shift, len);
         expect([sum.s0, sum.s1]).toEqual(referenceChecksum(raw.subarray(0, len), be, a >>> 0, b >>> 0));
       }),
     );
