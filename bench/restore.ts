@@ -1,5 +1,8 @@
-// Restore throughput benchmark: synthetic replica in fauxqs (child process), plain parallel GETs vs restoreDatabase.
+// Restore benchmark. Default: a synthetic replica in fauxqs (child process), plain parallel GETs vs restoreDatabase.
+// --peer litestream: a real SQLite database replicated by Litestream v0.3.13 and by streambed to file replicas, then
+// both CLIs restore it to fresh paths, alternating, --runs times (wall, CPU-s, peak RSS from /usr/bin/time).
 // Usage: node bench/restore.ts [--size-mib 1024] [--l0 1000] [--parallelism 8] [--page-size 4096] [--storage memory|disk]
+//        node bench/restore.ts --peer litestream [--size-mib 512] [--runs 3]
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +14,8 @@ import { LtxDecoder } from '../core/ltx/decoder.ts';
 import { encodeLtx, encodeLtxToBuffer } from '../core/ltx/encoder.ts';
 import { newHeader } from '../core/ltx/header.ts';
 import type { LtxFileRef } from '../core/replica/client.ts';
-import type { S3ReplicaOptions } from '../core/replica/options.ts';
+import type { ReplicaOptions, S3ReplicaOptions } from '../core/replica/options.ts';
+import { openReplicaClient } from '../core/replica/open.ts';
 import { S3ReplicaClient } from '../core/replica/s3.ts';
 import { mapLimit } from '../core/util/map-limit.ts';
 import { planReplicaRestore, restoreDatabase } from '../core/restore/restore.ts';
@@ -36,6 +40,8 @@ const { values: args } = parseArgs({
     'chunk-mib': { type: 'string' },
     /** Extra restore runs, e.g. "16:2,32:4": window MiB:chunk MiB. */
     variants: { type: 'string' },
+    peer: { type: 'string' },
+    runs: { type: 'string', default: '3' },
   },
 });
 
@@ -66,8 +72,8 @@ function memoryProbe(): () => Record<string, number> {
   };
 }
 
-async function baselinePhase(options: S3ReplicaOptions): Promise<object> {
-  const client = new S3ReplicaClient(options);
+async function baselinePhase(options: ReplicaOptions): Promise<object> {
+  const client = openReplicaClient(options);
   const plan = await planReplicaRestore(client);
   const probe = memoryProbe();
   const parallelism = Number(args.parallelism);
@@ -86,9 +92,10 @@ async function baselinePhase(options: S3ReplicaOptions): Promise<object> {
 }
 
 /** The CPU floor of a restore: the same parallel GETs, each file LZ4-decoded and CRC-64-checked, nothing written. */
-async function decodePhase(options: S3ReplicaOptions): Promise<object> {
-  const client = new S3ReplicaClient(options);
+async function decodePhase(options: ReplicaOptions): Promise<object> {
+  const client = openReplicaClient(options);
   const plan = await planReplicaRestore(client);
+  const probe = memoryProbe();
   const cpu = process.cpuUsage();
   const start = performance.now();
   const sizes = await mapLimit(plan.files, Number(args.parallelism), async (f) => {
@@ -110,11 +117,12 @@ async function decodePhase(options: S3ReplicaOptions): Promise<object> {
   });
   const seconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
+  log(`decode baseline memory peaks (MiB): ${JSON.stringify(probe())}`);
   return { files: plan.files.length, bytes: sizes.reduce((a, b) => a + b, 0), seconds, cpuSeconds: (used.user + used.system) / 1e6, rssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
-async function restorePhase(options: S3ReplicaOptions): Promise<object> {
-  const client = new S3ReplicaClient(options);
+async function restorePhase(options: ReplicaOptions): Promise<object> {
+  const client = openReplicaClient(options);
   const out = args.out as string;
   const start = performance.now();
   const since = (): string => `${((performance.now() - start) / 1000).toFixed(2)} s`;
@@ -134,7 +142,7 @@ async function restorePhase(options: S3ReplicaOptions): Promise<object> {
   return { files: result.files.length, bytes: result.bytes, dbBytes, txid: result.txid, seconds, cpuSeconds: (used.user + used.system) / 1e6, rssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
-function runChild(phase: string, extra: string[]): Promise<Record<string, number>> {
+export function runChild(phase: string, extra: string[]): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     // BENCH_NODE_ARGS (e.g. "--cpu-prof") goes to the measured child only.
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -232,9 +240,11 @@ async function main(): Promise<void> {
 }
 
 const phase = args.phase;
-if (phase === 'fauxqs') await fauxqsPhase();
+if (args.peer === 'litestream') await (await import('./restore-peer.ts')).litestreamPeer({ sizeMiB: Number(args['size-mib']), runs: Number(args.runs), parallelism: Number(args.parallelism), runChild });
+else if (args.peer !== undefined) throw new Error(`--peer must be litestream, not "${args.peer}"`);
+else if (phase === 'fauxqs') await fauxqsPhase();
 else if (phase === 'baseline' || phase === 'decode' || phase === 'restore') {
-  const options = JSON.parse(Buffer.from(args.s3 as string, 'base64').toString()) as S3ReplicaOptions;
+  const options = JSON.parse(Buffer.from(args.s3 as string, 'base64').toString()) as ReplicaOptions;
   const result = phase === 'baseline' ? await baselinePhase(options) : phase === 'decode' ? await decodePhase(options) : await restorePhase(options);
   process.stdout.write(JSON.stringify(result));
 } else await main();
