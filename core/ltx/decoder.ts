@@ -23,7 +23,7 @@ import {
 } from './types.ts';
 import { readUvarint } from './varint.ts';
 
-export type { LtxDecoderOptions, PageTarget } from './page-slab.ts';
+export type { LtxDecoderOptions };
 
 const FRAME_HEADER = PAGE_HEADER_SIZE + PAGE_SIZE_FIELD_SIZE;
 export class LtxDecoder {
@@ -43,7 +43,7 @@ export class LtxDecoder {
   constructor(source: AsyncIterable<Uint8Array>, fileName: string, options: LtxDecoderOptions = {}) {
     this.reader = new ByteReader(source);
     this.fileName = fileName;
-    this.slab = new PageSlab(options.pageRing ?? 0, options.pageTarget);
+    this.slab = new PageSlab(options.pageRing ?? 0);
   }
 
   async header(): Promise<LtxHeader> {

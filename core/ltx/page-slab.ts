@@ -1,12 +1,5 @@
-// Memory for decoded pages: the consumer's own buffer when it offers one, else fresh slab views or a small reused ring.
+// Memory for decoded pages: fresh slab views that callers may keep, or a small ring of reused buffers.
 import type { LtxPage } from './types.ts';
-
-/**
- * Where the consumer wants page `pgno` decoded: a pageSize-byte view of its own memory (e.g. the output batch at
- * the page's position), or undefined to use the decoder's. The view is written only while the call's page is being
- * decoded; a page that fails to decode may leave it half-written, and the next page may be offered the same view.
- */
-export type PageTarget = (pgno: number, pageSize: number) => Uint8Array | undefined;
 
 /** Pages are carved from slabs of this size: allocating and zeroing one ArrayBuffer per page is costly. */
 const SLAB_BYTES = 64 * 1024;
@@ -19,24 +12,14 @@ export class PageSlab {
   private readonly ring: LtxPage[] = [];
   private ringPos = 0;
   private readonly ringSize: number;
-  private readonly target: PageTarget | undefined;
-  /** Reused for pages decoded into the target's memory: no object per page. */
-  private readonly targetPage: LtxPage = { pgno: 0, data: new Uint8Array(0) };
-  constructor(ringSize: number, target?: PageTarget) {
+  constructor(ringSize: number) {
     this.ringSize = ringSize;
-    this.target = target;
   }
   /**
    * The page to decode page `pgno` into (its data is pageSize bytes). With a ring the page object is reused along
    * with its buffer, so steady-state decoding allocates nothing at all (no young-generation garbage per page).
    */
   next(pgno: number, pageSize: number): LtxPage {
-    const view = this.target?.(pgno, pageSize);
-    if (view) {
-      this.targetPage.pgno = pgno;
-      this.targetPage.data = view;
-      return this.targetPage;
-    }
     if (this.ringSize > 0) {
       const page = this.nextInRing(pageSize);
       page.pgno = pgno;
@@ -76,9 +59,4 @@ export interface LtxDecoderOptions {
    * that copy or encode each page at once; it saves allocating and zeroing memory for every page.
    */
   pageRing?: number;
-  /**
-   * Decode pages straight into the consumer's memory where it offers a place (see PageTarget), saving a copy per
-   * page; pages it has no place for use the ring. Such a page is valid until the next page is decoded.
-   */
-  pageTarget?: PageTarget;
 }

@@ -69,10 +69,7 @@ async function applyInThread(
     for (let i = 0; i < files.length; i++) {
       const file = files[i];
       try {
-        // Pages are decoded straight into the writer's batch where they fit (no copy per page); the writer exists
-        // once the first header has given the page size.
-        const pageTarget = (pgno: number, pageSize: number): Uint8Array | undefined => writer?.pageSlot(pgno, pageSize);
-        const decoder = new LtxDecoder(countBytes(sources(i), (n) => (bytes += n)), ltxName(file), { pageRing: PAGE_RING, pageTarget });
+        const decoder = new LtxDecoder(countBytes(sources(i), (n) => (bytes += n)), ltxName(file), { pageRing: PAGE_RING });
         const header = await decoder.header();
         checkHeader(ltxName(file), file, header, i === 0, writer?.pageSize);
         writer ??= await DatabaseWriter.create(path, header.pageSize, output);

@@ -9,9 +9,8 @@ const WRITES_IN_FLIGHT = 4;
 /** Start a background fdatasync after this many bytes, so writeback overlaps decoding instead of all landing in finish(). */
 const EARLY_SYNC_BYTES = 64 * 1024 * 1024;
 /**
- * Page buffers a decoder feeding writePage() needs (its `pageRing` option) for the pages pageSlot() has no place
- * for: writePage() copies such a page into a batch before the decoder resumes, so reused buffers are safe, and
- * decoding allocates nothing per page.
+ * Page buffers a decoder feeding writePage() needs (its `pageRing` option): writePage() copies the page into a batch
+ * before the decoder resumes, so reused buffers are safe, and decoding allocates nothing per page.
  */
 export const PAGE_RING = 2;
 
@@ -27,10 +26,6 @@ export class DatabaseWriter {
   readonly pageSize: number;
   readonly #handle: FileHandle;
   readonly #buffers: Buffer[] = [];
-  /** Page-sized views of each batch buffer, made on first use: pageSlot() hands them out without allocating. */
-  readonly #slots: Uint8Array[][] = [];
-  /** A full batch is being handed off: the next buffer may still be in a write until that resolves. */
-  #handingOff = false;
   readonly #writes: Array<Promise<void>> = [];
   #current = 0;
   #firstPgno = 0;
@@ -48,7 +43,6 @@ export class DatabaseWriter {
     const batch = Math.max(BATCH_BYTES, pageSize);
     for (let i = 0; i <= WRITES_IN_FLIGHT; i++) {
       this.#buffers.push(Buffer.allocUnsafe(batch));
-      this.#slots.push([]);
       this.#writes.push(Promise.resolve());
     }
     this.#maxPagesPerBatch = Math.floor(batch / pageSize);
@@ -69,34 +63,15 @@ export class DatabaseWriter {
    */
   writePage(pgno: number, data: Uint8Array): Promise<void> | undefined {
     if (this.#count > 0 && (pgno !== this.#firstPgno + this.#count || this.#count === this.#maxPagesPerBatch)) {
-      this.#handingOff = true;
-      return this.#flush().then(() => {
-        this.#handingOff = false;
-        this.#place(pgno, data);
-      });
+      return this.#flush().then(() => this.#place(pgno, data));
     }
     this.#place(pgno, data);
     return undefined;
   }
 
-  /**
-   * Where page `pgno` will go in the current batch, if it can be placed there without a hand-off: a decoder
-   * (its `pageTarget` option) decodes into it and writePage() then has nothing to copy, which measured 10% less
-   * user CPU for decoding and writing a 469 MB snapshot. Undefined when the page does not follow the batch, the
-   * batch is full, or a hand-off is under way.
-   */
-  pageSlot(pgno: number, pageSize: number): Uint8Array | undefined {
-    const count = this.#count;
-    if (this.#handingOff || pageSize !== this.pageSize || count === this.#maxPagesPerBatch) return undefined;
-    if (count > 0 && pgno !== this.#firstPgno + count) return undefined;
-    const slots = this.#slots[this.#current];
-    return (slots[count] ??= this.#buffers[this.#current].subarray(count * pageSize, (count + 1) * pageSize));
-  }
-
   #place(pgno: number, data: Uint8Array): void {
     if (this.#count === 0) this.#firstPgno = pgno;
-    // A page decoded into its slot (pageSlot()) is already in place.
-    if (data !== this.#slots[this.#current][this.#count]) this.#buffers[this.#current].set(data, this.#count * this.pageSize);
+    this.#buffers[this.#current].set(data, this.#count * this.pageSize);
     this.#count++;
   }
 

@@ -54,26 +54,6 @@ describe('LtxDecoder.readPage', () => {
     expect(c.pgno).toBe(3);
     await dec.close();
   });
-
-  it('decodes into the memory a pageTarget offers (odd pages here), the rest into the ring; the checksum still verifies', async () => {
-    const bytes = await encodeLtxToBuffer(header, pages);
-    for (const chunkSize of [bytes.length, 300]) {
-      const out = new Uint8Array(40 * 1024);
-      const offered: number[] = [];
-      const pageTarget = (pgno: number, size: number): Uint8Array | undefined => {
-        if (pgno % 2 === 0) return undefined;
-        offered.push(pgno);
-        return out.subarray((pgno - 1) * size, pgno * size);
-      };
-      const dec = new LtxDecoder(chunked(bytes, chunkSize), 'target.ltx', { pageRing: 2, pageTarget });
-      await dec.header();
-      const got = await readAll(dec);
-      expect(got.pages, `chunks of ${chunkSize}`).toEqual(pages);
-      for (let pgno = 1; pgno <= 40; pgno += 2) expect(out.subarray((pgno - 1) * 1024, pgno * 1024)).toEqual(pages[pgno - 1].data);
-      expect(new Set(offered)).toEqual(new Set(pages.filter((p) => p.pgno % 2 === 1).map((p) => p.pgno)));
-      await dec.trailer();
-    }
-  });
 });
 
 describe('CRC-64 word-view cache', () => {

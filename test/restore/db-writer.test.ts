@@ -35,37 +35,4 @@ describe('DatabaseWriter', () => {
       if (!Buffer.from(expected).equals(at)) throw new Error(`page ${p} differs`);
     }
   });
-
-  it('pages decoded into pageSlot() land like copied ones, and no slot is offered where a page cannot go at once', async () => {
-    const path = join(await tempDir('writer-slots'), 'db');
-    const writer = await DatabaseWriter.create(path, PAGE);
-    const perBatch = (2 * 1024 * 1024) / PAGE;
-    let inSlot = 0;
-    const put = async (p: number, version: number): Promise<void> => {
-      const slot = writer.pageSlot(p, PAGE);
-      if (slot) {
-        slot.set(page(p, version)); // as a decoder writes it
-        slot.fill(0xee, PAGE - 8); // a half-failed decode leaves junk behind: the next page is offered the same slot
-        expect(writer.pageSlot(p, PAGE)).toBe(slot);
-        slot.set(page(p, version));
-        inSlot++;
-        expect(writer.writePage(p, slot)).toBeUndefined();
-      } else {
-        await writer.writePage(p, page(p, version));
-      }
-    };
-    for (let p = 1; p <= perBatch * 3; p++) await put(p, 1);
-    expect(inSlot).toBe(perBatch * 3 - 2); // the first page of the 2nd and 3rd batch waits for a hand-off
-    expect(writer.pageSlot(perBatch * 3 + 5, PAGE)).toBeUndefined(); // a gap: not the next position
-    expect(writer.pageSlot(perBatch * 3 + 1, PAGE * 2)).toBeUndefined();
-    await writer.barrier();
-    for (let p = 10; p <= 20; p++) await put(p, 2);
-    await writer.finish(perBatch * 3);
-
-    const file = await readFile(path);
-    for (let p = 1; p <= perBatch * 3; p++) {
-      const expected = page(p, p >= 10 && p <= 20 ? 2 : 1);
-      if (!Buffer.from(expected).equals(file.subarray((p - 1) * PAGE, p * PAGE))) throw new Error(`page ${p} differs`);
-    }
-  });
 });
