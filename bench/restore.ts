@@ -1,5 +1,8 @@
-// Restore throughput benchmark: synthetic replica in fauxqs (child process), plain parallel GETs vs restoreDatabase.
+// Restore benchmark. Default: a synthetic replica in fauxqs (child process), plain parallel GETs vs restoreDatabase.
+// --peer litestream: a real SQLite database replicated by Litestream v0.3.13 and by streambed to file replicas, then
+// both CLIs restore it to fresh paths, alternating, --runs times (wall, CPU-s, peak RSS from /usr/bin/time).
 // Usage: node bench/restore.ts [--size-mib 1024] [--l0 1000] [--parallelism 8] [--page-size 4096] [--storage memory|disk]
+//        node bench/restore.ts --peer litestream [--size-mib 512] [--runs 3]
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +14,7 @@ import { LtxDecoder } from '../core/ltx/decoder.ts';
 import { encodeLtx, encodeLtxToBuffer } from '../core/ltx/encoder.ts';
 import { newHeader } from '../core/ltx/header.ts';
 import type { LtxFileRef, ReplicaClient } from '../core/replica/client.ts';
-import type { S3ReplicaOptions } from '../core/replica/options.ts';
+import type { ReplicaOptions, S3ReplicaOptions } from '../core/replica/options.ts';
 import { withReplicaClient } from '../core/replica/open.ts';
 import { mapLimit } from '../core/util/map-limit.ts';
 import { planReplicaRestore, restoreDatabase } from '../core/restore/restore.ts';
@@ -36,6 +39,8 @@ const { values: args } = parseArgs({
     'chunk-mib': { type: 'string' },
     /** Extra restore runs, e.g. "16:2,32:4": window MiB:chunk MiB. */
     variants: { type: 'string' },
+    peer: { type: 'string' },
+    runs: { type: 'string', default: '3' },
   },
 });
 
@@ -87,6 +92,7 @@ async function baselinePhase(client: ReplicaClient): Promise<object> {
 /** The CPU floor of a restore: the same parallel GETs, each file LZ4-decoded and CRC-64-checked, nothing written. */
 async function decodePhase(client: ReplicaClient): Promise<object> {
   const plan = await planReplicaRestore(client);
+  const probe = memoryProbe();
   const cpu = process.cpuUsage();
   const start = performance.now();
   const sizes = await mapLimit(plan.files, Number(args.parallelism), async (f) => {
@@ -108,6 +114,7 @@ async function decodePhase(client: ReplicaClient): Promise<object> {
   });
   const seconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
+  log(`decode baseline memory peaks (MiB): ${JSON.stringify(probe())}`);
   return { files: plan.files.length, bytes: sizes.reduce((a, b) => a + b, 0), seconds, cpuSeconds: (used.user + used.system) / 1e6, rssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
@@ -131,7 +138,7 @@ async function restorePhase(client: ReplicaClient): Promise<object> {
   return { files: result.files.length, bytes: result.bytes, dbBytes, txid: result.txid, seconds, cpuSeconds: (used.user + used.system) / 1e6, rssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
-function runChild(phase: string, extra: string[]): Promise<Record<string, number>> {
+export function runChild(phase: string, extra: string[]): Promise<Record<string, number>> {
   return new Promise((resolve, reject) => {
     // BENCH_NODE_ARGS (e.g. "--cpu-prof") goes to the measured child only.
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -229,9 +236,11 @@ async function main(): Promise<void> {
 }
 
 const phase = args.phase;
-if (phase === 'fauxqs') await fauxqsPhase();
+if (args.peer === 'litestream') await (await import('./restore-peer.ts')).litestreamPeer({ sizeMiB: Number(args['size-mib']), runs: Number(args.runs), parallelism: Number(args.parallelism), runChild });
+else if (args.peer !== undefined) throw new Error(`--peer must be litestream, not "${args.peer}"`);
+else if (phase === 'fauxqs') await fauxqsPhase();
 else if (phase === 'baseline' || phase === 'decode' || phase === 'restore') {
-  const options = JSON.parse(Buffer.from(args.s3 as string, 'base64').toString()) as S3ReplicaOptions;
+  const options = JSON.parse(Buffer.from(args.s3 as string, 'base64').toString()) as ReplicaOptions;
   const run = phase === 'baseline' ? baselinePhase : phase === 'decode' ? decodePhase : restorePhase;
   const result = await withReplicaClient(options, run);
   process.stdout.write(JSON.stringify(result));

@@ -35,6 +35,8 @@ interface Chunk {
   length: number;
   /** The whole file in one GET (no Range header). */
   whole: boolean;
+  /** A ranged chunk's bytes, in a buffer of the pool from its first byte until it is released. */
+  buffer: Buffer | undefined;
   started: boolean;
   released: boolean;
   result: Promise<Uint8Array[]>;
@@ -53,6 +55,9 @@ export class Prefetcher {
   readonly #maxBuffered: number;
   readonly #attempts: number;
   readonly #open = new Set<Readable>();
+  /** Buffers of chunkSize for ranged chunks, reused as chunks are released; the window bounds how many exist. */
+  readonly #pool: Buffer[] = [];
+  readonly #chunkSize: number;
   #next = 0;
   #inFlight = 0;
   #buffered = 0;
@@ -63,6 +68,7 @@ export class Prefetcher {
     this.#files = files;
     this.#parallelism = Math.max(1, options.parallelism);
     const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    this.#chunkSize = chunkSize;
     // One chunk per connection: a second window's worth ahead measured no faster and held 32 MiB more.
     this.#maxBuffered = options.maxBufferedBytes ?? Math.max(16 * 1024 * 1024, this.#parallelism * chunkSize);
     this.#attempts = options.attempts ?? 3;
@@ -78,7 +84,10 @@ export class Prefetcher {
     this.#pump();
   }
 
-  /** The bytes of file `index`, in order, as they arrive. Consume files in plan order to keep the window moving. */
+  /**
+   * The bytes of file `index`, in order, as they arrive. Consume files in plan order to keep the window moving.
+   * A piece is valid only until the next one is asked for: a ranged chunk's buffer then goes back to the pool.
+   */
   async *source(index: number): AsyncGenerator<Uint8Array> {
     for await (const parts of this.chunks(index)) yield* parts;
   }
@@ -120,6 +129,8 @@ export class Prefetcher {
   #release(chunk: Chunk): void {
     if (chunk.released) return;
     chunk.released = true;
+    if (chunk.buffer) this.#pool.push(chunk.buffer);
+    chunk.buffer = undefined;
     // Drop every path to the buffer: the chunk list lives as long as the restore.
     chunk.result = CONSUMED;
     chunk.resolve = noop;
@@ -170,6 +181,10 @@ export class Prefetcher {
     }
     this.#open.add(stream);
     try {
+      // A ranged chunk of a large file is copied into a pooled buffer as it arrives: the stream's pieces then die
+      // young, instead of living in the window until V8 promotes them and runs a full collection for them (25
+      // mark-compacts instead of 1 for a 469 MB snapshot), and the window's memory stays the same buffers.
+      if (!chunk.whole) chunk.buffer ??= this.#pool.pop() ?? Buffer.allocUnsafeSlow(this.#chunkSize);
       return await readExactly(stream, chunk, file);
     } finally {
       this.#open.delete(stream);
@@ -178,7 +193,10 @@ export class Prefetcher {
   }
 }
 
-/** The pieces are kept as they came (no copy into one buffer); the decoder reads across them. */
+/**
+ * A whole (small) file's pieces are kept as they came; a ranged chunk is copied into its pooled buffer. The decoder
+ * reads across pieces either way.
+ */
 async function readExactly(stream: Readable, chunk: Chunk, file: LtxFileInfo): Promise<Uint8Array[]> {
   const parts: Uint8Array[] = [];
   let filled = 0;
@@ -186,9 +204,11 @@ async function readExactly(stream: Readable, chunk: Chunk, file: LtxFileInfo): P
     if (filled + part.byteLength > chunk.length) {
       throw new FileFetchError(file, `L${file.level} file is larger than the ${file.size} bytes listed`, true);
     }
-    parts.push(part);
+    if (chunk.buffer) chunk.buffer.set(part, filled);
+    else parts.push(part);
     filled += part.byteLength;
   }
+  if (chunk.buffer && filled === chunk.length) return [chunk.buffer.subarray(0, filled)];
   if (filled !== chunk.length) {
     const where = chunk.whole ? `${filled} of ${file.size} bytes` : `${filled} of ${chunk.length} bytes at offset ${chunk.offset}`;
     throw new FileFetchError(file, `L${file.level} file is shorter than listed: got ${where}`, true);
@@ -204,7 +224,7 @@ function newChunk(file: number, offset: number, length: number, whole: boolean):
     reject = rej;
   });
   result.catch(() => undefined); // observed by source(); unconsumed chunks must not become unhandled rejections
-  return { file, offset, length, whole, started: false, released: false, result, resolve, reject };
+  return { file, offset, length, whole, buffer: undefined, started: false, released: false, result, resolve, reject };
 }
 
 function noop(): void {}

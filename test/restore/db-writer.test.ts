@@ -20,7 +20,7 @@ describe('DatabaseWriter', () => {
     const path = join(await tempDir('writer'), 'db');
     const writer = await DatabaseWriter.create(path, PAGE);
     const lock = 7; // stands in for the lock page: never written
-    for (let p = 1; p <= 12_000; p++) if (p !== lock) await writer.writePage(p, page(p, 1)); // several 2 MiB batches
+    for (let p = 1; p <= 12_000; p++) if (p !== lock) await writer.writePage(p, page(p, 1)); // several 1 MiB batches
     await writer.barrier();
     for (let p = 2; p <= 11_000; p += 3) if (p !== lock) await writer.writePage(p, page(p, 2)); // many small batches
     await writer.barrier();

@@ -45,11 +45,13 @@ describe('Prefetcher', () => {
     const prefetcher = new Prefetcher(client, files, { parallelism: 3, chunkSize: 4096, maxBufferedBytes: 16_384 });
     let consumed = 0;
     let maxAhead = 0;
+    const rangedBuffers = new Set<ArrayBufferLike>();
     for (const [i, file] of files.entries()) {
       const parts: Uint8Array[] = [];
       for await (const part of prefetcher.source(i)) {
         await new Promise((r) => setTimeout(r, 1)); // a slow consumer lets read-ahead build up
-        parts.push(part);
+        if (file.size > 4096) rangedBuffers.add(part.buffer);
+        parts.push(new Uint8Array(part)); // a copy: a ranged chunk's buffer is reused once the next part is asked for
         consumed += part.length;
         maxAhead = Math.max(maxAhead, client.delivered - consumed);
       }
@@ -60,6 +62,8 @@ describe('Prefetcher', () => {
     expect(client.maxOpen).toBeGreaterThan(1);
     expect(maxAhead).toBeGreaterThan(4096); // it did read ahead
     expect(maxAhead).toBeLessThanOrEqual(16_384 + 4096);
+    // 13 + 4 + 10 ranged chunks went through a pool the window bounds: 16 KiB / 4 KiB + the one allowed over it
+    expect(rangedBuffers.size).toBeLessThanOrEqual(5);
   });
 
   it('reports a file shorter than listed as a problem with that file', async () => {
