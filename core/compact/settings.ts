@@ -26,7 +26,7 @@ export interface MaintenanceSettings {
   retentionEnabled: boolean;
   /**
    * Copy the first L0 snapshot into L9 (server-side) before compacting, so levels start after it and never upload
-   * the first image again. The agent sets it; the Lambdas leave it off and keep their layout.
+   * the first image again. The agent and the Lambdas' leased passes set it.
    */
   promoteFirstSnapshot?: boolean;
   /** Leave retention out of this pass (the agent paces it; see core/compact/due.ts). */

@@ -39,8 +39,9 @@ export async function leasedMaintenance(
     // Under the lease this pass is the only writer above L0, so one listing at its start serves every step
     // (compaction of each level, the snapshot, retention): 1 LIST instead of one per level per step. L0 files the
     // agent uploads meanwhile are left for the next pass, as a listing taken at the start would leave them.
-    // The wrapper is not closed: the client is the caller's (cached across invocations).
-    return { skipped: false, report: await runMaintenance(new IndexedReplicaClient(client), settings, now) };
+    // The wrapper is not closed: the client is the caller's (cached across invocations). The first image goes to L9
+    // by a server-side copy, as the agent does it, so no level uploads it again.
+    return { skipped: false, report: await runMaintenance(new IndexedReplicaClient(client), { ...settings, promoteFirstSnapshot: true }, now) };
   } finally {
     await lease.release();
   }

@@ -54,7 +54,8 @@ describe('scheduled handlers', () => {
     const swept = await sweep(scheduledEvent('sweep'));
     expect(swept.map((r) => [r.path, r.error])).toEqual([['', undefined], ['tenant/a/app.db', undefined]]);
     expect((await listLevel(nested, 1)).map((f) => f.maxTXID)).toEqual([8]);
-    expect((await listLevel(root, 9)).map((f) => f.maxTXID)).toEqual([5]);
+    // The first image promoted by copy (TXID 1), then the snapshot the sweep merged.
+    expect((await listLevel(root, 9)).map((f) => f.maxTXID)).toEqual([1, 5]);
     expect(await listLevel(nested, 0)).toHaveLength(8);
 
     const disabled = createRetentionHandler({ env: env(bucket, { RETENTION_ENABLED: 'false' }), observability: testObservability(), now: () => new Date(later) });
@@ -68,7 +69,9 @@ describe('scheduled handlers', () => {
     expect(results.map((r) => r.path)).toEqual(['tenant/a/app.db']);
     // The newest L0 file stays: it marks where the next compaction continues.
     expect((await listLevel(nested, 0)).map((f) => f.maxTXID)).toEqual([8]);
-    expect(results[0].result?.deleted).toHaveLength(7);
+    // Seven L0 files, and the first image promoted to L9, now older than the snapshot retention and superseded.
+    expect(results[0].result?.deleted.map((f) => f.level)).toEqual([0, 0, 0, 0, 0, 0, 0, 9]);
+    expect((await listLevel(nested, 9)).map((f) => f.maxTXID)).toEqual([8]);
     expect(await listLevel(root, 0)).toHaveLength(5);
     expect((await verifyReplica(nested)).ok).toBe(true);
   });
