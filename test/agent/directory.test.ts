@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../agent/agent.ts';
 import { RequestCap } from '../../agent/request-cap.ts';
+import { SqliteConnections } from '../../agent/sqlite-connections.ts';
 import { dbConfigForDirEntry, globMatcher } from '../../core/config/dir-entry.ts';
 import { parseConfigText } from '../../core/config/load.ts';
 import type { DirConfig } from '../../core/config/types.ts';
@@ -16,6 +17,7 @@ import { restoreDatabase } from '../../core/restore/index.ts';
 import { startLocalS3, type LocalS3 } from '../harness/local-s3.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { captureLogger } from './workload/capture-log.ts';
+import { HAVE_PROC_LOCKS, holdsSqliteSharedLock } from './workload/proc-locks.ts';
 import { HAVE_SQLITE3_CLI, createCliDatabase, insertRows, sqliteCli } from './workload/sqlite-cli.ts';
 import { waitFor } from './replicator-helpers.ts';
 
@@ -182,6 +184,33 @@ ${extra}    replica:
       expect(existsSync(join(replicaRoot, 'z.sqlite'))).toBe(false);
     } finally {
       await agent.stop();
+    }
+  });
+});
+
+describe.skipIf(!HAVE_SQLITE3_CLI)('an idle database holds one connection', () => {
+  it('the writable connections close when unused and reopen on demand; the read lock stays and still pins the WAL', async () => {
+    const dir = await tempDir('idle-conns');
+    const path = join(dir, 'idle.db');
+    await createCliDatabase(path);
+    await insertRows(path, 1, 3);
+    const conns = new SqliteConnections(path, 1000, { writerIdleCloseMs: 50 });
+    conns.open();
+    try {
+      conns.acquireReadLock();
+      // The control connection set the database up; the checkpointer opens on first use.
+      expect(conns.openConnections).toBe(2);
+      await waitFor(() => conns.openConnections === 1, 5000, 'the writable connections to close');
+      if (HAVE_PROC_LOCKS) expect(holdsSqliteSharedLock(path)).toBe(true);
+      // Another process cannot restart the WAL under our read transaction (busy = 1).
+      await insertRows(path, 2, 3);
+      expect((await sqliteCli(path, 'PRAGMA wal_checkpoint(TRUNCATE);')).split('|')[0]).toBe('1');
+      conns.bumpSeq();
+      expect(conns.openConnections).toBe(2);
+      expect(conns.checkpoint('PASSIVE').busy).toBe(0);
+      expect(conns.openConnections).toBe(3);
+    } finally {
+      conns.close();
     }
   });
 });
