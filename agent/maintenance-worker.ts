@@ -20,6 +20,9 @@ interface Job {
   context?: JobContext;
 }
 
+/** Replica clients the worker keeps between jobs (the least recently used beyond this are closed). */
+const MAX_CACHED_CLIENTS = 16;
+
 /** Nice value of the maintenance thread (0 normal, 19 lowest). */
 const WORKER_NICE = 10;
 
@@ -114,7 +117,15 @@ async function serveJobs(): Promise<void> {
       try {
         const key = JSON.stringify(job.replica);
         let client = clients.get(key);
-        if (!client) clients.set(key, (client = capRequests(openReplicaClient(job.replica), cap)));
+        if (client) clients.delete(key);
+        else client = capRequests(openReplicaClient(job.replica), cap);
+        // Most recently used last; with a directory of a thousand databases, keeping a client each is RSS for nothing.
+        clients.set(key, client);
+        for (const [oldKey, old] of clients) {
+          if (clients.size <= MAX_CACHED_CLIENTS) break;
+          clients.delete(oldKey);
+          void old.close?.();
+        }
         const context = job.context;
         let pass: ReplicaClient = client;
         if (context) {
