@@ -1,7 +1,7 @@
 // The printable effective configuration: YAML key names, durations in ms, sizes in bytes, secrets as "***".
 import type { ReplicaOptions } from '../replica/options.ts';
 import { redactUrl } from './replica-url.ts';
-import type { DbConfig, ReplicaConfig, StreambedConfig } from './types.ts';
+import type { DbConfig, DirConfig, ReplicaConfig, StreambedConfig } from './types.ts';
 
 export const REDACTED = '***';
 
@@ -74,6 +74,11 @@ function dbJson(d: DbConfig): JsonObject {
   });
 }
 
+function dirJson(d: DirConfig): JsonObject {
+  const { path: _dir, 'meta-path': _meta, ...settings } = dbJson(d.template);
+  return compact({ dir: d.dir, pattern: d.pattern, recursive: d.recursive, 'meta-path': d.metaBase, ...settings });
+}
+
 /** The JSON `streambed config` prints; it never contains a credential. */
 export function effectiveConfigJson(config: StreambedConfig): unknown {
   return compact({
@@ -93,6 +98,7 @@ export function effectiveConfigJson(config: StreambedConfig): unknown {
     'heartbeat-interval': config.heartbeatInterval,
     'shutdown-sync-timeout': config.shutdownSyncTimeout,
     'shutdown-sync-interval': config.shutdownSyncInterval,
-    dbs: config.dbs.map(dbJson),
+    'max-requests-per-second': config.maxRequestsPerSecond,
+    dbs: [...config.dbs.map(dbJson), ...(config.dirs ?? []).map(dirJson)],
   });
 }
