@@ -41,7 +41,8 @@ export class DirectoryWatcher {
   private settleTimer: NodeJS.Timeout | undefined;
   private scanRun: Promise<void> | undefined;
   private scanAgain = false;
-  private stopped = true;
+  /** Set by stop(): a scan under way reports nothing more. (A scan without start(), for `--once`, is fine.) */
+  private stopped = false;
   private missingLogged = false;
 
   constructor(entry: DirConfig, events: DirectoryEvents, options: DirectoryWatcherOptions = {}) {

@@ -186,6 +186,21 @@ ${extra}    replica:
       await agent.stop();
     }
   });
+
+  it('replicate --once syncs every database the directory holds', async () => {
+    const root = await tempDir('dir-once');
+    const outDir = await tempDir('dir-once-out');
+    for (const name of ['p.db', 'q.db']) {
+      await createCliDatabase(join(root, name));
+      await insertRows(join(root, name), 3, 2);
+    }
+    const replicaRoot = await tempDir('dir-once-replica');
+    const yaml = `dbs:\n  - dir: ${root}\n    pattern: "*.db"\n    replica:\n      path: ${replicaRoot}\n`;
+    await new Agent(parseConfigText(yaml), { maintenanceInWorker: false }).syncOnce();
+    for (const name of ['p.db', 'q.db']) {
+      expect(await restoredRows({ type: 'file', path: join(replicaRoot, name) }, outDir)).toBe(await rowsOf(join(root, name)));
+    }
+  });
 });
 
 describe.skipIf(!HAVE_SQLITE3_CLI)('an idle database holds one connection', () => {
