@@ -249,7 +249,8 @@ export class Agent {
     this.dbs.delete(path);
     if (d.maintenanceTimer) clearInterval(d.maintenanceTimer);
     d.maintenanceTimer = undefined;
-    await d.maintenanceRun;
+    // A pass waiting on an unanswering replica must not hold the release (the worker's pass only reads and writes S3).
+    await settlesBy(d.maintenanceRun ?? Promise.resolve(), Date.now() + this.config.shutdownSyncTimeout);
     await d.replicator.stop({ finalSync: false, timeout: this.config.shutdownSyncTimeout });
     this.metrics?.forgetDb(path);
     await d.client.inner.close?.();
