@@ -1,5 +1,6 @@
-// Runs every configured database: one Replicator each, local compaction/retention on a timer, graceful shutdown.
+// Runs every configured database (listed, or found under a `dir`): one Replicator each, local maintenance, graceful shutdown.
 import type { DbConfig, StreambedConfig } from '../core/config/types.ts';
+import { dbConfigForDirEntry } from '../core/config/dir-entry.ts';
 import { defaultMetaPath, formatTXID } from '../core/layout/names.ts';
 import type { LtxFileInfo, ReplicaClient } from '../core/replica/client.ts';
 import type { MaintenanceSettings } from '../core/compact/settings.ts';
@@ -13,6 +14,8 @@ import type { MaintenanceReport } from '../core/compact/report.ts';
 import { IndexedReplicaClient, ReplicaIndex } from '../core/replica/indexed.ts';
 import type { DatabaseSettings, ReplicationSource } from './database-api.ts';
 import { Database } from './database.ts';
+import { DirectoryWatcher } from './directory.ts';
+import { capRequests, RequestCap } from './request-cap.ts';
 import { MaintenanceWorker } from './maintenance-worker.ts';
 import { silentLogger, type Logger } from './logger.ts';
 import { settlesBy } from './deadline.ts';
@@ -47,6 +50,8 @@ export interface AgentOptions {
   repeatLogInterval?: number;
   /** When waiting changes count as late (default max(5 × sync-interval, 1 minute); tests shorten it). */
   lateAfter?: number;
+  /** How often each `dir` entry is rescanned besides fs.watch (default 10 s; tests shorten it). */
+  rescanInterval?: number;
 }
 
 interface RunningDb {
@@ -110,7 +115,11 @@ export class Agent {
   metrics: AgentMetrics | undefined;
   private readonly logger: Logger;
   private readonly options: AgentOptions;
-  private readonly dbs: RunningDb[];
+  /** Every database served now, by path: the listed ones, and those the `dir` entries found and still have. */
+  private readonly dbs = new Map<string, RunningDb>();
+  private readonly directories: DirectoryWatcher[];
+  /** The per-host request budget (`max-requests-per-second`), shared with the maintenance worker. */
+  private readonly requestCap: RequestCap | undefined;
   private metricsServer: MetricsServer | undefined;
   /** Pings heartbeat-url while every database is ready (started by start() when configured). */
   heartbeat: Heartbeat | undefined;
@@ -123,32 +132,45 @@ export class Agent {
     this.options = options;
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics;
-    const openClient = options.openClient ?? openReplicaClient;
-    if (options.maintenanceInWorker ?? options.openClient === undefined) this.maintenanceWorker = new MaintenanceWorker();
+    if (config.maxRequestsPerSecond) this.requestCap = new RequestCap(config.maxRequestsPerSecond);
+    if (options.maintenanceInWorker ?? options.openClient === undefined) this.maintenanceWorker = new MaintenanceWorker({ requestCap: this.requestCap?.buffer });
+    for (const dbConfig of config.dbs) this.dbs.set(dbConfig.path, this.runningDb(dbConfig));
+    this.directories = (config.dirs ?? []).map((entry) => new DirectoryWatcher(entry, {
+      found: (path) => this.addDatabase(dbConfigForDirEntry(entry, path)),
+      gone: (path) => this.releaseDatabase(path),
+    }, { logger: this.logger, rescanInterval: options.rescanInterval }));
+  }
+
+  private runningDb(dbConfig: DbConfig): RunningDb {
+    const { config, options } = this;
     const openDatabase = options.openDatabase ?? ((s: DatabaseSettings, l: Logger) => new Database(s, l));
-    this.dbs = config.dbs.map((dbConfig) => {
-      const db = openDatabase(databaseSettings(dbConfig), this.logger.child({ db: dbConfig.path }));
-      const index = new ReplicaIndex();
-      const settings = {
-        ...replicatorSettings(dbConfig, config),
-        compactedTXID: config.compaction === 'local' ? () => compactedTXID(index) : undefined,
-        minBackoff: options.minBackoff, maxBackoff: options.maxBackoff,
-        repeatLogInterval: options.repeatLogInterval, lateAfter: options.lateAfter,
-      };
-      const client = new IndexedReplicaClient(openClient(dbConfig.replica.options), index, {
-        localL0Path: (txid) => db.l0.path(txid),
-        listFromIndex: config.compaction === 'local',
-      });
-      const replicator = new Replicator({
-        db, client, settings, logger: this.logger, metrics: this.metrics, onUpload: options.onUpload,
-      });
-      const maintenanceLog = new FailureLog(this.logger.child({ db: dbConfig.path }), options.repeatLogInterval);
-      return { config: dbConfig, replicator, client, maintenanceLog };
+    const openClient = options.openClient ?? openReplicaClient;
+    const db = openDatabase(databaseSettings(dbConfig), this.logger.child({ db: dbConfig.path }));
+    const index = new ReplicaIndex();
+    const settings = {
+      ...replicatorSettings(dbConfig, config),
+      compactedTXID: config.compaction === 'local' ? () => compactedTXID(index) : undefined,
+      minBackoff: options.minBackoff, maxBackoff: options.maxBackoff,
+      repeatLogInterval: options.repeatLogInterval, lateAfter: options.lateAfter,
+    };
+    const client = new IndexedReplicaClient(capRequests(openClient(dbConfig.replica.options), this.requestCap), index, {
+      localL0Path: (txid) => db.l0.path(txid),
+      listFromIndex: config.compaction === 'local',
     });
+    const replicator = new Replicator({
+      db, client, settings, logger: this.logger, metrics: this.metrics, onUpload: options.onUpload,
+    });
+    const maintenanceLog = new FailureLog(this.logger.child({ db: dbConfig.path }), options.repeatLogInterval);
+    return { config: dbConfig, replicator, client, maintenanceLog };
   }
 
   get replicators(): readonly Replicator[] {
-    return this.dbs.map((d) => d.replicator);
+    return [...this.dbs.values()].map((d) => d.replicator);
+  }
+
+  /** Paths of every database served now. */
+  get databasePaths(): string[] {
+    return [...this.dbs.keys()];
   }
 
   /** What `/readyz` answers: ready unless a database has committed changes waiting longer than it may. */
@@ -157,7 +179,7 @@ export class Agent {
   }
 
   private lateness(now: number): Array<{ db: string; lateness: LatenessReport }> {
-    return this.dbs.map((d) => ({ db: d.config.path, lateness: d.replicator.lateness.report(now) }));
+    return [...this.dbs.values()].map((d) => ({ db: d.config.path, lateness: d.replicator.lateness.report(now) }));
   }
 
   /** The metrics endpoint, when `addr` is configured and the agent started. */
@@ -172,37 +194,84 @@ export class Agent {
     if (this.config.addr) {
       const { AgentMetrics, serveMetrics } = await import('./metrics.ts');
       const metrics = (this.metrics ??= new AgentMetrics({ defaultMetrics: true }));
-      for (const d of this.dbs) d.replicator.attachMetrics(metrics);
+      for (const d of this.dbs.values()) d.replicator.attachMetrics(metrics);
       this.metricsServer = await serveMetrics(metrics, this.config.addr, () => this.lateness(Date.now()));
       this.logger.info({ url: this.metricsServer.url }, 'serving metrics');
     }
-    for (const d of this.dbs) {
+    const listed = [...this.dbs.values()];
+    for (const d of listed) {
       if (this.options.restoreIfDbNotExists || d.config.restoreIfDbNotExists) await this.restoreIfMissing(d);
-      await d.replicator.start();
-      if (this.config.compaction === 'local') this.startMaintenance(d);
+      await this.startDb(d);
+    }
+    // Each directory's first scan starts the databases it finds (and logs "replicating" for each).
+    for (const w of this.directories) await w.start();
+    for (const w of this.directories) {
+      this.logger.info({ dir: w.entry.dir, pattern: w.entry.pattern, recursive: w.entry.recursive, databases: w.databases.size }, 'watching directory');
     }
     this.heartbeat = startHeartbeat(this.config, () => this.readiness().ready, this.logger);
     // The synchronous part of opening the databases runs first, so that "replicating" is printed right before
     // start() returns: callers watching for it (and then signalling) find the caller's handlers installed.
     await new Promise((resolve) => setImmediate(resolve));
-    for (const d of this.dbs) {
-      this.logger.info(
-        { db: d.config.path, replica: d.replicator.client.location, syncInterval: d.config.replica.syncInterval, compaction: this.config.compaction },
-        'replicating',
-      );
+    for (const d of listed) this.logReplicating(d);
+  }
+
+  private async startDb(d: RunningDb): Promise<void> {
+    await d.replicator.start();
+    if (this.config.compaction === 'local') this.startMaintenance(d);
+  }
+
+  private logReplicating(d: RunningDb): void {
+    this.logger.info(
+      { db: d.config.path, replica: d.replicator.client.location, syncInterval: d.config.replica.syncInterval, compaction: this.config.compaction },
+      'replicating',
+    );
+  }
+
+  /** A database a `dir` entry found: served from now on (started at once when the agent runs). */
+  private async addDatabase(dbConfig: DbConfig): Promise<void> {
+    if (this.dbs.has(dbConfig.path) || this.stopping) return;
+    let d: RunningDb;
+    try {
+      d = this.runningDb(dbConfig);
+    } catch (err) {
+      this.logger.error({ db: dbConfig.path, err: (err as Error).message }, 'cannot replicate a database found in the directory');
+      return;
     }
+    this.dbs.set(dbConfig.path, d);
+    if (!this.started) return;
+    await this.startDb(d);
+    this.logReplicating(d);
+  }
+
+  /**
+   * A database deleted from a `dir`: its loops stop, its connections close and its entry goes. Nothing remote is
+   * deleted, so its replica keeps every file (and restores the database as it was last uploaded).
+   */
+  private async releaseDatabase(path: string): Promise<void> {
+    const d = this.dbs.get(path);
+    if (!d) return;
+    this.dbs.delete(path);
+    if (d.maintenanceTimer) clearInterval(d.maintenanceTimer);
+    d.maintenanceTimer = undefined;
+    // A pass waiting on an unanswering replica must not hold the release (the worker's pass only reads and writes S3).
+    await settlesBy(d.maintenanceRun ?? Promise.resolve(), Date.now() + this.config.shutdownSyncTimeout);
+    await d.replicator.stop({ finalSync: false, timeout: this.config.shutdownSyncTimeout });
+    this.metrics?.forgetDb(path);
+    await d.client.inner.close?.();
+    this.logger.info({ db: path, replica: d.replicator.client.location, replicaTXID: d.replicator.replicaTXID === undefined ? 'unknown' : formatTXID(d.replicator.replicaTXID) }, 'database deleted; released (its replica is kept)');
   }
 
   /** `replicate --once`: one sync and upload of every database, then close. Throws on the first failure. */
   async syncOnce(options: { forceSnapshot?: boolean } = {}): Promise<void> {
     try {
-      for (const d of this.dbs) {
+      for (const w of this.directories) await w.scan();
+      for (const d of this.dbs.values()) {
         if (this.options.restoreIfDbNotExists || d.config.restoreIfDbNotExists) await this.restoreIfMissing(d);
         await d.replicator.syncAndUpload(options);
         this.logger.info({ db: d.config.path, txid: d.replicator.replicaTXID === undefined ? 'none' : formatTXID(d.replicator.replicaTXID) }, 'synced');
       }
     } finally {
-      for (const d of this.dbs) await d.replicator.close();
+      for (const d of this.dbs.values()) await d.replicator.close();
       await this.closeClients();
     }
   }
@@ -210,7 +279,7 @@ export class Agent {
   /** Runs compaction/snapshot/retention once for every database (no-op with `compaction: remote`). */
   async runMaintenanceOnce(now: Date = new Date()): Promise<void> {
     if (this.config.compaction !== 'local') return;
-    for (const d of this.dbs) await this.maintain(d, now, true);
+    for (const d of this.dbs.values()) await this.maintain(d, now, true);
   }
 
   /**
@@ -221,16 +290,18 @@ export class Agent {
     // The whole shutdown fits in shutdown-sync-timeout: a replica that stopped answering must not hold the process.
     const deadline = Date.now() + this.config.shutdownSyncTimeout;
     this.stopping = true;
-    for (const d of this.dbs) {
+    await Promise.all(this.directories.map((w) => w.stop()));
+    const dbs = [...this.dbs.values()];
+    for (const d of dbs) {
       if (d.maintenanceTimer) clearInterval(d.maintenanceTimer);
       d.maintenanceTimer = undefined;
     }
     // Maintenance that is still running finishes beside the final syncs (as it runs beside uploads), not before them.
-    const maintenance = settlesBy(Promise.all(this.dbs.map((d) => d.maintenanceRun)), deadline).then((done) => {
+    const maintenance = settlesBy(Promise.all(dbs.map((d) => d.maintenanceRun)), deadline).then((done) => {
       if (!done) this.logger.warn({ err: 'a maintenance run was still waiting for the replica at shutdown-sync-timeout' }, 'shutdown: abandoning maintenance');
     });
     const results = await Promise.all(
-      this.dbs.map((d) =>
+      dbs.map((d) =>
         d.replicator.stop({
           finalSync: options.finalSync,
           timeout: Math.max(0, deadline - Date.now()),
@@ -252,7 +323,7 @@ export class Agent {
 
   /** The agent opened every replica client, so it closes them: a stopped agent leaves no socket open. */
   private async closeClients(): Promise<void> {
-    await Promise.all(this.dbs.map((d) => d.client.close()));
+    await Promise.all([...this.dbs.values()].map((d) => d.client.close()));
   }
 
   /** A missing database is restored from its replica first; an empty replica means a fresh start. */

@@ -1,5 +1,6 @@
 // The one owner of raw file access to a replicated database: a long-lived descriptor of the main file, WAL reads.
 import { closeSync, fstatSync, openSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import type { SqliteConnections } from './sqlite-connections.ts';
 import { fileSource, readWalHeader } from './wal/reader.ts';
@@ -184,5 +185,32 @@ export class DbFile {
 
   dbMtimeMs(): number {
     return statOrNull(this.path)?.mtimeMs ?? 0;
+  }
+}
+
+const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
+
+/**
+ * Whether a file a `dir` entry matched is an SQLite database yet: its 100-byte header starts with the magic
+ * string (an application's brand-new file may still be empty). This opens and closes a descriptor of the file,
+ * which drops every POSIX lock THIS process holds on it, so it is only for candidates the agent does not serve
+ * yet (agent/directory.ts never passes a path it already replicates). Other processes' locks are theirs and are
+ * not touched.
+ */
+export async function hasSqliteHeader(path: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch {
+    return false;
+  }
+  try {
+    const header = Buffer.alloc(100);
+    const { bytesRead } = await handle.read(header, 0, 100, 0);
+    return bytesRead === 100 && header.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC);
+  } catch {
+    return false;
+  } finally {
+    await handle.close();
   }
 }

@@ -1,7 +1,7 @@
 // Runs compaction, snapshots and retention in a worker thread so their CPU work never stalls the upload loops.
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
-import { Worker, isMainThread, parentPort } from 'node:worker_threads';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { MaintenanceReport, MaintenanceSettings } from '../core/compact/index.ts';
 import type { ReplicaOptions } from '../core/replica/options.ts';
 import type { LtxFileInfo, ReplicaClient } from '../core/replica/client.ts';
@@ -20,6 +20,9 @@ interface Job {
   context?: JobContext;
 }
 
+/** Replica clients the worker keeps between jobs (the least recently used beyond this are closed). */
+const MAX_CACHED_CLIENTS = 16;
+
 /** Nice value of the maintenance thread (0 normal, 19 lowest). */
 const WORKER_NICE = 10;
 
@@ -27,9 +30,15 @@ type Reply = { id: number; report: MaintenanceReport } | { id: number; error: st
 
 /** The main-thread handle: one worker shared by every database of the agent, started on first use. */
 export class MaintenanceWorker {
+  /** The agent's request budget (request-cap.ts), drawn from by the worker's S3 clients too. */
+  private readonly requestCap: SharedArrayBuffer | undefined;
   private worker: Worker | undefined;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (r: MaintenanceReport) => void; reject: (e: Error) => void }>();
+
+  constructor(options: { requestCap?: SharedArrayBuffer } = {}) {
+    this.requestCap = options.requestCap;
+  }
 
   run(replica: ReplicaOptions, settings: MaintenanceSettings, now: Date, context?: JobContext): Promise<MaintenanceReport> {
     const worker = this.ensureWorker();
@@ -51,7 +60,10 @@ export class MaintenanceWorker {
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     // A small young generation: compaction's large buffers live off-heap, and RSS matters with many databases.
-    const worker = new Worker(new URL('./maintenance-worker.ts', import.meta.url), { resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+    const worker = new Worker(new URL('./maintenance-worker.ts', import.meta.url), {
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+      workerData: { requestCap: this.requestCap },
+    });
     worker.unref();
     worker.on('message', (reply: Reply) => {
       const waiter = this.waiting.get(reply.id);
@@ -96,6 +108,9 @@ async function serveJobs(): Promise<void> {
   const { IndexedReplicaClient, ReplicaIndex } = await import('../core/replica/indexed.ts');
   const { localLtxPath } = await import('../core/layout/names.ts');
   // This thread owns its clients for its whole life; MaintenanceWorker.close() ends the thread and their sockets with it.
+  const { capRequests, RequestCap } = await import('./request-cap.ts');
+  const capBuffer = (workerData as { requestCap?: SharedArrayBuffer } | null)?.requestCap;
+  const cap = capBuffer ? RequestCap.attach(capBuffer) : undefined;
   const clients = new Map<string, ReturnType<typeof openReplicaClient>>();
   let queue = Promise.resolve();
   parentPort!.on('message', (job: Job) => {
@@ -103,7 +118,15 @@ async function serveJobs(): Promise<void> {
       try {
         const key = JSON.stringify(job.replica);
         let client = clients.get(key);
-        if (!client) clients.set(key, (client = openReplicaClient(job.replica)));
+        if (client) clients.delete(key);
+        else client = capRequests(openReplicaClient(job.replica), cap);
+        // Most recently used last; with a directory of a thousand databases, keeping a client each is RSS for nothing.
+        clients.set(key, client);
+        for (const [oldKey, old] of clients) {
+          if (clients.size <= MAX_CACHED_CLIENTS) break;
+          clients.delete(oldKey);
+          void old.close?.();
+        }
         const context = job.context;
         let pass: ReplicaClient = client;
         if (context) {

@@ -82,6 +82,19 @@ export class AgentMetrics {
     this.lateness.set(db, report);
   }
 
+  /** Drops a released database's series (a `dir` entry's deleted database must not be reported forever). */
+  forgetDb(db: string): void {
+    this.lateness.delete(db);
+    for (const metric of [this.dbSize, this.walSize, this.txid, this.replicaTxid, this.lastUpload, this.unreplicatedSeconds,
+      this.totalWalBytes, this.syncCount, this.syncErrorCount, this.syncSeconds, this.syncDuration, this.checkpointCount,
+      this.uploadErrors, this.replicationLag, this.maintenanceErrors]) {
+      metric.remove({ db });
+    }
+    for (const metric of [this.replicaOperations, this.replicaOperationBytes]) {
+      for (const operation of ['GET', 'PUT', 'DELETE', 'LIST']) metric.remove({ db, operation });
+    }
+  }
+
   recordStats(db: string, stats: DatabaseStats): void {
     this.dbSize.set({ db }, stats.dbSize);
     this.walSize.set({ db }, stats.walSize);

@@ -18,10 +18,18 @@ export interface CheckpointResult {
 const BUMP_SQL = 'INSERT INTO _litestream_seq (id, seq) VALUES (1, 1) ON CONFLICT (id) DO UPDATE SET seq = seq + 1';
 
 /**
- * Page cache per agent connection, in KiB when negative (SQLite's default is 2000 KiB). The agent only touches
- * its two tiny tables and the schema; with three connections per database a large cache is pure RSS.
+ * Page cache of the agent's connections: none. The agent only touches its two tiny tables and the schema (the
+ * OS page cache serves those), and with a thousand databases even SQLite's 64 KiB minimum pool per connection
+ * is over 200 MiB of RSS.
  */
-const AGENT_CACHE_SIZE = -64;
+const AGENT_CACHE_SIZE = 0;
+
+/**
+ * The writable connections close after this long unused and reopen on demand: an idle database then costs one
+ * connection (the reader's, ~120 KiB) instead of three. SQLite defers closing their file descriptors while the
+ * reader holds its lock on the same file (unix VFS pending fds), so closing them never drops the read lock.
+ */
+const WRITER_IDLE_CLOSE_MS = 30_000;
 
 export function isBusyError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
@@ -45,10 +53,18 @@ export class SqliteConnections {
   private reader: Connection | null = null;
   private readLocked = false;
   private barrier = false;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly writerIdleCloseMs: number;
 
-  constructor(path: string, busyTimeout: number) {
+  constructor(path: string, busyTimeout: number, options: { writerIdleCloseMs?: number } = {}) {
     this.path = path;
     this.busyTimeout = busyTimeout;
+    this.writerIdleCloseMs = options.writerIdleCloseMs ?? WRITER_IDLE_CLOSE_MS;
+  }
+
+  /** How many of the three connections are open now (the writable two close while idle). */
+  get openConnections(): number {
+    return [this.control, this.checkpointer, this.reader].filter((c) => c !== null).length;
   }
 
   open(): void {
@@ -62,7 +78,7 @@ export class SqliteConnections {
       }
       control.exec('CREATE TABLE IF NOT EXISTS _litestream_seq (id INTEGER PRIMARY KEY, seq INTEGER)');
       control.exec('CREATE TABLE IF NOT EXISTS _litestream_lock (id INTEGER)');
-      this.checkpointer = this.openWritable();
+      this.touchWriters();
       this.reader = new BetterSqlite3(this.path, { readonly: true, fileMustExist: true });
       this.reader.pragma(`busy_timeout = ${this.busyTimeout}`);
       this.reader.pragma(`cache_size = ${AGENT_CACHE_SIZE}`);
@@ -86,8 +102,45 @@ export class SqliteConnections {
     return conn;
   }
 
+  /** The control connection, reopened if it was closed while idle. */
+  private controlConn(): Connection {
+    this.need(this.reader);
+    this.touchWriters();
+    return (this.control ??= this.openWritable());
+  }
+
+  private checkpointerConn(): Connection {
+    this.need(this.reader);
+    this.touchWriters();
+    return (this.checkpointer ??= this.openWritable());
+  }
+
+  private touchWriters(): void {
+    if (this.idleTimer) {
+      this.idleTimer.refresh();
+      return;
+    }
+    this.idleTimer = setTimeout(() => this.closeIdleWriters(), this.writerIdleCloseMs);
+    this.idleTimer.unref();
+  }
+
+  /**
+   * Closes the writable connections unless one is in a transaction or the reader is between read locks (then
+   * they are tried again later): with the reader's lock held, closing a writer can never checkpoint the WAL away.
+   */
+  private closeIdleWriters(): void {
+    this.idleTimer = undefined;
+    if (!this.readLocked || this.barrier || this.control?.inTransaction || this.checkpointer?.inTransaction) {
+      this.touchWriters();
+      return;
+    }
+    this.control?.close();
+    this.checkpointer?.close();
+    this.control = this.checkpointer = null;
+  }
+
   pageSize(): number {
-    return Number(this.need(this.control).pragma('page_size', { simple: true }));
+    return Number(this.need(this.reader).pragma('page_size', { simple: true }));
   }
 
   get isReadLocked(): boolean {
@@ -117,14 +170,14 @@ export class SqliteConnections {
 
   /** Writes a row so the WAL gets a header and a frame (and restarts when fully checkpointed). */
   bumpSeq(): void {
-    this.need(this.control).prepare(BUMP_SQL).run();
+    this.controlConn().prepare(BUMP_SQL).run();
   }
 
   /** Takes SQLite's write lock (BEGIN IMMEDIATE); false when another writer kept it past busy_timeout. */
   tryBeginBarrier(): boolean {
     if (this.barrier) return true;
     try {
-      this.need(this.control).exec('BEGIN IMMEDIATE');
+      this.controlConn().exec('BEGIN IMMEDIATE');
     } catch (err) {
       if (isBusyError(err)) return false;
       throw err;
@@ -140,7 +193,7 @@ export class SqliteConnections {
   /** Ends the barrier, committing a seq bump in the same transaction (so a restarted WAL gets its header). */
   commitBarrierWithBump(): void {
     if (!this.barrier) return;
-    const control = this.need(this.control);
+    const control = this.controlConn();
     try {
       control.prepare(BUMP_SQL).run();
       control.exec('COMMIT');
@@ -153,23 +206,25 @@ export class SqliteConnections {
   rollbackBarrier(): void {
     if (!this.barrier) return;
     this.barrier = false;
-    const control = this.need(this.control);
+    const control = this.controlConn();
     if (control.inTransaction) control.exec('ROLLBACK');
   }
 
   /** Bytes kept when the control connection restarts the WAL (-1: never truncate, SQLite's default). */
   setJournalSizeLimit(bytes: number): void {
-    this.need(this.control).pragma(`journal_size_limit = ${Math.trunc(bytes)}`);
+    this.controlConn().pragma(`journal_size_limit = ${Math.trunc(bytes)}`);
   }
 
   checkpoint(mode: CheckpointMode): CheckpointResult {
-    const rows = this.need(this.checkpointer).pragma(`wal_checkpoint(${mode})`) as CheckpointResult[];
+    const rows = this.checkpointerConn().pragma(`wal_checkpoint(${mode})`) as CheckpointResult[];
     const row = rows[0];
     return { busy: Number(row.busy), log: Number(row.log), checkpointed: Number(row.checkpointed) };
   }
 
   /** Closes writers first and the read-only connection last so the WAL file is kept. */
   close(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     this.readLocked = false;
     this.barrier = false;
     for (const conn of [this.control, this.checkpointer, this.reader]) {

@@ -34,7 +34,7 @@ export function register(program: Command): void {
       if (flags.forceSnapshot && !flags.once) throw new UsageError('-force-snapshot requires -once');
       if (flags.once && flags.exec) throw new UsageError('-once cannot be combined with -exec');
       const config = await loadCommandConfig(flags, dbPath, replicaUrl);
-      if (config.dbs.length === 0) throw new UsageError(`no databases configured${config.source ? ` in ${config.source}` : ''}`);
+      if (config.dbs.length === 0 && !config.dirs?.length) throw new UsageError(`no databases configured${config.source ? ` in ${config.source}` : ''}`);
       const level = (flags.logLevel ?? config.logging.level) as StreambedConfig['logging']['level'];
       const logger = createLogger({ ...config.logging, level });
       for (const note of config.notes ?? []) logger.warn({ config: config.source }, note);

@@ -51,9 +51,10 @@ function buildDbs(g: Fields, ctx: ReadContext): BuiltDb[] {
   });
   const seen = new Map<string, number>();
   built.forEach((b, i) => {
-    const prev = seen.get(b.db.path);
-    if (prev !== undefined) fail({ path: `dbs[${i}].path`, line: field.node.kind === 'seq' ? field.node.items[i].line : undefined, file: ctx.file }, `${b.db.path} is already listed as dbs[${prev}]; list each database once`);
-    seen.set(b.db.path, i);
+    const key = b.dir ? `${b.dir.dir}\0${b.dir.pattern}` : b.db.path;
+    const prev = seen.get(key);
+    if (prev !== undefined) fail({ path: `dbs[${i}].${b.dir ? 'dir' : 'path'}`, line: field.node.kind === 'seq' ? field.node.items[i].line : undefined, file: ctx.file }, `${b.dir ? `${b.dir.dir} with pattern ${b.dir.pattern}` : b.db.path} is already listed as dbs[${prev}]; list each database once`);
+    seen.set(key, i);
   });
   return built;
 }
@@ -103,7 +104,12 @@ export function buildConfig(tree: ConfigNode | undefined, ctx: ReadContext): Str
   applyDbSnapshots(global, dbs);
   applyLegacy(global, dbs, ctx);
   const { snapshotExplicit: _explicit, ...settings } = global;
-  const config: StreambedConfig = { ...settings, dbs: dbs.map((b) => b.db) };
+  const config: StreambedConfig = { ...settings, dbs: dbs.filter((b) => !b.dir).map((b) => b.db) };
+  const dirs = dbs.flatMap((b) => (b.dir ? [b.dir] : []));
+  if (dirs.length) config.dirs = dirs;
+  const cap = g.get('max-requests-per-second');
+  const perSecond = readInt(cap, 1);
+  if (perSecond !== undefined) config.maxRequestsPerSecond = perSecond;
   if (ctx.file) config.source = ctx.file;
   if (ctx.notes.length) config.notes = [...ctx.notes];
   return config;

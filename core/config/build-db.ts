@@ -9,7 +9,8 @@ import { checkKeys, fail, fieldsOf, isSet, readBool, readDuration, readInt, read
 import type { Field, Fields, ReadContext } from './fields.ts';
 import { DB_KEYS, SNAPSHOT_KEYS } from './keys.ts';
 import { defaultMetaPath, expandPath } from './paths.ts';
-import type { DbConfig } from './types.ts';
+import { globMatcher } from './dir-entry.ts';
+import type { DbConfig, DirConfig } from './types.ts';
 import type { MapNode } from './yaml-tree.ts';
 
 /** A per-database `snapshot:` section (HEAD): must agree across databases, checked by the caller. */
@@ -20,7 +21,9 @@ export interface DbSnapshot {
 }
 
 export interface BuiltDb {
+  /** For a `dir` entry: the template every discovered database gets (its `path` is the directory). */
   db: DbConfig;
+  dir?: DirConfig;
   snapshot?: DbSnapshot;
   legacy: LegacyReplicaSettings;
 }
@@ -54,10 +57,36 @@ function replicaField(f: Fields, where: Field): Field {
 }
 
 function noteLegacy(f: Fields, ctx: ReadContext): void {
-  for (const key of ['max-checkpoint-page-count', 'monitor-delay-interval', 'shadow-retention-count', 'heartbeat-url', 'heartbeat-interval', 'recursive', 'watch', 'meta-dir']) {
+  for (const key of ['max-checkpoint-page-count', 'monitor-delay-interval', 'shadow-retention-count', 'heartbeat-url', 'heartbeat-interval', 'meta-dir']) {
     const field = f.get(key);
     if (field) ctx.notes.push(`${field.path} (line ${field.line}): not used by streambed; ignored`);
   }
+  const watch = f.get('watch');
+  if (watch) ctx.notes.push(`${watch.path} (line ${watch.line}): streambed always watches a \`dir\` for new and deleted databases; ignored`);
+}
+
+/** `dir`, `pattern` and `recursive` of a directory entry (undefined for a single-database entry). */
+function readDirKeys(f: Fields, where: Field, ctx: ReadContext): Omit<DirConfig, 'template' | 'metaBase'> | undefined {
+  const dirField = f.get('dir');
+  const patternField = f.get('pattern');
+  const recursiveField = f.get('recursive');
+  const dirText = readString(dirField);
+  if (!dirText || !dirField) {
+    for (const other of [patternField, recursiveField]) {
+      if (other) ctx.notes.push(`${other.path} (line ${other.line}): only used with \`dir\`; ignored`);
+    }
+    return undefined;
+  }
+  const pathField = f.get('path');
+  if (pathField && isSet(pathField)) fail(pathField, 'cannot be used together with `dir`; use `path` for one database or `dir` + `pattern` for every database in a directory');
+  const pattern = readString(patternField);
+  if (!pattern || !patternField) return fail(patternField ?? where, 'directory replication (`dir`) needs `pattern`, a glob on the file name such as "*.db"');
+  try {
+    globMatcher(pattern);
+  } catch (err) {
+    fail(patternField, `the pattern ${JSON.stringify(pattern)} ${(err as Error).message}; use a glob such as "*.db"`);
+  }
+  return { dir: expandPath(dirText), pattern, recursive: readBool(recursiveField) ?? false };
 }
 
 /** Builds dbs[index]; `globals` are the top-level replica settings. */
@@ -66,10 +95,9 @@ export function buildDb(node: MapNode, index: number, globals: Fields, ctx: Read
   const where: Field = { name: prefix, path: prefix, line: node.line, node, file: ctx.file };
   const f = fieldsOf(node, prefix, ctx.file);
   checkKeys(f, DB_KEYS, 'a database entry', ctx);
-  const dir = f.get('dir');
-  if (dir && isSet(dir)) fail(dir, 'directory replication (`dir` + `pattern`) is not supported by streambed yet; list each database under `dbs:` with its own `path`');
-  const pathText = readString(f.get('path'));
-  if (!pathText) fail(f.get('path') ?? where, 'each database needs `path` (the SQLite file to replicate)');
+  const dirKeys = readDirKeys(f, where, ctx);
+  const pathText = dirKeys?.dir ?? readString(f.get('path'));
+  if (!pathText) fail(f.get('path') ?? where, 'each database needs `path` (the SQLite file to replicate), or `dir` + `pattern` for a directory of databases');
   noteLegacy(f, ctx);
   const path = expandPath(pathText);
   const metaPath = readString(f.get('meta-path'));
@@ -91,5 +119,10 @@ export function buildDb(node: MapNode, index: number, globals: Fields, ctx: Read
     restoreIfDbNotExists: readBool(f.get('restore-if-db-not-exists')) ?? false,
     replica,
   };
-  return { db, snapshot: readSnapshot(f.get('snapshot'), ctx), legacy };
+  const snapshot = readSnapshot(f.get('snapshot'), ctx);
+  if (!dirKeys) return { db, snapshot, legacy };
+  // Each discovered database gets its own staging directory (derived from meta-path, if given, in dir-entry.ts).
+  const dir: DirConfig = { ...dirKeys, template: { ...db, metaPath: undefined } };
+  if (metaPath) dir.metaBase = expandPath(metaPath);
+  return { db: dir.template, dir, snapshot, legacy };
 }

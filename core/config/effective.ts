@@ -3,7 +3,7 @@
 import type { ReplicaOptions, S3ReplicaOptions } from '../replica/options.ts';
 import { resolvedS3Settings } from '../replica/s3-config.ts';
 import { redactUrl } from './replica-url.ts';
-import type { DbConfig, ReplicaConfig, StreambedConfig } from './types.ts';
+import type { DbConfig, DirConfig, ReplicaConfig, StreambedConfig } from './types.ts';
 
 export const REDACTED = '***';
 
@@ -83,6 +83,11 @@ function dbJson(d: DbConfig): JsonObject {
   });
 }
 
+function dirJson(d: DirConfig): JsonObject {
+  const { path: _dir, 'meta-path': _meta, ...settings } = dbJson(d.template);
+  return compact({ dir: d.dir, pattern: d.pattern, recursive: d.recursive, 'meta-path': d.metaBase, ...settings });
+}
+
 /** The JSON `streambed config` prints; it never contains a credential. */
 export function effectiveConfigJson(config: StreambedConfig): unknown {
   return compact({
@@ -102,6 +107,7 @@ export function effectiveConfigJson(config: StreambedConfig): unknown {
     'heartbeat-interval': config.heartbeatInterval,
     'shutdown-sync-timeout': config.shutdownSyncTimeout,
     'shutdown-sync-interval': config.shutdownSyncInterval,
-    dbs: config.dbs.map(dbJson),
+    'max-requests-per-second': config.maxRequestsPerSecond,
+    dbs: [...config.dbs.map(dbJson), ...(config.dirs ?? []).map(dirJson)],
   });
 }

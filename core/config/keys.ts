@@ -38,7 +38,7 @@ export const DB_KEYS = new Set<string>([
 export const GLOBAL_KEYS = new Set<string>([
   'addr', 'mcp-addr', 'exec', 'logging', 'dbs', 'levels', 'snapshot', 'l0-retention', 'l0-retention-check-interval',
   'retention', 'validation', 'verify-compaction', 'heartbeat-url', 'heartbeat-interval', 'shutdown-sync-timeout',
-  'shutdown-sync-interval', 'socket', 'compaction', ...REPLICA_SETTING_KEYS,
+  'shutdown-sync-interval', 'socket', 'compaction', 'max-requests-per-second', ...REPLICA_SETTING_KEYS,
 ]);
 
 export const LOGGING_KEYS = new Set(['level', 'type', 'stderr', 'source']);

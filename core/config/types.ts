@@ -27,6 +27,24 @@ export interface DbConfig {
   replica: ReplicaConfig;
 }
 
+/**
+ * A `dir` entry (Litestream v0.5 directory replication): every SQLite database under `dir` whose file name matches
+ * `pattern`, including databases created while the agent runs. Each one is replicated with `template`'s settings
+ * at the replica path joined with its path relative to `dir` (see dir-entry.ts).
+ */
+export interface DirConfig {
+  /** Absolute path of the directory. */
+  dir: string;
+  /** Glob on the file name, as Go's filepath.Match reads it (`*.db`, `tenant-?.sqlite`, `[a-c]*.db`). */
+  pattern: string;
+  /** Descend into subdirectories. */
+  recursive: boolean;
+  /** Settings every discovered database gets; `path` is the directory and the replica path is the base path. */
+  template: DbConfig;
+  /** `meta-path` written on the entry: each database stages below it at `<base>/<rel dir>/.<file>-streambed`. */
+  metaBase?: string;
+}
+
 export interface LoggingConfig {
   level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   type: 'text' | 'json';
@@ -44,6 +62,10 @@ export interface StreambedConfig {
   exec?: string;
   logging: LoggingConfig;
   dbs: DbConfig[];
+  /** `dir` entries, each resolved to databases at run time by the agent (absent when there are none). */
+  dirs?: DirConfig[];
+  /** Cap on the S3 (or file) requests per second of all replica clients of this process together (undefined: none). */
+  maxRequestsPerSecond?: number;
   /** Compaction intervals of L1..Ln. Default [30s, 5m, 1h]. */
   levels: number[];
   snapshot: { interval: number; retention: number };

@@ -9,7 +9,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
-import type { HttpHandlerOptions } from '@smithy/types';
+import type { FinalizeRequestMiddleware, HttpHandlerOptions, MetadataBearer } from '@smithy/types';
 import { Upload } from '@aws-sdk/lib-storage';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
@@ -403,6 +403,18 @@ export class S3ReplicaClient implements ReplicaClient {
    * Ends the requests still in flight (their callers see them fail) and closes the pooled sockets, so nothing of
    * the client keeps the process alive. The client must not be used afterwards.
    */
+  /**
+   * Makes every HTTP attempt (retries, each listing page and upload part, as they are billed) wait for `take`
+   * first; placed before signing, so a request never waits with a stale signature. The host's request cap.
+   */
+  throttle(take: () => Promise<void>): void {
+    const wait: FinalizeRequestMiddleware<object, MetadataBearer> = (next) => async (args) => {
+      await take();
+      return next(args);
+    };
+    this.#s3.middlewareStack.addRelativeTo(wait, { name: 'streambedRequestCap', relation: 'before', toMiddleware: 'httpSigningMiddleware', override: true });
+  }
+
   async close(): Promise<void> {
     this.#closing.abort(new Error(`the replica client of ${this.location} was closed`));
     this.#s3.destroy();

@@ -51,6 +51,13 @@ describe('benchmark smoke runs', () => {
     expect(out).toMatch(/^streambed: restore .* fetched\/needed \d/m);
   });
 
+  it('fleet prints start-up, requests per minute, CPU, RSS and lag for a directory of databases', () => {
+    const out = bench(['bench/fleet.ts', '--smoke'], 180_000);
+    expect(figures(out, /^\s+start:/)[0]).toBe(20);
+    expect(out).toMatch(/all idle, .* requests\/min .* RSS \d/);
+    expect(out).toMatch(/commit→ack lag over [1-9]\d* commits: p50/);
+  });
+
   it('replication prints lag percentiles beside the local S3 PUT latency', () => {
     const out = bench(['bench/replication.ts', '--smoke'], 180_000);
     expect(out).toMatch(/PUT/);

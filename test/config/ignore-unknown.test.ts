@@ -76,7 +76,7 @@ describe('parseConfigText', () => {
 
   it('still refuses known keys with bad values, and unsupported features', () => {
     expect(() => parseConfigText('unknown-x: 1\nlevels:\n  - interval: 1h\n  - interval: 30s\n', 'l.yml', { env: {}, ignoreUnknown: true })).toThrow(/must be longer/);
-    expect(() => parseConfigText('dbs:\n  - dir: /data\n    pattern: "*.db"\n', 'l.yml', { env: {}, ignoreUnknown: true })).toThrow(/not supported/);
+    expect(() => parseConfigText('dbs:\n  - path: /data/a.db\n    replica:\n      url: s3://b/p\n      age:\n        identities: [x]\n', 'l.yml', { env: {}, ignoreUnknown: true })).toThrow(/age encryption is not supported/);
   });
 });
 

@@ -196,8 +196,15 @@ describe('errors name the file, line, key and fix', () => {
     expect(errorOf('dbs:\n  - path: /a\n    replica: {path: /c}\n  - path: /a\n    replica: {path: /d}\n').message).toMatch(/line 4.*already listed/);
   });
 
-  it('dir + pattern is a clear not-supported error', () => {
-    expect(errorOf('dbs:\n  - dir: /data\n    pattern: "*.db"\n    replica: {url: s3://b/p}\n').message).toMatch(/line 2.*directory replication.*not supported/);
+  it('dir + pattern is a directory entry; without pattern, with path, or with a bad glob it is an error naming the key', () => {
+    const config = parse('dbs:\n  - dir: /data\n    pattern: "*.db"\n    recursive: true\n    replica: {url: s3://b/p}\n');
+    expect(config.dbs).toEqual([]);
+    expect(config.dirs).toMatchObject([{ dir: '/data', pattern: '*.db', recursive: true, template: { path: '/data', replica: { options: { type: 's3', bucket: 'b', path: 'p' } } } }]);
+    expect(errorOf('dbs:\n  - dir: /data\n    replica: {url: s3://b/p}\n').message).toMatch(/line 2.*needs `pattern`/);
+    expect(errorOf('dbs:\n  - dir: /data\n    path: /data/a.db\n    pattern: "*.db"\n    replica: {url: s3://b/p}\n').message).toMatch(/line 3.*dbs\[0\]\.path.*together with `dir`/);
+    expect(errorOf('dbs:\n  - dir: /data\n    pattern: "[a-"\n    replica: {url: s3://b/p}\n').message).toMatch(/line 3.*dbs\[0\]\.pattern.*without its closing/);
+    expect(errorOf('max-requests-per-second: 0\n').message).toMatch(/line 1.*max-requests-per-second.*at least 1/);
+    expect(parse('max-requests-per-second: 50\n').maxRequestsPerSecond).toBe(50);
   });
 
   it('s3 replicas need a bucket; a bucket without type is not silently a file replica', () => {
