@@ -9,7 +9,6 @@ export {
   DEFAULT_PARALLELISM,
   type RestoreOptions,
   type RestoreResult,
-  type RestoreLogger,
 } from './restore.ts';
 export type { IntegrityCheck } from './integrity.ts';
 export {

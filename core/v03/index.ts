@@ -2,7 +2,7 @@
 import type { TXID } from '../ltx/types.ts';
 import type { ReplicaClient } from '../replica/client.ts';
 import type { IntegrityCheck } from '../restore/integrity.ts';
-import type { RestoreLogger } from '../restore/restore.ts';
+import type { Logger } from '../log/logger.ts';
 import { chooseFormat } from './choose.ts';
 import { listV03 } from './list.ts';
 import { planV03Restore } from './plan.ts';
@@ -25,7 +25,7 @@ export interface V03RestoreRequest {
   force?: boolean;
   dryRun?: boolean;
   parallelism?: number;
-  logger?: RestoreLogger;
+  logger?: Logger;
 }
 
 /** What the CLI prints for a v0.3 restore or plan. */
