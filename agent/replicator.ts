@@ -5,6 +5,7 @@ import { basename, dirname } from 'node:path';
 import type { LtxFileRef, ReplicaClient } from '../core/replica/client.ts';
 import { MAX_LEVEL, type TXID } from '../core/ltx/types.ts';
 import { formatTXID } from '../core/layout/names.ts';
+import { listLevel, newestFile } from '../core/listing/listing.ts';
 import type { ReplicationSource, SyncResult } from './database-api.ts';
 import { Backoff } from './backoff.ts';
 import { settlesBy } from './deadline.ts';
@@ -581,9 +582,10 @@ export class Replicator {
 
   /** Highest MaxTXID in the replica: L0 normally, other levels when L0 is empty. */
   private async fetchRemoteMax(): Promise<TXID> {
-    let max = await maxTXIDOfLevel(this.client, 0);
+    const maxOfLevel = async (level: number): Promise<TXID> => newestFile(await listLevel(this.client, level))?.maxTXID ?? 0;
+    let max = await maxOfLevel(0);
     if (max > 0) return max;
-    for (let level = 1; level <= MAX_LEVEL; level++) max = Math.max(max, await maxTXIDOfLevel(this.client, level));
+    for (let level = 1; level <= MAX_LEVEL; level++) max = Math.max(max, await maxOfLevel(level));
     return max;
   }
 
@@ -615,12 +617,6 @@ export class Replicator {
       this.logger.warn({ err: errorSummary(err), dir }, 'cannot watch the database directory; polling at monitor-interval');
     }
   }
-}
-
-async function maxTXIDOfLevel(client: ReplicaClient, level: number): Promise<TXID> {
-  let max = 0;
-  for await (const f of client.listLtxFiles(level)) if (f.maxTXID > max) max = f.maxTXID;
-  return max;
 }
 
 function errorSummary(err: unknown): string {
