@@ -461,7 +461,7 @@ export class Replicator {
     const started = this.clock.now();
     const checkpoints = this.db.stats().checkpoints;
     const sealed = await checkpointIfDue();
-    if (sealed?.wrote) this.notePending(sealed, started, this.clock.now());
+    if (sealed && sealed.files.length > 0) this.notePending(sealed, started, this.clock.now());
     // Our own checkpoint rewrote the WAL: that is not an application change waiting for a sync.
     if (this.db.stats().checkpoints !== checkpoints) this.walBase = this.walSignatureNow();
   }
@@ -478,10 +478,11 @@ export class Replicator {
       this.metrics.syncCount.inc({ db: this.label });
       this.metrics.syncSeconds.inc({ db: this.label }, seconds);
       this.metrics.syncDuration.observe({ db: this.label }, seconds);
-      if (result.bytes) this.metrics.totalWalBytes.inc({ db: this.label }, result.bytes);
+      const bytes = result.files.reduce((sum, f) => sum + f.size, 0);
+      if (bytes > 0) this.metrics.totalWalBytes.inc({ db: this.label }, bytes);
       this.metrics.recordStats(this.label, this.db.stats());
     }
-    if (result.wrote) this.notePending(result, started, ended);
+    if (result.files.length > 0) this.notePending(result, started, ended);
     // A capped read leaves committed frames behind: the next piece follows at once, not one interval later.
     if (result.more) this.syncWanted = true;
     this.lateness.walSynced();
@@ -571,7 +572,7 @@ export class Replicator {
     } finally {
       this.recovering = false;
     }
-    if (!result.wrote) throw new Error(`local L0 file ${path} is missing and no snapshot could be written`);
+    if (result.files.length === 0) throw new Error(`local L0 file ${path} is missing and no snapshot could be written`);
     for (const file of result.files) this.staged.set(file.txid, file);
     const now = this.clock.now();
     this.pending.set(result.txid, { syncStartedAt: now, syncEndedAt: now, observedAt: now, snapshot: true });
