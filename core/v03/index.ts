@@ -9,12 +9,9 @@ import { planV03Restore } from './plan.ts';
 import { planJson, planText, restoreJson, restoreText, v03Note } from './report.ts';
 import { restoreV03 } from './restore.ts';
 
-export { chooseFormat } from './choose.ts';
 export { listV03 } from './list.ts';
-export type { V03Listing, V03Generation, V03Snapshot, V03Segment } from './list.ts';
-export { planV03Restore } from './plan.ts';
+export type { V03Listing } from './list.ts';
 export { restoreV03 } from './restore.ts';
-export type { V03RestoreResult, V03RestoreOptions } from './restore.ts';
 
 export interface V03RestoreRequest {
   outputPath: string;
