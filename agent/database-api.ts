@@ -18,15 +18,12 @@ export interface DatabaseSettings {
 export interface SyncResult {
   /** TXID of the newest local L0 file after this sync. */
   txid: TXID;
-  /** True when this sync wrote a new L0 file. */
-  wrote: boolean;
-  /** The L0 files written, in TXID order (a checkpoint may add a second one): everything the uploader needs. */
+  /** The L0 files written, in TXID order (a checkpoint may add a second one; none when nothing changed): everything the uploader needs. */
   files: L0File[];
   /** True when the file written was a full snapshot (continuity lost, first start, forced). */
   snapshot: boolean;
   /** Milliseconds since the epoch at which the changes in the new file were first seen in the WAL. */
   observedAt?: number;
-  bytes?: number;
   /** The sync stopped at max-sync-wal-bytes: more committed frames wait in the WAL, so sync again at once. */
   more?: boolean;
 }

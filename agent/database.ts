@@ -20,7 +20,7 @@ import { committedEndAfter, planSync } from './wal/sync-plan.ts';
 import type { SyncPlan } from './wal/sync-plan.ts';
 import { SqliteConnections } from './sqlite-connections.ts';
 import { readWalHeader } from './wal/reader.ts';
-import { WAL_HEADER_SIZE, type WalHeader } from '../core/sqlite/wal-format.ts';
+import { WAL_HEADER_SIZE, walHeaderSeed, type WalHeader } from '../core/sqlite/wal-format.ts';
 import { DbFile, fileSize } from './db-file.ts';
 import type { FileChange } from './db-file.ts';
 import type { ByteSource } from './wal/reader.ts';
@@ -409,11 +409,11 @@ export class Database implements ReplicationSource {
     this.pos = { ...pos, offset: WAL_HEADER_SIZE, salt1: header.salt1, salt2: header.salt2, lastFrameHeader: null, walEndsHere: true };
     this.clearSnapshotReason();
     this.logger.info({ reason, txid: formatTXID(pos.txid), checksum: actual, pages, ms }, 'WAL continuity lost, but the database file equals the newest L0 file: continuing from the current WAL without a snapshot');
-    return { kind: 'incremental', offset: WAL_HEADER_SIZE, seed: { s0: header.checksum1, s1: header.checksum2 }, salt1: header.salt1, salt2: header.salt2, restarted: true };
+    return { kind: 'incremental', offset: WAL_HEADER_SIZE, seed: walHeaderSeed(header), salt1: header.salt1, salt2: header.salt2, restarted: true };
   }
 
   private noWrite(needsSnapshot = false): StepResult {
-    return { result: { txid: this.lastTxid, wrote: false, snapshot: false, files: [] }, limited: false, needsSnapshot };
+    return { result: { txid: this.lastTxid, snapshot: false, files: [] }, limited: false, needsSnapshot };
   }
 
   private walUnchangedCheck(wal: ByteSource, header: WalHeader): () => void {
@@ -460,7 +460,7 @@ export class Database implements ReplicationSource {
     this.noteSynced(header.salt1, header.salt2, seg.endOffset);
     const observedAt = this.pendingSince ?? this.clock.now();
     this.pendingSince = null;
-    return { result: { txid, wrote: true, snapshot: true, files: [file], observedAt, bytes: file.size }, limited: false, needsSnapshot: false };
+    return { result: { txid, snapshot: true, files: [file], observedAt }, limited: false, needsSnapshot: false };
   }
 
   private async writeIncremental(io: OpenFiles, header: WalHeader, plan: Extract<SyncPlan, { kind: 'incremental' }>, opts: SyncStepOptions): Promise<StepResult> {
@@ -502,7 +502,7 @@ export class Database implements ReplicationSource {
     const observedAt = this.pendingSince ?? seenAt;
     const limited = seg.stopReason === 'limit';
     this.pendingSince = limited ? seenAt : null;
-    return { result: { txid, wrote: true, snapshot: false, files: [file], observedAt, bytes: file.size }, limited, needsSnapshot: false };
+    return { result: { txid, snapshot: false, files: [file], observedAt }, limited, needsSnapshot: false };
   }
 
   /** Data counts for the interval checkpoint unless it is only the bump of our own last checkpoint. */
@@ -531,7 +531,7 @@ export class Database implements ReplicationSource {
       conns: this.conns,
       sealUnderBarrier: async () => {
         const step = await this.syncStep({ maxBytes: Number.POSITIVE_INFINITY, allowSnapshot: false, deferWrite: false });
-        if (step.result.wrote) sealed = step.result;
+        if (step.result.files.length > 0) sealed = step.result;
         return !step.needsSnapshot;
       },
       markWalEndsAtPosition: () => {
@@ -641,10 +641,8 @@ export class Database implements ReplicationSource {
 function mergeResults(first: SyncResult, second: SyncResult): SyncResult {
   return {
     txid: second.txid,
-    wrote: first.wrote || second.wrote,
     snapshot: first.snapshot || second.snapshot,
     files: [...first.files, ...second.files],
     observedAt: first.observedAt ?? second.observedAt,
-    bytes: (first.bytes ?? 0) + (second.bytes ?? 0),
   };
 }

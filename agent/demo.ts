@@ -9,8 +9,8 @@ import BetterSqlite3 from 'better-sqlite3';
 import { configFromUrl } from '../core/config/resolve.ts';
 import type { StreambedConfig } from '../core/config/types.ts';
 import { maintenanceSettingsFromConfig, runMaintenance } from '../core/compact/index.ts';
+import { listReplica } from '../core/listing/listing.ts';
 import { checksumDatabaseFile } from '../core/ltx/database.ts';
-import { MAX_LEVEL } from '../core/ltx/types.ts';
 import type { ReplicaOptions } from '../core/replica/options.ts';
 import { openReplicaClient } from '../core/replica/open.ts';
 import { restoreDatabase } from '../core/restore/index.ts';
@@ -172,10 +172,8 @@ function inspectDatabase(path: string, checkpoint: boolean): { rows: number; int
 
 async function countFilesPerLevel(client: ReturnType<typeof openReplicaClient>): Promise<Record<number, number>> {
   const counts: Record<number, number> = {};
-  for (let level = 0; level <= MAX_LEVEL; level++) {
-    let n = 0;
-    for await (const _f of client.listLtxFiles(level)) n++;
-    if (n > 0) counts[level] = n;
-  }
+  (await listReplica(client)).forEach((files, level) => {
+    if (files.length > 0) counts[level] = files.length;
+  });
   return counts;
 }

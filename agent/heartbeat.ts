@@ -6,12 +6,7 @@
 // changes waiting for the replica longer than it may.
 
 import { DEFAULT_HEARTBEAT_INTERVAL } from '../core/config/defaults.ts';
-
-/** The subset of a pino logger the heartbeat uses. */
-export interface HeartbeatLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
+import type { Logger } from '../core/log/logger.ts';
 
 export interface HeartbeatOptions {
   url: string;
@@ -19,7 +14,7 @@ export interface HeartbeatOptions {
   intervalMs: number;
   /** Whether every database is healthy now. */
   healthy: () => boolean;
-  logger: HeartbeatLogger;
+  logger: Logger;
   /** How often the condition is checked (default 15 s). */
   checkEveryMs?: number;
   /** How long one request may take (default 30 s). */
@@ -101,7 +96,7 @@ function hostOf(url: string): string {
 export function startHeartbeat(
   config: { heartbeatUrl?: string; heartbeatInterval?: number },
   healthy: () => boolean,
-  logger: HeartbeatLogger,
+  logger: Logger,
 ): Heartbeat | undefined {
   if (!config.heartbeatUrl) return undefined;
   const intervalMs = config.heartbeatInterval ?? DEFAULT_HEARTBEAT_INTERVAL;

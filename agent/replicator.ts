@@ -5,6 +5,7 @@ import { basename, dirname } from 'node:path';
 import type { LtxFileRef, ReplicaClient } from '../core/replica/client.ts';
 import { MAX_LEVEL, type TXID } from '../core/ltx/types.ts';
 import { formatTXID } from '../core/layout/names.ts';
+import { listLevel, newestFile } from '../core/listing/listing.ts';
 import type { ReplicationSource, SyncResult } from './database-api.ts';
 import { Backoff } from './backoff.ts';
 import { settlesBy } from './deadline.ts';
@@ -460,7 +461,7 @@ export class Replicator {
     const started = this.clock.now();
     const checkpoints = this.db.stats().checkpoints;
     const sealed = await checkpointIfDue();
-    if (sealed?.wrote) this.notePending(sealed, started, this.clock.now());
+    if (sealed && sealed.files.length > 0) this.notePending(sealed, started, this.clock.now());
     // Our own checkpoint rewrote the WAL: that is not an application change waiting for a sync.
     if (this.db.stats().checkpoints !== checkpoints) this.walBase = this.walSignatureNow();
   }
@@ -477,10 +478,11 @@ export class Replicator {
       this.metrics.syncCount.inc({ db: this.label });
       this.metrics.syncSeconds.inc({ db: this.label }, seconds);
       this.metrics.syncDuration.observe({ db: this.label }, seconds);
-      if (result.bytes) this.metrics.totalWalBytes.inc({ db: this.label }, result.bytes);
+      const bytes = result.files.reduce((sum, f) => sum + f.size, 0);
+      if (bytes > 0) this.metrics.totalWalBytes.inc({ db: this.label }, bytes);
       this.metrics.recordStats(this.label, this.db.stats());
     }
-    if (result.wrote) this.notePending(result, started, ended);
+    if (result.files.length > 0) this.notePending(result, started, ended);
     // A capped read leaves committed frames behind: the next piece follows at once, not one interval later.
     if (result.more) this.syncWanted = true;
     this.lateness.walSynced();
@@ -570,7 +572,7 @@ export class Replicator {
     } finally {
       this.recovering = false;
     }
-    if (!result.wrote) throw new Error(`local L0 file ${path} is missing and no snapshot could be written`);
+    if (result.files.length === 0) throw new Error(`local L0 file ${path} is missing and no snapshot could be written`);
     for (const file of result.files) this.staged.set(file.txid, file);
     const now = this.clock.now();
     this.pending.set(result.txid, { syncStartedAt: now, syncEndedAt: now, observedAt: now, snapshot: true });
@@ -581,9 +583,10 @@ export class Replicator {
 
   /** Highest MaxTXID in the replica: L0 normally, other levels when L0 is empty. */
   private async fetchRemoteMax(): Promise<TXID> {
-    let max = await maxTXIDOfLevel(this.client, 0);
+    const maxOfLevel = async (level: number): Promise<TXID> => newestFile(await listLevel(this.client, level))?.maxTXID ?? 0;
+    let max = await maxOfLevel(0);
     if (max > 0) return max;
-    for (let level = 1; level <= MAX_LEVEL; level++) max = Math.max(max, await maxTXIDOfLevel(this.client, level));
+    for (let level = 1; level <= MAX_LEVEL; level++) max = Math.max(max, await maxOfLevel(level));
     return max;
   }
 
@@ -615,12 +618,6 @@ export class Replicator {
       this.logger.warn({ err: errorSummary(err), dir }, 'cannot watch the database directory; polling at monitor-interval');
     }
   }
-}
-
-async function maxTXIDOfLevel(client: ReplicaClient, level: number): Promise<TXID> {
-  let max = 0;
-  for await (const f of client.listLtxFiles(level)) if (f.maxTXID > max) max = f.maxTXID;
-  return max;
 }
 
 function errorSummary(err: unknown): string {

@@ -122,7 +122,12 @@ async function restorePhase(client: ReplicaClient): Promise<object> {
   const out = args.out as string;
   const start = performance.now();
   const since = (): string => `${((performance.now() - start) / 1000).toFixed(2)} s`;
-  const logger = { info: (o: object, m: string) => log(`${since()} ${m} ${JSON.stringify(o)}`), warn: (o: object, m: string) => log(`${m} ${JSON.stringify(o)}`) };
+  const logger = {
+    debug: (): void => undefined,
+    info: (o: object, m: string) => log(`${since()} ${m} ${JSON.stringify(o)}`),
+    warn: (o: object, m: string) => log(`${m} ${JSON.stringify(o)}`),
+    error: (o: object, m: string) => log(`${m} ${JSON.stringify(o)}`),
+  };
   const probe = memoryProbe();
   const cpu = process.cpuUsage();
   const result = await restoreDatabase(client, {

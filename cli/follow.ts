@@ -12,7 +12,8 @@ import type { TXID } from '../core/ltx/types.ts';
 import type { ReplicaClient } from '../core/replica/client.ts';
 import type { IntegrityCheck } from '../core/restore/integrity.ts';
 import { formatTXID } from '../core/restore/refs.ts';
-import { restoreDatabase, restoreTempPath, type RestoreLogger } from '../core/restore/restore.ts';
+import { restoreDatabase, restoreTempPath } from '../core/restore/restore.ts';
+import type { Logger } from '../core/log/logger.ts';
 import { runExec } from '../agent/exec.ts';
 import { createLogger } from '../agent/logger.ts';
 import { resolveCommandTarget, type ConfigFlags } from './config-flags.ts';
@@ -65,7 +66,7 @@ function checkFlags(flags: FollowFlags): number {
  * -force). The replica must reach that TXID: a copy ahead of it is not a copy of this replica (or the replica was
  * reset), and following would silently keep it as it is.
  */
-async function resumePoint(client: ReplicaClient, output: string, force: boolean, log: RestoreLogger): Promise<{ outputPath: string; txid: TXID } | undefined> {
+async function resumePoint(client: ReplicaClient, output: string, force: boolean, log: Logger): Promise<{ outputPath: string; txid: TXID } | undefined> {
   if (force || !existsSync(output)) return undefined;
   const txid = await readFollowTxid(output);
   if (txid === undefined) return undefined; // restoreDatabase explains that the output exists
@@ -82,9 +83,8 @@ async function resumePoint(client: ReplicaClient, output: string, force: boolean
   return { outputPath: resolve(output), txid };
 }
 
-function logger(): RestoreLogger {
-  const log = createLogger({ stderr: true, level: 'info' });
-  return { info: (o, m) => log.info(o, m), warn: (o, m) => log.warn(o, m) };
+function logger(): Logger {
+  return createLogger({ stderr: true, level: 'info' });
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../core/errors.ts';
 import { formatTXID } from '../core/layout/names.ts';
+import { listLevel } from '../core/listing/listing.ts';
 import { MAX_LEVEL } from '../core/ltx/types.ts';
 import type { LtxFileInfo, ReplicaClient } from '../core/replica/client.ts';
 import { openReplicaClient } from '../core/replica/open.ts';
@@ -21,10 +22,9 @@ export function parseLevelFlag(value: string): number[] {
   return [Number(value)];
 }
 
+/** The files of `levels`, level by level, each in TXID order. */
 export async function listFiles(client: ReplicaClient, levels: number[]): Promise<LtxFileInfo[]> {
-  const out: LtxFileInfo[] = [];
-  for (const level of levels) for await (const f of client.listLtxFiles(level)) out.push(f);
-  return out;
+  return (await Promise.all(levels.map((level) => listLevel(client, level)))).flat();
 }
 
 export function ltxJson(files: LtxFileInfo[]): Array<{ level: number; min_txid: string; max_txid: string; size: number; created: string }> {

@@ -7,11 +7,6 @@ import { LEASE_OBJECT_NAME } from '../functions/shared/lease-key.ts';
 /** Why object ARNs end in wildcards (cdk-nag IAM5 acknowledgements). */
 export const PER_DB_KEYS = 'Database paths are chosen by the host agents at run time, so object ARNs are per-level patterns under any path.';
 
-/** Keys of L0 files at any database path, including the empty path (`/0000/…`). */
-export function l0ObjectArns(bucket: IBucket): string[] {
-  return [bucket.arnForObjects('*/0000/*'), bucket.arnForObjects('0000/*')];
-}
-
 /** Keys of compacted levels 1..9 (`0001/`…`0009/`): what compaction writes, never an agent's L0 file. */
 export function compactedObjectArns(bucket: IBucket): string[] {
   const out: string[] = [];

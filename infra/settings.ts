@@ -14,14 +14,6 @@ export interface AppSettings {
   props: Omit<StreambedBackupProps, 'bucket' | 'encryptionKey'>;
 }
 
-/** Every context key the app reads (docs/deploy.md lists them with their meaning). */
-export const CONTEXT_KEYS = [
-  'stackName', 'bucketName', 'kmsKeyArn', 'versioned', 'noncurrentDays', 'objectLockMode', 'objectLockDays', 'levels',
-  'snapshotInterval', 'snapshotRetention', 'l0Retention', 'retentionEnabled', 'dbPaths', 'retentionSchedule',
-  'verifySchedule', 'sweepSchedule', 'staleAfter', 'restoresExpireDays', 'verifyFull', 'alarmEmail', 'logRetentionDays',
-  'hostRoles',
-] as const;
-
 function text(node: Node, key: string): string | undefined {
   const value: unknown = node.tryGetContext(key);
   if (value === undefined || value === null || value === '') return undefined;

@@ -1,6 +1,7 @@
 // Collects the committed frames of a WAL range: latest frame offset per page, final size, end position.
 import type { WalChecksum } from '../../core/sqlite/wal-checksum.ts';
 import { WAL_FRAME_HEADER_SIZE, type WalHeader } from '../../core/sqlite/wal-format.ts';
+import { walFrameSeed } from '../../core/sqlite/wal-frames.ts';
 import { WalReader } from './reader.ts';
 import type { ByteSource, WalStopReason } from './reader.ts';
 
@@ -61,7 +62,7 @@ export function collectWalSegment(source: ByteSource, header: WalHeader, options
     seg.commit = frame.commit;
     seg.transactions++;
     seg.endOffset = frame.offset + reader.frameSize;
-    seg.checksum = { s0: frame.checksum1, s1: frame.checksum2 };
+    seg.checksum = walFrameSeed(frame);
     seg.lastFrameHeader = frame.header.slice(0, WAL_FRAME_HEADER_SIZE);
     if (seg.endOffset - start >= maxBytes) reader.stop('limit');
   }

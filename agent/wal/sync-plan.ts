@@ -3,8 +3,8 @@ import { decodeL0File } from '../l0/store.ts';
 import type { WalPosition } from './position.ts';
 import { collectWalSegment } from './segment.ts';
 import type { WalChecksum } from '../../core/sqlite/wal-checksum.ts';
-import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, walFrameSize, type WalHeader } from '../../core/sqlite/wal-format.ts';
-import { parseFrameHeader } from '../../core/sqlite/wal-frames.ts';
+import { WAL_FRAME_HEADER_SIZE, WAL_HEADER_SIZE, walFrameSize, walHeaderSeed, type WalHeader } from '../../core/sqlite/wal-format.ts';
+import { parseFrameHeader, walFrameSeed } from '../../core/sqlite/wal-frames.ts';
 import { readFrameAt, readWalHeader } from './reader.ts';
 import type { ByteSource } from './reader.ts';
 
@@ -57,7 +57,7 @@ export async function planSync(input: PlanInput): Promise<SyncPlan> {
   if (pos.pageSize !== header.pageSize) return snapshot(`page size changed from ${pos.pageSize} to ${header.pageSize}`);
   if (pos.offset < WAL_HEADER_SIZE) return snapshot('the last L0 file records no WAL position');
   const saltsMatch = header.salt1 === pos.salt1 && header.salt2 === pos.salt2;
-  const fromHeader = { offset: WAL_HEADER_SIZE, seed: { s0: header.checksum1, s1: header.checksum2 }, salt1: header.salt1, salt2: header.salt2 };
+  const fromHeader = { offset: WAL_HEADER_SIZE, seed: walHeaderSeed(header), salt1: header.salt1, salt2: header.salt2 };
   if (pos.walEndsHere && !saltsMatch) {
     // Our checkpoint proved the old WAL ends at the position: exactly one restart continues the chain.
     return header.salt1 === ((pos.salt1 + 1) >>> 0)
@@ -76,7 +76,7 @@ export async function planSync(input: PlanInput): Promise<SyncPlan> {
   const last = parseFrameHeader(frame.header.subarray(0, WAL_FRAME_HEADER_SIZE));
   if (last.salt1 !== pos.salt1 || last.salt2 !== pos.salt2) return snapshot('WAL overwritten: the last synced frame carries other salts');
   if (!(await lastFrameMatches(input, pos, frame))) return snapshot('WAL overwritten: the last synced frame differs from the newest L0 file');
-  const seed = { s0: last.checksum1, s1: last.checksum2 };
+  const seed = walFrameSeed(last);
   if (saltsMatch) {
     const verifiedLastFrame = frame.header.slice(0, WAL_FRAME_HEADER_SIZE);
     return { kind: 'incremental', offset: pos.offset, seed, salt1: pos.salt1, salt2: pos.salt2, restarted: false, verifiedLastFrame };
@@ -99,12 +99,12 @@ export function committedEndAfter(wal: ByteSource, pos: WalPosition): { salt1: n
     return { salt1: header.salt1, salt2: header.salt2, offset: collectWalSegment(wal, header).endOffset };
   }
   if (header.salt1 !== pos.salt1 || header.salt2 !== pos.salt2) return null;
-  let seed = { s0: header.checksum1, s1: header.checksum2 };
+  let seed = walHeaderSeed(header);
   if (pos.offset > WAL_HEADER_SIZE) {
     const frame = readFrameAt(wal, header.pageSize, pos.offset - walFrameSize(header.pageSize));
     if (!frame) return null;
     const f = parseFrameHeader(frame.header);
-    seed = { s0: f.checksum1, s1: f.checksum2 };
+    seed = walFrameSeed(f);
   }
   const seg = collectWalSegment(wal, header, { offset: pos.offset, seed, salt1: pos.salt1, salt2: pos.salt2 });
   return { salt1: pos.salt1, salt2: pos.salt2, offset: seg.endOffset };

@@ -13,9 +13,10 @@ import type { RestorePlan } from '../../core/restore/plan.ts';
 import { formatTXID } from '../../core/restore/refs.ts';
 import { restoreV03IfChosen } from '../../core/v03/index.ts';
 import {
-  DEFAULT_PARALLELISM, planReplicaRestore, restoreDatabase, restoreTempPath, type RestoreLogger, type RestoreResult,
+  DEFAULT_PARALLELISM, planReplicaRestore, restoreDatabase, restoreTempPath, type RestoreResult,
 } from '../../core/restore/restore.ts';
 import { createLogger } from '../../agent/logger.ts';
+import type { Logger } from '../../core/log/logger.ts';
 import { resolveCommandTarget, withConfigFlags, type ConfigFlags } from '../config-flags.ts';
 import { EXIT_FAILURE, EXIT_OK, exitCodeAction, type ExitCode } from '../exit-code.ts';
 import { abortOnSignals } from '../interrupt.ts';
@@ -117,9 +118,8 @@ function progressBar(): { update: (done: number, total: number) => void; stop: (
   };
 }
 
-function stderrLogger(): RestoreLogger {
-  const logger = createLogger({ stderr: true, level: 'warn' });
-  return { info: (o, m) => logger.info(o, m), warn: (o, m) => logger.warn(o, m) };
+function stderrLogger(): Logger {
+  return createLogger({ stderr: true, level: 'warn' });
 }
 
 /** For a second Ctrl-C, which exits at once: the restore's own cleanup may not get to run. */

@@ -10,6 +10,5 @@ export {
   maintenanceDurationProblems,
   type MaintenanceDurations,
   type MaintenanceSettings,
-  type MaintenanceLogger,
 } from './settings.ts';
 export type { MaintenanceReport, RetentionOutcome } from './report.ts';

@@ -1,5 +1,6 @@
 // What maintenance (compaction, snapshots, retention) needs to know: its defaults and its one validator, used by the
 // agent's YAML, the Lambda environment and the CDK construct alike.
+import type { Logger } from '../log/logger.ts';
 import { formatDuration } from '../util/duration.ts';
 
 /** Compaction intervals of L1..Ln: 30s, 5m, 1h (Litestream v0.5). */
@@ -7,13 +8,6 @@ export const DEFAULT_LEVEL_INTERVALS: readonly number[] = [30_000, 5 * 60_000, 6
 export const DEFAULT_SNAPSHOT_INTERVAL = 24 * 60 * 60_000;
 export const DEFAULT_SNAPSHOT_RETENTION = 24 * 60 * 60_000;
 export const DEFAULT_L0_RETENTION = 5 * 60_000;
-
-/** The subset of a pino logger maintenance uses; pino's Logger satisfies it. */
-export interface MaintenanceLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  debug(obj: object, msg?: string): void;
-}
 
 /** All durations in milliseconds. */
 export interface MaintenanceSettings {
@@ -33,7 +27,7 @@ export interface MaintenanceSettings {
   skipRetention?: boolean;
   /** Where inputs are spooled while merging; default os.tmpdir(). */
   tmpDir?: string;
-  logger?: MaintenanceLogger;
+  logger?: Logger;
 }
 
 export const DEFAULT_MAINTENANCE_SETTINGS: MaintenanceSettings = {

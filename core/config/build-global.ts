@@ -53,8 +53,10 @@ function logging(g: Fields, ctx: ReadContext): LoggingConfig {
   }
   if (type !== 'text' && type !== 'json' && typeField) fail(typeField, `must be text or json, not ${JSON.stringify(type)}`);
   const out: LoggingConfig = { level: level ?? 'info', type: type as 'text' | 'json', stderr: readBool(f.get('stderr')) ?? false };
-  const source = readBool(f.get('source'));
+  const sourceField = f.get('source');
+  const source = readBool(sourceField);
   if (source !== undefined) out.source = source;
+  if (source && sourceField) ctx.notes.push(`logging.source (line ${sourceField.line}): log lines do not carry source locations in streambed; ignored`);
   return out;
 }
 
@@ -104,6 +106,16 @@ function noteUnsupported(g: Fields, ctx: ReadContext): void {
   if (mcp && isSet(mcp)) ctx.notes.push(`mcp-addr (line ${mcp.line}): the MCP server is not supported by streambed; ignored`);
 }
 
+/** Litestream settings read (and printed by `streambed config`) that streambed does not act on. */
+function noteIgnored(out: GlobalSettings, validation: Field | undefined, verifyCompaction: Field | undefined, ctx: ReadContext): void {
+  if (out.validationInterval !== undefined && validation) {
+    ctx.notes.push(`validation.interval (line ${validation.line}): the agent does not check the replica's levels on a schedule (run \`streambed verify\`); ignored`);
+  }
+  if (out.verifyCompaction && verifyCompaction) {
+    ctx.notes.push(`verify-compaction (line ${verifyCompaction.line}): the agent does not check level contiguity after each compaction (run \`streambed verify\`); ignored`);
+  }
+}
+
 /** Reads every top-level setting except `dbs` and the replica defaults. */
 export function buildGlobal(g: Fields, ctx: ReadContext): GlobalSettings {
   noteUnsupported(g, ctx);
@@ -139,6 +151,7 @@ export function buildGlobal(g: Fields, ctx: ReadContext): GlobalSettings {
     shutdownSyncInterval: readDuration(g.get('shutdown-sync-interval'), { positive: true }) ?? DEFAULT_SHUTDOWN_SYNC_INTERVAL,
     ...heartbeat(g),
   };
+  noteIgnored(out, validation.get('interval'), g.get('verify-compaction'), ctx);
   for (const k of Object.keys(out) as (keyof GlobalSettings)[]) if (out[k] === undefined) delete out[k];
   return out;
 }

@@ -95,6 +95,19 @@ function readLegacyNoteIgnored(src: ReplicaSources, type: 's3' | 'file', ctx: Re
   return legacy;
 }
 
+/** Litestream replica settings read (and printed by `streambed config`) that streambed does not act on; once per key. */
+function noteIgnored(replica: ReplicaConfig, autoRecover: Field | undefined, validation: Field | undefined, ctx: ReadContext): void {
+  const note = (text: string): void => {
+    if (!ctx.notes.includes(text)) ctx.notes.push(text);
+  };
+  if (autoRecover && isSet(autoRecover)) {
+    note(`${autoRecover.path} (line ${autoRecover.line}): streambed always recovers from a missing or corrupt local L0 file with a snapshot; the setting has no effect`);
+  }
+  if (replica.validationInterval !== undefined && validation) {
+    note(`${validation.path} (line ${validation.line}): the agent does not check the replica's levels on a schedule (run \`streambed verify\`); ignored`);
+  }
+}
+
 function filePath(src: ReplicaSources, parsed: ReplicaUrlSettings | undefined): string {
   const pathField = src.own.get('path');
   const written = parsed?.type === 'file' ? parsed.path : readString(pathField);
@@ -132,5 +145,6 @@ export function buildReplica(src: ReplicaSources, ctx: ReadContext): { replica: 
   };
   if (replica.url === undefined) delete replica.url;
   if (replica.validationInterval === undefined) delete replica.validationInterval;
+  noteIgnored(replica, setting('auto-recover'), setting('validation-interval'), ctx);
   return { replica, legacy };
 }

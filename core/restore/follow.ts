@@ -20,7 +20,7 @@ import { listReplicaFiles } from './list.ts';
 import { planRestore } from './plan.ts';
 import { writeFollowTxid } from './follow-txid.ts';
 import { fileLocation, formatTXID, ltxName } from './refs.ts';
-import type { RestoreLogger } from './restore.ts';
+import type { Logger } from '../log/logger.ts';
 import { WalApplier, type WalBatch } from './wal-apply.ts';
 
 export const DEFAULT_FOLLOW_INTERVAL_MS = 1000;
@@ -36,7 +36,7 @@ export interface FollowOptions {
   parallelism?: number;
   /** Stops following after the current poll: a batch being applied is completed or dropped whole, never torn. */
   signal?: AbortSignal;
-  logger?: RestoreLogger;
+  logger?: Logger;
   /** Record each new TXID in `<output>.txid` (follow-txid.ts) after the batch is published, so a restart can resume. */
   saveTxid?: boolean;
   /** After each applied batch, with the new TXID and the files applied. */
@@ -80,7 +80,7 @@ export async function followReplica(client: ReplicaClient, options: FollowOption
 }
 
 /** The files that take the copy past `txid`, in apply order; empty when the replica has nothing newer. */
-export async function nextFiles(client: ReplicaClient, txid: TXID, logger?: RestoreLogger): Promise<LtxFileInfo[]> {
+export async function nextFiles(client: ReplicaClient, txid: TXID, logger?: Logger): Promise<LtxFileInfo[]> {
   const l0: LtxFileInfo[] = [];
   for await (const f of client.listLtxFiles(0, { minTXID: txid + 1 })) l0.push(f);
   const run = contiguousRun(l0, txid);
@@ -105,7 +105,7 @@ function contiguousRun(sortedByMin: readonly LtxFileInfo[], txid: TXID): LtxFile
  * The restore plan over every level, given the copy as a free snapshot [1, txid]: the cheapest chain then starts
  * from the copy whenever files of some level bridge the gap, and from a real snapshot only when none does.
  */
-async function bridgeGap(client: ReplicaClient, txid: TXID, logger?: RestoreLogger): Promise<LtxFileInfo[]> {
+async function bridgeGap(client: ReplicaClient, txid: TXID, logger?: Logger): Promise<LtxFileInfo[]> {
   const files = await listReplicaFiles(client);
   const copy: LtxFileInfo = { level: SNAPSHOT_LEVEL, minTXID: 1, maxTXID: txid, size: 0, createdAt: new Date(0) };
   const plan = planRestore([...files, copy], {}, { location: client.location });

@@ -7,6 +7,7 @@ import type { TXID } from '../ltx/types.ts';
 import { HEADER_SIZE } from '../ltx/types.ts';
 import type { LtxFileInfo, LtxFileRef, ReplicaClient } from '../replica/client.ts';
 import { UsageError } from '../errors.ts';
+import type { Logger } from '../log/logger.ts';
 import { applyPlan, FileApplyError } from './apply.ts';
 import { NonContiguousError, OutputExistsError, OutputWriteError, RestoreInterruptedError, TxNotAvailableError, UnusableFilesError } from './errors.ts';
 import { newestRestorable } from './fallback.ts';
@@ -16,12 +17,6 @@ import { planRestore, type RestorePlan, type RestoreTarget } from './plan.ts';
 import { fileLocation, formatTXID, refKey } from './refs.ts';
 import { withWrittenTimestamps } from './timestamps.ts';
 import { pathExists, removeDatabaseFiles } from '../fs/sqlite-files.ts';
-
-/** The subset of a pino logger restore uses. */
-export interface RestoreLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
 
 export interface RestoreOptions extends RestoreTarget {
   outputPath: string;
@@ -33,7 +28,7 @@ export interface RestoreOptions extends RestoreTarget {
   force?: boolean;
   /** LTX bytes applied so far and the plan's total. */
   onProgress?: (done: number, total: number) => void;
-  logger?: RestoreLogger;
+  logger?: Logger;
   /** Files to leave out from the start, as refKey() strings. */
   exclude?: ReadonlySet<string>;
   /** Ranged-GET size for large files; default 4 MiB. */

@@ -17,6 +17,7 @@ import type { LtxFileInfo, LtxFileRef, ReplicaClient } from '../replica/client.t
 import { listReplica } from '../listing/listing.ts';
 import { formatTXID } from '../layout/names.ts';
 import type { TXID } from '../ltx/types.ts';
+import type { Logger } from '../log/logger.ts';
 import { planRetention, type RetentionSettings } from './plan.ts';
 
 const DELETE_BATCH = 1000;
@@ -25,7 +26,7 @@ const DELETE_BATCH = 1000;
 export interface RetentionRunSettings extends RetentionSettings {
   /** false: never delete remote files (the bucket uses lifecycle rules instead). */
   retentionEnabled: boolean;
-  logger?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+  logger?: Logger;
 }
 
 export interface RetentionOutcome {

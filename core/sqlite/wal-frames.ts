@@ -24,6 +24,11 @@ export function parseFrameHeader(header: Uint8Array): FrameHeaderFields {
   };
 }
 
+/** The checksum the next frame continues from: this frame's own (bytes 16..23 of its header). */
+export function walFrameSeed(frame: { checksum1: number; checksum2: number }): WalChecksum {
+  return { s0: frame.checksum1, s1: frame.checksum2 };
+}
+
 /** Continues `sum` over a whole frame as SQLite does: the header's first 8 bytes, then the page. */
 export function frameChecksum(sum: WalChecksum, header: WalHeader, frame: Uint8Array): void {
   if (header.bigEndianChecksums !== NATIVE_LITTLE_ENDIAN && frame.byteOffset % 4 === 0) {

@@ -2,19 +2,16 @@
 import type { TXID } from '../ltx/types.ts';
 import type { ReplicaClient } from '../replica/client.ts';
 import type { IntegrityCheck } from '../restore/integrity.ts';
-import type { RestoreLogger } from '../restore/restore.ts';
+import type { Logger } from '../log/logger.ts';
 import { chooseFormat } from './choose.ts';
 import { listV03 } from './list.ts';
 import { planV03Restore } from './plan.ts';
 import { planJson, planText, restoreJson, restoreText, v03Note } from './report.ts';
 import { restoreV03 } from './restore.ts';
 
-export { chooseFormat } from './choose.ts';
 export { listV03 } from './list.ts';
-export type { V03Listing, V03Generation, V03Snapshot, V03Segment } from './list.ts';
-export { planV03Restore } from './plan.ts';
+export type { V03Listing } from './list.ts';
 export { restoreV03 } from './restore.ts';
-export type { V03RestoreResult, V03RestoreOptions } from './restore.ts';
 
 export interface V03RestoreRequest {
   outputPath: string;
@@ -25,7 +22,7 @@ export interface V03RestoreRequest {
   force?: boolean;
   dryRun?: boolean;
   parallelism?: number;
-  logger?: RestoreLogger;
+  logger?: Logger;
 }
 
 /** What the CLI prints for a v0.3 restore or plan. */

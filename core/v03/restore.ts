@@ -8,7 +8,7 @@ import { fsyncDir } from '../fs/atomic.ts';
 import type { ReplicaClient } from '../replica/client.ts';
 import { OutputExistsError } from '../restore/errors.ts';
 import { checkIntegrity, type IntegrityCheck } from '../restore/integrity.ts';
-import type { RestoreLogger } from '../restore/restore.ts';
+import type { Logger } from '../log/logger.ts';
 import { formatIndex, segmentLabel, snapshotLabel } from './layout.ts';
 import { listV03, type V03Listing, type V03Segment } from './list.ts';
 import { decodeLz4Stream } from './lz4-stream.ts';
@@ -25,7 +25,7 @@ export interface V03RestoreOptions extends V03Target {
   force?: boolean;
   /** Segment downloads in flight; default 8 (v0.3's own default). */
   parallelism?: number;
-  logger?: RestoreLogger;
+  logger?: Logger;
 }
 
 export interface V03RestoreResult {
@@ -123,7 +123,7 @@ interface WalBuildOptions {
   /** The snapshot's own index with segments past the target: find how far the snapshot reaches. */
   placing: boolean;
   tail: ReadonlySet<V03Segment>;
-  logger?: RestoreLogger;
+  logger?: Logger;
 }
 
 /** Writes one index's -wal; returns the frames to apply (whole transactions only). */

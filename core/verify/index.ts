@@ -1,15 +1,3 @@
 // Public entry of verify: the whole-replica check and its report types.
-export { verifyReplica, type VerifyOptions } from './verify.ts';
-export { verifyFile } from './files.ts';
-export { structureProblems, levelProblems, restorability } from './structure.ts';
-export {
-  keyOf,
-  verifyReportJson,
-  verifyProblemJson,
-  type VerifyReport,
-  type VerifyReportJson,
-  type VerifyProblem,
-  type VerifyProblemJson,
-  type ProblemKind,
-  type LevelSummary,
-} from './report.ts';
+export { verifyReplica } from './verify.ts';
+export { verifyReportJson, type VerifyReport, type VerifyReportJson, type VerifyProblem } from './report.ts';

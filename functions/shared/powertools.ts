@@ -1,7 +1,7 @@
 // Powertools logger and metrics shared by the handlers, and an adapter to the core modules' logger interface.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import type { MaintenanceLogger } from '../../core/compact/index.ts';
+import type { Logger as CoreLogger } from '../../core/log/logger.ts';
 import { METRICS_NAMESPACE } from './metric-names.ts';
 
 export { METRICS_NAMESPACE };
@@ -28,13 +28,13 @@ export function logAttributes(obj: object): Record<string, unknown> {
   return out;
 }
 
-/** Core modules log pino-style `(object, message)`; Powertools takes `(message, object)`. */
-export function coreLogger(logger: Logger): MaintenanceLogger & { error(obj: object, msg?: string): void } {
+/** The Powertools adapter of core's logger: core logs pino-style `(fields, message)`; Powertools takes `(message, fields)`. */
+export function coreLogger(logger: Logger): CoreLogger {
   return {
-    info: (obj, msg) => logger.info(msg ?? '', logAttributes(obj)),
-    warn: (obj, msg) => logger.warn(msg ?? '', logAttributes(obj)),
-    debug: (obj, msg) => logger.debug(msg ?? '', logAttributes(obj)),
-    error: (obj, msg) => logger.error(msg ?? '', logAttributes(obj)),
+    debug: (fields, msg) => logger.debug(msg, logAttributes(fields)),
+    info: (fields, msg) => logger.info(msg, logAttributes(fields)),
+    warn: (fields, msg) => logger.warn(msg, logAttributes(fields)),
+    error: (fields, msg) => logger.error(msg, logAttributes(fields)),
   };
 }
 

@@ -3,9 +3,9 @@ import {
   DEFAULT_MAINTENANCE_SETTINGS,
   maintenanceDurationProblems,
   type MaintenanceDurations,
-  type MaintenanceLogger,
   type MaintenanceSettings,
 } from '../../core/compact/index.ts';
+import type { Logger } from '../../core/log/logger.ts';
 import { parseDuration } from '../../core/util/duration.ts';
 import { ConfigError } from '../../core/errors.ts';
 import { booleanEnv, listEnv, optionalEnv, type Env } from './env.ts';
@@ -36,7 +36,7 @@ function durationEnv(env: Env, name: string, fallback: number): number {
  * RETENTION_ENABLED (true/false). Unset variables take the agent's defaults, and the values go through the same
  * validator as the agent's YAML file, so both run (and refuse) the same policy.
  */
-export function maintenanceSettingsFromEnv(env: Env, extra: { tmpDir?: string; logger?: MaintenanceLogger } = {}): MaintenanceSettings {
+export function maintenanceSettingsFromEnv(env: Env, extra: { tmpDir?: string; logger?: Logger } = {}): MaintenanceSettings {
   const durations: MaintenanceDurations = {
     levels: listEnv(env, 'LEVELS')?.map((text) => duration('LEVELS', text)) ?? [...DEFAULT_MAINTENANCE_SETTINGS.levels],
     snapshotInterval: durationEnv(env, 'SNAPSHOT_INTERVAL', DEFAULT_MAINTENANCE_SETTINGS.snapshotInterval),

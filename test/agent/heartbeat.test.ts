@@ -3,7 +3,8 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Agent } from '../../agent/agent.ts';
-import { Heartbeat, type HeartbeatLogger } from '../../agent/heartbeat.ts';
+import { Heartbeat } from '../../agent/heartbeat.ts';
+import type { Logger } from '../../core/log/logger.ts';
 import { closeHttpServer, listenHttpLoopback } from '../harness/http-loopback.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { agentConfig, createDb, dbIn } from './replicator-helpers.ts';
@@ -25,9 +26,10 @@ async function pingServer(status: () => number = () => 200): Promise<{ url: stri
   return { url: `${await listenHttpLoopback(server)}/ping/2f1c-token`, requests };
 }
 
-function recordingLogger(): HeartbeatLogger & { warnings: Array<{ obj: object; msg?: string }> } {
+function recordingLogger(): Logger & { warnings: Array<{ obj: object; msg?: string }> } {
   const warnings: Array<{ obj: object; msg?: string }> = [];
-  return { warnings, info: () => undefined, warn: (obj, msg) => void warnings.push({ obj, msg }) };
+  const ignore = (): void => undefined;
+  return { warnings, debug: ignore, info: ignore, error: ignore, warn: (obj, msg) => void warnings.push({ obj, msg }) };
 }
 
 describe('Heartbeat', () => {

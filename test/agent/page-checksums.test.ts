@@ -57,7 +57,7 @@ describe('PageChecksums', () => {
       let incrementals = 0;
       while (!done) {
         const r = await db.sync({ deferWrite: true });
-        incrementals = r.snapshot ? 0 : incrementals + (r.wrote ? 1 : 0);
+        incrementals = r.snapshot ? 0 : incrementals + (r.files.length > 0 ? 1 : 0);
         await new Promise((r) => setTimeout(r, 5));
       }
       await writer;

@@ -7,7 +7,8 @@ import type { Clock } from '../../agent/clock.ts';
 import type { DatabaseSettings } from '../../agent/database-api.ts';
 import { Replicator, type ReplicatorSettings, type UploadEvent } from '../../agent/replicator.ts';
 import { defaultMetaPath } from '../../core/layout/names.ts';
-import type { LtxFileInfo, ReplicaClient } from '../../core/replica/client.ts';
+import { listLevel } from '../../core/listing/listing.ts';
+import type { ReplicaClient } from '../../core/replica/client.ts';
 import type { ReplicaOptions } from '../../core/replica/options.ts';
 import { DEFAULT_LEVEL_INTERVALS, DEFAULT_SNAPSHOT_INTERVAL, DEFAULT_SNAPSHOT_RETENTION } from '../../core/config/defaults.ts';
 import type { StreambedConfig } from '../../core/config/types.ts';
@@ -82,11 +83,7 @@ export function makeReplicator(
   return { replicator, uploads };
 }
 
-export async function listLevel(client: ReplicaClient, level: number): Promise<LtxFileInfo[]> {
-  const files: LtxFileInfo[] = [];
-  for await (const f of client.listLtxFiles(level)) files.push(f);
-  return files;
-}
+export { listLevel };
 
 /** Asserts L0 holds exactly TXIDs from..to, one file each; returns the max. */
 export async function l0Txids(client: ReplicaClient): Promise<number[]> {

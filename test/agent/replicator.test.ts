@@ -7,8 +7,11 @@ import { restoreDatabase } from '../../core/restore/index.ts';
 import { decodeHeader } from '../../core/ltx/header.ts';
 import { startLocalS3, type LocalS3 } from '../harness/local-s3.ts';
 import { useTempDirs } from '../harness/tmp.ts';
+import { AgentMetrics } from '../../agent/metrics.ts';
+import { Replicator } from '../../agent/replicator.ts';
+import { Database } from '../../agent/database.ts';
 import { ManualClock } from './workload/manual-clock.ts';
-import { createDb, dbIn, l0Txids, makeReplicator, range, rowsOf, waitFor, writeRows } from './replicator-helpers.ts';
+import { createDb, dbIn, dbSettings, FAST, l0Txids, makeReplicator, range, rowsOf, waitFor, writeRows } from './replicator-helpers.ts';
 
 const tempDir = useTempDirs();
 let s3: LocalS3;
@@ -40,6 +43,29 @@ describe('Replicator', () => {
     await restoreDatabase(client, { outputPath: out });
     expect(rowsOf(out)).toEqual(rowsOf(path));
     expect(rowsOf(out)).toHaveLength(40);
+  });
+
+  it('counts the bytes of every L0 file a sync wrote in litestream_total_wal_bytes', async () => {
+    const dir = await tempDir('repl-wal-bytes');
+    const path = dbIn(dir);
+    createDb(path);
+    const client = openReplicaClient({ type: 'file', path: join(dir, 'replica') });
+    const metrics = new AgentMetrics();
+    const uploads: number[] = [];
+    const replicator = new Replicator({
+      db: new Database(dbSettings(path)), client, settings: FAST, metrics, onUpload: (e) => uploads.push(e.bytes),
+    });
+    try {
+      for (let i = 0; i < 3; i++) {
+        await writeRows(path, 2);
+        await replicator.syncAndUpload();
+      }
+    } finally {
+      await replicator.stop();
+    }
+    expect(uploads.length).toBeGreaterThanOrEqual(3);
+    const counted = (await metrics.totalWalBytes.get()).values[0]?.value;
+    expect(counted).toBe(uploads.reduce((a, b) => a + b, 0));
   });
 
   it('prunes uploaded local L0 files once l0-retention has passed on its clock, never the newest', async () => {

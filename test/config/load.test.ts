@@ -98,6 +98,28 @@ dbs:
     expect(c.dbs[0].replica).toMatchObject({ syncInterval: 250, maxSyncLtxFiles: 16, autoRecover: true, options: { bucket: 'b', path: 'x/y' } });
   });
 
+  it('notes each accepted key that has no effect, naming it and its line', () => {
+    const c = parse(`logging: {source: true}
+validation: {interval: 6h}
+verify-compaction: true
+auto-recover: false
+dbs:
+  - path: /data/a.db
+    replica: {url: s3://b/a, validation-interval: 1h}
+  - path: /data/b.db
+    replica: {url: s3://b/b}
+`);
+    const notes = c.notes ?? [];
+    expect(notes.filter((n) => n.startsWith('logging.source (line 1): ') && n.endsWith('; ignored'))).toHaveLength(1);
+    expect(notes.filter((n) => n.startsWith('validation.interval (line 2): ') && n.includes('streambed verify'))).toHaveLength(1);
+    expect(notes.filter((n) => n.startsWith('verify-compaction (line 3): ') && n.includes('streambed verify'))).toHaveLength(1);
+    // A global replica setting applies to both databases: one note.
+    expect(notes.filter((n) => n.startsWith('auto-recover (line 4): ') && n.endsWith('the setting has no effect'))).toHaveLength(1);
+    expect(notes.filter((n) => n.startsWith('dbs[0].replica.validation-interval (line 7): '))).toHaveLength(1);
+    expect(notes).toHaveLength(5);
+    expect(parse('logging: {source: false}\nverify-compaction: false\n').notes).toBeUndefined();
+  });
+
   it('logging.type pretty (Litestream HEAD) is accepted as text', () => {
     const c = parse('logging:\n  type: pretty\n');
     expect(c.logging.type).toBe('text');

@@ -2,10 +2,12 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { Logger as PowertoolsLogger } from '@aws-lambda-powertools/logger';
+import { describe, expect, it, vi } from 'vitest';
 import { DEFAULT_MAINTENANCE_SETTINGS } from '../../core/compact/index.ts';
 import { createdObjectsOf } from '../../functions/compact/s3-notifications.ts';
 import { dbPathOfL0Key } from '../../functions/shared/ltx-keys.ts';
+import { coreLogger } from '../../functions/shared/powertools.ts';
 import { replicaOptionsFor } from '../../functions/shared/replica.ts';
 import { maintenanceSettingsFromEnv } from '../../functions/shared/settings.ts';
 import SqliteAdapter from '../../functions/shared/sqlite-adapter.ts';
@@ -32,6 +34,31 @@ describe('maintenance settings from the environment', () => {
     const aws = replicaOptionsFor({ AWS_REGION: 'eu-west-1' }, 'b', 'db');
     expect(aws).toEqual({ type: 's3', bucket: 'b', path: 'db', region: 'eu-west-1' });
     expect(replicaOptionsFor({ AWS_REGION: 'us-east-1', S3_ENDPOINT: 'http://127.0.0.1:9' }, 'b', '')).toMatchObject({ endpoint: 'http://127.0.0.1:9', forcePathStyle: true });
+  });
+});
+
+describe('Powertools adapter of the core logger', () => {
+  it('logs (fields, message) as a Powertools line at the same level (warn and error on stderr), keeping an LTX level apart from the log level', () => {
+    const lines: string[] = [];
+    const capture = (chunk: string | Uint8Array): boolean => lines.push(String(chunk)) > 0;
+    const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+    try {
+      const log = coreLogger(new PowertoolsLogger({ serviceName: 'test', logLevel: 'DEBUG' }));
+      log.debug({ db: 'a.db' }, 'planned');
+      log.info({ level: 1, maxTXID: '0000000000000003' }, 'compacted level');
+      log.warn({ step: 'retention' }, 'maintenance step failed');
+      log.error({ db: 'a.db', reason: 'boom' }, 'record failed');
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+    const records = lines.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.map((r) => [r.level, r.message])).toEqual([
+      ['DEBUG', 'planned'], ['INFO', 'compacted level'], ['WARN', 'maintenance step failed'], ['ERROR', 'record failed'],
+    ]);
+    expect(records[1]).toMatchObject({ ltx_level: 1, maxTXID: '0000000000000003', service: 'test' });
+    expect(records[3]).toMatchObject({ db: 'a.db', reason: 'boom' });
   });
 });
 

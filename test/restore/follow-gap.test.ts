@@ -26,7 +26,7 @@ async function followUntil(s: Source, from: TXID, txid: TXID): Promise<{ files: 
   let reached = from;
   const done = followReplica(s.client, {
     outputPath: s.copy, txid: from, intervalMs: 20, signal: stop.signal,
-    logger: { info: () => undefined, warn: (o) => warnings.push(JSON.stringify(o)) },
+    logger: { debug: () => undefined, info: () => undefined, warn: (o) => warnings.push(JSON.stringify(o)), error: () => undefined },
     onApplied: (t, applied) => {
       reached = t;
       files.push(...applied);
@@ -116,7 +116,7 @@ describe('follow across a gap in L0', () => {
       let reached = 3;
       const done = followReplica(client, {
         outputPath: s.copy, txid: 3, intervalMs: 20, signal: stop.signal,
-        logger: { info: () => undefined, warn: (o) => warnings.push(JSON.stringify(o)) },
+        logger: { debug: () => undefined, info: () => undefined, warn: (o) => warnings.push(JSON.stringify(o)), error: () => undefined },
         onApplied: (t) => (reached = t),
       });
       await waitFor(() => polls >= 5 * 11, 20_000, 'five polls'); // each poll with a gap lists L0, then all 10 levels

@@ -10,7 +10,7 @@ import type { ReplicationSource } from '../../../agent/database-api.ts';
 /** Syncs until two calls in a row write nothing (a checkpoint's bump is synced by the following call). */
 export async function syncUntilIdle(db: ReplicationSource): Promise<void> {
   let idle = 0;
-  for (let i = 0; i < 200 && idle < 2; i++) idle = (await db.sync()).wrote ? 0 : idle + 1;
+  for (let i = 0; i < 200 && idle < 2; i++) idle = (await db.sync()).files.length > 0 ? 0 : idle + 1;
 }
 
 export interface ChainCheck {

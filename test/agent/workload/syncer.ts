@@ -10,6 +10,6 @@ await db.open();
 process.stdout.write(`open ${db.txid()}\n`);
 for (;;) {
   const r = await db.sync();
-  if (r.wrote) process.stdout.write(`sync ${r.txid} ${r.snapshot ? 'snapshot' : 'incremental'}\n`);
+  if (r.files.length > 0) process.stdout.write(`sync ${r.txid} ${r.snapshot ? 'snapshot' : 'incremental'}\n`);
   await new Promise((res) => setTimeout(res, interval));
 }
