@@ -275,7 +275,7 @@ function lambdaDollars(t: LambdaTally): number {
 /** `compaction: remote`: the compaction Lambda per phase, and the scheduled sweeps per DB-month at their schedules. */
 function printLambdas(phases: Phase[], scheduled: ScheduledFigures): void {
   console.log('\nstreambed, compaction: remote: the compaction Lambda (in-process, SQS batches of <= 100 notifications per 20 s window)');
-  console.log(['phase'.padEnd(14), 'req/min'.padStart(8), 'LIST'.padStart(6), 'GET'.padStart(6), 'PUT'.padStart(6), 'DELETE'.padStart(7), 'inv/min'.padStart(8), 'GB-s/DB-month'.padStart(14), 'Lambda $/DB-month'.padStart(18), 'agent+Lambda $'.padStart(15)].join(' '));
+  console.log(['phase'.padEnd(14), 'req/min'.padStart(8), 'LIST'.padStart(6), 'GET'.padStart(6), 'PUT'.padStart(6), 'DELETE'.padStart(7), 'MiB up'.padStart(7), 'inv/min'.padStart(8), 'GB-s/DB-month'.padStart(14), 'Lambda $/DB-month'.padStart(18), 'agent+Lambda $'.padStart(15)].join(' '));
   for (const p of phases) {
     if (!p.lambda) continue;
     const perMin = (n: number): number => (n / p.seconds) * 60;
@@ -284,7 +284,7 @@ function printLambdas(phases: Phase[], scheduled: ScheduledFigures): void {
     console.log([
       p.name.padEnd(14), perMin(totalRequests(l.counts)).toFixed(2).padStart(8), perMin(l.counts.requests.LIST).toFixed(1).padStart(6),
       perMin(l.counts.requests.GET).toFixed(1).padStart(6), perMin(l.counts.requests.PUT + l.counts.requests.COPY + l.counts.requests.POST).toFixed(1).padStart(6),
-      perMin(l.counts.requests.DELETE).toFixed(1).padStart(7), perMin(l.invocations).toFixed(2).padStart(8), month(l.gbSeconds).toFixed(1).padStart(14),
+      perMin(l.counts.requests.DELETE).toFixed(1).padStart(7), (l.counts.bytesUp / 2 ** 20).toFixed(1).padStart(7), perMin(l.invocations).toFixed(2).padStart(8), month(l.gbSeconds).toFixed(1).padStart(14),
       month(lambdaDollars(l)).toFixed(2).padStart(18), (month(lambdaDollars(l)) + monthlyDollars(p)).toFixed(2).padStart(15),
     ].join(' '));
   }
