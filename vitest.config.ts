@@ -13,7 +13,7 @@ export default defineConfig({
     pool: 'forks',
     reporters: ['default', './test/summary-reporter.ts'],
     projects: [
-      { test: { name: 'unit', include: kinds.unit } },
+      { test: { name: 'unit', include: kinds.unit, pool: 'threads' } },
       { test: { name: 'e2e', include: kinds.e2e } },
     ],
   },
