@@ -8,9 +8,10 @@ import { newestFile, type ReplicaListing } from '../core/listing/listing.ts';
 import { MAX_LEVEL, SNAPSHOT_LEVEL } from '../core/ltx/types.ts';
 
 /**
- * Passes that read at most this many bytes run on the agent's thread. Decoding and re-encoding that much takes tens
- * of milliseconds, which a replication loop syncing every second does not notice; a worker thread is a second V8
- * isolate with its own copy of the AWS SDK (~28 MiB of RSS and ~0.15 s of CPU to start), paid only for big passes.
+ * Passes that read at most this many bytes run on the agent's thread. Merging 4 MiB of incompressible L0 files took
+ * ~0.15 s of CPU there, in pieces of at most ~25 ms of event-loop delay, which a replication loop syncing every
+ * second barely notices; a worker thread is a second V8 isolate with its own copy of the AWS SDK (~28 MiB of RSS in
+ * the agent, ~0.2 s of CPU to start), paid only for big passes. Figures: docs/benchmarks.md, Agent footprint.
  */
 export const INLINE_PASS_MAX_BYTES = 4 * 1024 * 1024;
 
