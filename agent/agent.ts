@@ -35,10 +35,12 @@ export interface AgentOptions {
   /** Overrides how replica clients are made (tests put a fault proxy in between). */
   openClient?: (options: ReplicaOptions) => ReplicaClient;
   /**
-   * Run maintenance in a worker thread (default: yes, unless openClient is overridden, since the worker makes its
-   * own clients from the replica options).
+   * Run big maintenance passes in a worker thread (default: yes, unless openClient is overridden, since the worker
+   * makes its own clients from the replica options). Passes that read little run on the agent's thread.
    */
   maintenanceInWorker?: boolean;
+  /** Passes reading more than this go to the worker (default INLINE_PASS_MAX_BYTES; 0: every pass that reads). */
+  maintenanceInlineMaxBytes?: number;
   /** Overrides how databases are made. */
   openDatabase?: (settings: DatabaseSettings, logger: Logger) => ReplicationSource;
   /** Restore every database that does not exist yet from its replica before replicating (`-restore-if-db-not-exists`). */
@@ -133,7 +135,11 @@ export class Agent {
     this.logger = options.logger ?? silentLogger();
     this.metrics = options.metrics;
     if (config.maxRequestsPerSecond) this.requestCap = new RequestCap(config.maxRequestsPerSecond);
-    if (options.maintenanceInWorker ?? options.openClient === undefined) this.maintenanceWorker = new MaintenanceWorker({ requestCap: this.requestCap?.buffer });
+    if (options.maintenanceInWorker ?? options.openClient === undefined) {
+      // Ended after two windows of the shortest level without a big pass: an active database keeps it, an idle agent drops it.
+      const idleMs = 2 * (config.levels[0] ?? defaultMaintenanceInterval(config));
+      this.maintenanceWorker = new MaintenanceWorker({ requestCap: this.requestCap?.buffer, idleMs, inlineMaxBytes: options.maintenanceInlineMaxBytes });
+    }
     for (const dbConfig of config.dbs) this.dbs.set(dbConfig.path, this.runningDb(dbConfig));
     this.directories = (config.dirs ?? []).map((entry) => new DirectoryWatcher(entry, {
       found: (path) => this.addDatabase(dbConfigForDirEntry(entry, path)),
@@ -344,9 +350,8 @@ export class Agent {
    * One pass: in the worker (it gets the index and the local L0 folder, and reports back what it wrote and
    * deleted), or on this thread through the replicator's indexed client.
    */
-  private async runPass(d: RunningDb, settings: MaintenanceSettings, files: LtxFileInfo[], now: Date): Promise<MaintenanceReport> {
-    // The compaction code is loaded only where it runs: with a worker, never on this thread.
-    if (!this.maintenanceWorker) return (await import('../core/compact/index.ts')).runMaintenance(d.client, settings, now);
+  private async runPass(d: RunningDb, settings: MaintenanceSettings, files: LtxFileInfo[], now: Date, inWorker: boolean): Promise<MaintenanceReport> {
+    if (!inWorker || !this.maintenanceWorker) return (await import('../core/compact/index.ts')).runMaintenance(d.client, settings, now);
     const report = await this.maintenanceWorker.run(d.config.replica.options, settings, now, { files, metaPath: d.replicator.db.settings.metaPath });
     for (const f of report.written) d.client.index.add(f);
     d.client.index.remove(report.deleted);
@@ -390,9 +395,10 @@ export class Agent {
       const settings = { ...base, promoteFirstSnapshot: true, skipRetention: !withRetention, logger: this.logger.child({ db: d.config.path }) };
       d.lastPassAt = now.getTime();
       if (withRetention) d.lastRetentionAt = now.getTime();
-      const report = await this.runPass(d, settings, files, now);
-      // In-process, runMaintenance has logged its failed steps already.
-      if (this.maintenanceWorker) for (const e of report.errors) d.maintenanceLog.failed('maintenance step failed', e.message, { step: e.step });
+      const inWorker = this.maintenanceWorker?.inWorker(files, settings, now) === true;
+      const report = await this.runPass(d, settings, files, now, inWorker);
+      // On this thread, runMaintenance has logged its failed steps already.
+      if (inWorker) for (const e of report.errors) d.maintenanceLog.failed('maintenance step failed', e.message, { step: e.step });
       if (report.errors.length > 0) {
         // A failed step may have written or deleted part of its work: the next listing asks the replica, and the
         // next tick retries.
@@ -403,7 +409,7 @@ export class Agent {
         if (ended) this.logger.info({ db: d.config.path, errors: ended.failures, lastErr: ended.reason }, 'maintenance recovered');
       }
       if (report.written.length > 0 || report.deleted.length > 0) {
-        this.logger.debug({ db: d.config.path, written: report.written.length, deleted: report.deleted.length }, 'maintenance');
+        this.logger.debug({ db: d.config.path, written: report.written.length, deleted: report.deleted.length, inWorker }, 'maintenance');
       }
     } catch (err) {
       this.forgetPasses(d);

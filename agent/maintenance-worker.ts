@@ -1,10 +1,11 @@
-// Runs compaction, snapshots and retention in a worker thread so their CPU work never stalls the upload loops.
+// Runs big compaction, snapshot and retention passes in a worker thread so their CPU work never stalls the upload loops.
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { MaintenanceReport, MaintenanceSettings } from '../core/compact/index.ts';
 import type { ReplicaOptions } from '../core/replica/options.ts';
 import type { LtxFileInfo, ReplicaClient } from '../core/replica/client.ts';
+import { INLINE_PASS_MAX_BYTES, passInputBytes } from './maintenance-placement.ts';
 
 /** What the agent knows of the replica: its listing, and where its own L0 files are (compaction reads those). */
 export interface JobContext {
@@ -28,16 +29,45 @@ const WORKER_NICE = 10;
 
 type Reply = { id: number; report: MaintenanceReport } | { id: number; error: string };
 
-/** The main-thread handle: one worker shared by every database of the agent, started on first use. */
+export interface MaintenanceWorkerOptions {
+  /** The worker ends after this long without a job (a running database's passes keep it; an idle agent drops it). */
+  idleMs: number;
+  /** Passes that read at most this many bytes belong on the agent's thread (see inWorker). */
+  inlineMaxBytes?: number;
+  /** The agent's request budget (request-cap.ts), drawn from by the worker's S3 clients too. */
+  requestCap?: SharedArrayBuffer;
+}
+
+/**
+ * The main-thread handle: one worker shared by every database of the agent, started by the first big pass and
+ * ended after idleMs without one, so the second isolate's memory is held only while big passes come.
+ */
 export class MaintenanceWorker {
   /** The agent's request budget (request-cap.ts), drawn from by the worker's S3 clients too. */
   private readonly requestCap: SharedArrayBuffer | undefined;
   private worker: Worker | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
   private nextId = 1;
   private readonly waiting = new Map<number, { resolve: (r: MaintenanceReport) => void; reject: (e: Error) => void }>();
+  private readonly idleMs: number;
+  private readonly inlineMaxBytes: number;
+  /** Worker threads started so far (a restart after an idle period counts again). */
+  started = 0;
 
-  constructor(options: { requestCap?: SharedArrayBuffer } = {}) {
+  constructor(options: MaintenanceWorkerOptions) {
     this.requestCap = options.requestCap;
+    this.idleMs = options.idleMs;
+    this.inlineMaxBytes = options.inlineMaxBytes ?? INLINE_PASS_MAX_BYTES;
+  }
+
+  /** Whether the pass the agent is about to run reads enough to be worth the worker thread. */
+  inWorker(files: readonly LtxFileInfo[], settings: MaintenanceSettings, now: Date): boolean {
+    return passInputBytes(files, settings, now) > this.inlineMaxBytes;
+  }
+
+  /** True while a worker thread is running. */
+  get running(): boolean {
+    return this.worker !== undefined;
   }
 
   run(replica: ReplicaOptions, settings: MaintenanceSettings, now: Date, context?: JobContext): Promise<MaintenanceReport> {
@@ -45,20 +75,32 @@ export class MaintenanceWorker {
     const id = this.nextId++;
     const { logger: _logger, ...plain } = settings;
     const job: Job = { id, replica, settings: plain, now: now.getTime(), context };
-    return new Promise((resolve, reject) => {
+    clearTimeout(this.idleTimer);
+    return new Promise<MaintenanceReport>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       worker.postMessage(job);
-    });
+    }).finally(() => this.armIdleTimer());
   }
 
   async close(): Promise<void> {
+    clearTimeout(this.idleTimer);
     const worker = this.worker;
     this.worker = undefined;
     if (worker) await worker.terminate();
   }
 
+  private armIdleTimer(): void {
+    clearTimeout(this.idleTimer);
+    if (!this.worker || this.waiting.size > 0) return;
+    this.idleTimer = setTimeout(() => {
+      if (this.waiting.size === 0) void this.close();
+    }, this.idleMs);
+    this.idleTimer.unref();
+  }
+
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
+    this.started++;
     // A small young generation: compaction's large buffers live off-heap, and RSS matters with many databases.
     const worker = new Worker(new URL('./maintenance-worker.ts', import.meta.url), {
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
@@ -73,6 +115,8 @@ export class MaintenanceWorker {
       else waiter.resolve(reply.report);
     });
     const failAll = (err: Error): void => {
+      // A worker ended for idleness may exit after its successor took jobs: those are not its to fail.
+      if (this.worker !== undefined && this.worker !== worker) return;
       this.worker = undefined;
       for (const w of this.waiting.values()) w.reject(err);
       this.waiting.clear();

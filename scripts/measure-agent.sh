@@ -45,5 +45,5 @@ wait "$agent" || status=$?
 read -r rss user sys < <(tail -n 1 "$work/time")
 /usr/bin/time -f '%U %S' -o "$work/once" node "$cli" replicate -config "$work/streambed.yml" -once -log-level warn
 read -r ouser osys < <(tail -n 1 "$work/once")
-printf 'databases=%s seconds=%s exit=%s peak_rss_mib=%.1f cpu_s=%.2f (user %s, sys %s); replicate -once cpu_s=%.2f\n' \
-  "$n" "$seconds" "$status" "$(echo "$rss / 1024" | bc -l)" "$(echo "$user + $sys" | bc -l)" "$user" "$sys" "$(echo "$ouser + $osys" | bc -l)"
+printf 'databases=%s seconds=%s exit=%s peak_rss_mib=%.1f cpu_s=%.2f (user %s, sys %s); replicate -once cpu_s=%.2f; load %s\n' \
+  "$n" "$seconds" "$status" "$(echo "$rss / 1024" | bc -l)" "$(echo "$user + $sys" | bc -l)" "$user" "$sys" "$(echo "$ouser + $osys" | bc -l)" "$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -41,8 +41,19 @@ async function settle(quietMs: number, timeoutMs: number): Promise<void> {
   }
 }
 
-describe('agent request cost (compaction: local, maintenance in its worker thread)', () => {
-  it('makes no request while idle, lists the replica once, and compacts L0 from its local copies', async () => {
+/**
+ * Small passes run on the agent's thread, big ones in its worker thread (agent/maintenance-placement.ts): both ways.
+ * With windows this short, the requests beyond L0 follow the number of windows, not of L0 files: passes on the
+ * agent's thread start on time and give nearly every 0.4 s window its own L1 file (about 1.9 requests per L0 file
+ * here), while the worker's start-up delay merges the first windows (about 1.7).
+ */
+const PLACEMENTS = [
+  { where: "on the agent's thread", maintenanceInlineMaxBytes: undefined, perL0File: 2.5 },
+  { where: 'in its worker thread', maintenanceInlineMaxBytes: 0, perL0File: 2 },
+];
+
+describe('agent request cost (compaction: local)', () => {
+  it.each(PLACEMENTS)('with maintenance $where: makes no request while idle, lists the replica once, and compacts L0 from its local copies', async ({ maintenanceInlineMaxBytes, perL0File }) => {
     const dir = await tempDir('idle-cost');
     const path = dbIn(dir);
     createDb(path);
@@ -53,7 +64,7 @@ describe('agent request cost (compaction: local, maintenance in its worker threa
       levels: [400, 1200], snapshot: { interval: YEAR, retention: YEAR }, l0Retention: 0, l0RetentionCheckInterval: 100,
     });
     const start = proxy.snapshot();
-    const agent = new Agent(config, { maintenanceInterval: MAINTENANCE_INTERVAL });
+    const agent = new Agent(config, { maintenanceInterval: MAINTENANCE_INTERVAL, maintenanceInlineMaxBytes });
     await agent.start();
     let active: MeterCounts;
     try {
@@ -96,7 +107,7 @@ describe('agent request cost (compaction: local, maintenance in its worker threa
       expect(active.bytesDown).toBeLessThan(active.bytesUpByClass.l0 / 2);
       // Beyond the start listing, requests per L0 file with these short windows (L1 every 0.4 s, L2 every 1.2 s);
       // bench/cost.ts measures the production windows (30 s, 5 min, 1 h).
-      expect((totalRequests(active) - active.requests.LIST) / active.l0Files).toBeLessThan(2);
+      expect((totalRequests(active) - active.requests.LIST) / active.l0Files).toBeLessThan(perL0File);
     } finally {
       expect(await agent.stop()).toBe(true);
     }

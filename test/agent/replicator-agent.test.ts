@@ -68,8 +68,9 @@ describe('Agent', () => {
     const replica = { type: 'file', path: join(dir, 'replica') } as const;
     // Same retention settings as the remote test: here the agent must delete L0 covered by L1, there never.
     const config = agentConfig([{ path, replica }], { addr: '127.0.0.1:0', levels: [1000], l0Retention: 0, l0RetentionCheckInterval: 100 });
-    // Maintenance runs in the agent's worker thread here (no client override), as in production.
-    const agent = new Agent(config, { maintenanceInterval: 250 });
+    // Maintenance runs in the agent's worker thread here (no client override), as in production for passes that read
+    // much; this database is small, so the inline limit is lowered to send every pass there.
+    const agent = new Agent(config, { maintenanceInterval: 250, maintenanceInlineMaxBytes: 0 });
     await agent.start();
     try {
       await writeRows(path, 10, 10);
