@@ -139,9 +139,19 @@ export class Database implements ReplicationSource {
     this.snapshotCheckable = false;
   }
 
-  /** Runs operations one at a time (sync, checkpoint, continueAfter, close share the connections). */
+  /**
+   * Runs operations one at a time (sync, checkpoint, continueAfter, close share the connections). The writable
+   * connections are closed after each (see closeWritersIfIdle): an operation that needs them reopens them.
+   */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
+    const op = async (): Promise<T> => {
+      try {
+        return await fn();
+      } finally {
+        if (this.file.isOpen) this.conns.closeWritersIfIdle();
+      }
+    };
+    const run = this.queue.then(op, op);
     this.queue = run.catch(() => undefined);
     return run;
   }

@@ -46,7 +46,7 @@ try {
   for (const db of dbs) await db.sync();
   const opened = settle();
   const perDb = (a: number, b: number): string => ((b - a) / count / 1024).toFixed(1);
-  console.log(`${count} databases opened and synced (first file written), writable connections still open:`);
+  console.log(`${count} databases opened and synced (first file written), each holding its reader:`);
   console.log(`  RSS +${mib(opened.rss - before.rss)} MiB (${perDb(before.rss, opened.rss)} KiB each); heap +${perDb(before.heapUsed, opened.heapUsed)} KiB each; external +${perDb(before.external, opened.external)} KiB each`);
 
   const cpu0 = process.cpuUsage();
