@@ -183,9 +183,10 @@ async function measure(proxy: MeteringProxy, pid: number, seconds: number, durin
 
 /**
  * Each database's first sync counts as data for the interval checkpoint (checkpoint-interval, 1 min by default),
- * which then writes and uploads one small L0 file: the idle window starts after that, or it counts them.
+ * which then writes and uploads one small L0 file, compacted into L1 at the next 30 s window: the idle window
+ * starts after both, or it counts them (a thousand PUTs and compaction passes).
  */
-const FIRST_CHECKPOINT_SETTLE_MS = 75_000;
+const FIRST_CHECKPOINT_SETTLE_MS = 110_000;
 
 /**
  * Waits until the agent made no request for 10 s (start-up listings, first snapshots and first interval
