@@ -80,8 +80,12 @@ describe('shared S3 SDK clients', () => {
     await a.close();
     const errA = await listA;
     expect(errA?.message).toMatch(/abort|closed/i);
-    await new Promise((r) => setTimeout(r, 100));
+    // b's request is untouched: still waiting on its first connection, not failed and retried on a new one (the
+    // SDK's first retry comes within 100 ms, so 300 ms would show it).
+    await new Promise((r) => setTimeout(r, 300));
     expect(bSettled).toBe(false);
+    expect(b.lastRetriedError()).toBeUndefined();
+    expect(proxy.connections).toBe(2);
     // The endpoint comes back and drops the hung connection: b's request is retried and succeeds.
     proxy.setMode('forward', { dropStalled: true });
     expect(await listB).toEqual([]);
