@@ -51,6 +51,11 @@ export interface ReplicationSource {
   sync(options?: { forceSnapshot?: boolean; deferWrite?: boolean; deferCheckpoint?: boolean }): Promise<SyncResult>;
   /** With `deferCheckpoint` the sync skips the checkpoint policy; this runs it (returns a file it wrote, if any). */
   checkpointIfDue?(): Promise<SyncResult | null>;
+  /**
+   * True when a sync now would write nothing and no checkpoint is due (cheap: a few stats), so the loop may skip
+   * the tick. Optional: without it every tick syncs.
+   */
+  isIdle?(): boolean;
   /** Newest local TXID (0 when nothing was written yet). */
   txid(): TXID;
   /** The replica is ahead (e.g. after a restore): continue TXIDs after `remoteMax` with a snapshot next. */

@@ -27,6 +27,7 @@ import type { ByteSource } from './wal/reader.ts';
 import { MAX_TRACKED_PAGES, PageChecksums } from './page-checksums.ts';
 import { saveChecksums, sidecarPath, takeChecksums } from './checksum-sidecar.ts';
 import { collectWalSegment } from './wal/segment.ts';
+import { quietSignature } from './wal/quiet.ts';
 
 /** The WAL was restarted while we read it (possible only when our read lock sits on read-mark 0), or replaced. */
 class WalChangedError extends Error {}
@@ -103,6 +104,11 @@ export class Database implements ReplicationSource {
   private queue: Promise<unknown> = Promise.resolve();
   /** The last sync stopped at max-sync-wal-bytes: no checkpoint until the WAL was read to its end. */
   private moreToSync = false;
+  /**
+   * The files' signature (wal/quiet.ts) taken right before the last sync that found nothing to write: while it
+   * holds, the next sync would find nothing either, so an idle database's sync is two stats.
+   */
+  private quiet: string | null = null;
 
   constructor(settings: DatabaseSettings, logger: Logger = silentLogger(), clock: Clock = systemClock) {
     this.settings = settings;
@@ -133,9 +139,19 @@ export class Database implements ReplicationSource {
     this.snapshotCheckable = false;
   }
 
-  /** Runs operations one at a time (sync, checkpoint, continueAfter, close share the connections). */
+  /**
+   * Runs operations one at a time (sync, checkpoint, continueAfter, close share the connections). The writable
+   * connections are closed after each (see closeWritersIfIdle): an operation that needs them reopens them.
+   */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
+    const op = async (): Promise<T> => {
+      try {
+        return await fn();
+      } finally {
+        if (this.file.isOpen) this.conns.closeWritersIfIdle();
+      }
+    };
+    const run = this.queue.then(op, op);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -143,6 +159,7 @@ export class Database implements ReplicationSource {
   open(): Promise<void> {
     return this.exclusive(async () => {
       if (this.opened) return;
+      this.quiet = null;
       this.file.open();
       try {
         this.pageSize = this.conns.pageSize();
@@ -218,9 +235,11 @@ export class Database implements ReplicationSource {
       this.requireOpen();
       const deferWrite = options.deferWrite === true;
       if (!deferWrite || this.l0.backgroundWrites >= MAX_DEFERRED_FILES) await this.l0.settled();
+      // Every background write has ended, so takeWriteFailure sees any failure: only then may the files be quiet.
+      const writesSettled = this.l0.backgroundWrites === 0;
       this.takeWriteFailure();
       if (options.forceSnapshot) this.requireSnapshot('snapshot requested');
-      const step = await this.syncStep({ maxBytes: this.settings.maxSyncWalBytes, allowSnapshot: true, deferWrite });
+      const step = await this.syncUnlessQuiet({ maxBytes: this.settings.maxSyncWalBytes, allowSnapshot: true, deferWrite }, writesSettled);
       this.moreToSync = step.limited;
       const result = step.limited ? { ...step.result, more: true } : step.result;
       if (options.deferCheckpoint) return result;
@@ -265,6 +284,35 @@ export class Database implements ReplicationSource {
   private takeWriteFailure(): void {
     const failure = this.l0.takeWriteFailure();
     if (failure !== null) this.requireSnapshot(failure);
+  }
+
+  /**
+   * syncStep, skipped when neither file changed since a sync that found nothing to write (and nothing else asks
+   * for one: no snapshot pending, the WAL read to its end). The signature is taken before the step reads the
+   * files, so a write during the step changes it.
+   */
+  private async syncUnlessQuiet(opts: SyncStepOptions, writesSettled: boolean): Promise<StepResult> {
+    if (!writesSettled || this.snapshotReason !== null || this.moreToSync || this.pos === null || !this.file.isOpen) {
+      this.quiet = null;
+      return this.syncStep(opts);
+    }
+    // Real time, not the injected clock: it is compared with the filesystem's timestamps.
+    const before = quietSignature(this.settings.path, this.walPath);
+    if (before !== null && before === this.quiet) return this.noWrite();
+    const step = await this.syncStep(opts);
+    const nothing = step.result.files.length === 0 && !step.limited && !step.needsSnapshot && this.snapshotReason === null;
+    this.quiet = nothing ? before : null;
+    return step;
+  }
+
+  /**
+   * True when a sync now would write nothing and no checkpoint is due: the files are as the last no-op sync saw
+   * them. Three stats, no descriptor, no promise: the replicator asks this every tick before starting a sync.
+   */
+  isIdle(): boolean {
+    if (!this.opened || this.quiet === null || this.snapshotReason !== null || this.moreToSync || !this.file.isOpen) return false;
+    if (this.l0.backgroundWrites > 0 || quietSignature(this.settings.path, this.walPath) !== this.quiet) return false;
+    return this.checkpointDue() === null;
   }
 
   /** One L0 file at most; retried when the WAL restarts under the read (then the plan changes). */

@@ -9,7 +9,7 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
-import type { FinalizeRequestMiddleware, HttpHandlerOptions, MetadataBearer } from '@smithy/types';
+import type { HttpHandlerOptions } from '@smithy/types';
 import { Upload } from '@aws-sdk/lib-storage';
 import { posix } from 'node:path';
 import { Readable } from 'node:stream';
@@ -24,6 +24,8 @@ import { S3_DELETE_BATCH, partSizeFor, resolvedS3Settings, s3Location } from './
 import type { ResolvedS3Settings } from './s3-config.ts';
 import { S3OperationError, httpStatusOf, isS3NotFound } from './s3-errors.ts';
 import { contentMd5Middleware, createS3Client } from './s3-sdk.ts';
+import { addOwnerThrottle, asOwner, sharedS3Clients } from './s3-client-pool.ts';
+import type { RequestOwner } from './s3-client-pool.ts';
 import type { RetryNotice } from './s3-retry.ts';
 import { encryptionReadParams, encryptionWriteParams } from './s3-sse.ts';
 import { formatRfc3339Nano, parseRfc3339 } from './timestamp.ts';
@@ -46,6 +48,16 @@ function rangeHeader(range: ByteRange): string {
 /** Builds the SDK client of a replica; createS3Client unless a test injects its own (to record requests). */
 export type S3ClientFactory = (settings: ResolvedS3Settings, options: S3ReplicaOptions, onRetry: (notice: RetryNotice) => void) => S3Client;
 
+/**
+ * This replica client's view of an SDK client: the SDK client itself (by prototype, so lib-storage and the
+ * presigner see its config and middleware), with `send` running as `owner`'s request, so retries and the request
+ * cap of a shared client are this replica client's.
+ */
+function ownedView(sdk: S3Client, owner: RequestOwner): S3Client {
+  const send = ((...args: Parameters<S3Client['send']>) => asOwner(owner, () => sdk.send(...args))) as S3Client['send'];
+  return Object.create(sdk, { send: { value: send } }) as S3Client;
+}
+
 /** Options of putObject, for objects outside the LTX layout (leases, restored databases). */
 export interface PutObjectOptions {
   contentType?: string;
@@ -59,18 +71,45 @@ export class S3ReplicaClient implements ReplicaClient {
   readonly type = 's3';
   readonly location: string;
   readonly settings: ResolvedS3Settings;
-  /** The SDK client: only this class sends requests with it, so every caller goes through the methods below. */
+  /**
+   * The SDK client, seen through ownedView: only this class sends requests with it, so every caller goes through
+   * the methods below. Shared with the other replica clients of the same endpoint, bucket and credentials
+   * (s3-client-pool.ts) unless a factory was given.
+   */
   readonly #s3: S3Client;
-  /** Aborted by close(): requests still in flight (a hung endpoint, a retry pause) end instead of holding the process. */
+  readonly #release: () => void;
+  /** Where this client's retry notices go and what its requests wait for (see RequestOwner). */
+  readonly #owner: RequestOwner;
+  /**
+   * Aborted by close(): this client's requests still in flight (a hung endpoint, a retry pause) end instead of
+   * holding the process; other replica clients of a shared SDK client are not touched.
+   */
   readonly #closing = new AbortController();
   private retried: { reason: string; at: number } | undefined;
 
-  constructor(options: S3ReplicaOptions, createClient: S3ClientFactory = createS3Client) {
+  /** Without `createClient`, the SDK client comes from the process's pool; with it, the client is this one's alone. */
+  constructor(options: S3ReplicaOptions, createClient?: S3ClientFactory) {
     this.settings = resolvedS3Settings(options);
     this.location = s3Location(this.settings);
-    this.#s3 = createClient(this.settings, options, (n) => {
-      this.retried = { reason: `${n.reason} (attempt ${n.attempt}; retrying)`, at: n.at };
-    });
+    this.#owner = {
+      onRetry: (n) => {
+        this.retried = { reason: `${n.reason} (attempt ${n.attempt}; retrying)`, at: n.at };
+      },
+    };
+    if (createClient) {
+      const own = createClient(this.settings, options, this.#owner.onRetry);
+      addOwnerThrottle(own);
+      this.#s3 = ownedView(own, this.#owner);
+      let destroyed = false;
+      this.#release = () => {
+        if (!destroyed) own.destroy();
+        destroyed = true;
+      };
+    } else {
+      const shared = sharedS3Clients.acquire(this.settings, options, createS3Client);
+      this.#s3 = ownedView(shared.client, this.#owner);
+      this.#release = shared.release;
+    }
   }
 
   /** Every request carries the close signal. */
@@ -400,23 +439,20 @@ export class S3ReplicaClient implements ReplicaClient {
   }
 
   /**
-   * Ends the requests still in flight (their callers see them fail) and closes the pooled sockets, so nothing of
-   * the client keeps the process alive. The client must not be used afterwards.
-   */
-  /**
-   * Makes every HTTP attempt (retries, each listing page and upload part, as they are billed) wait for `take`
-   * first; placed before signing, so a request never waits with a stale signature. The host's request cap.
+   * Makes every HTTP attempt of this client (retries, each listing page and upload part, as they are billed) wait
+   * for `take` first; placed before signing, so a request never waits with a stale signature. The host's request cap.
    */
   throttle(take: () => Promise<void>): void {
-    const wait: FinalizeRequestMiddleware<object, MetadataBearer> = (next) => async (args) => {
-      await take();
-      return next(args);
-    };
-    this.#s3.middlewareStack.addRelativeTo(wait, { name: 'streambedRequestCap', relation: 'before', toMiddleware: 'httpSigningMiddleware', override: true });
+    this.#owner.take = take;
   }
 
+  /**
+   * Ends this client's requests still in flight (their callers see them fail) and lets go of the SDK client: the
+   * last replica client to close destroys it and its pooled sockets, so nothing of it keeps the process alive.
+   * The client must not be used afterwards; closing twice is harmless.
+   */
   async close(): Promise<void> {
     this.#closing.abort(new Error(`the replica client of ${this.location} was closed`));
-    this.#s3.destroy();
+    this.#release();
   }
 }

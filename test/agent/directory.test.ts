@@ -149,7 +149,9 @@ ${extra}    replica:
       const lastRows = await rowsOf(join(root, 'b.db'));
       const before = (await s3.client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'tenants/b.db/' }))).KeyCount;
       for (const f of ['b.db', 'b.db-wal', 'b.db-shm']) await rm(join(root, f), { force: true });
-      await waitFor(() => !agent.databasePaths.includes(join(root, 'b.db')), 10_000, 'the deleted database to be released');
+      // The path leaves the set first; 'released' is logged once its loops stopped and its client closed.
+      await waitFor(() => log.find('released').length > 0, 10_000, 'the deleted database to be released');
+      expect(agent.databasePaths).not.toContain(join(root, 'b.db'));
       expect(log.find('released').map((l) => l.db)).toEqual([join(root, 'b.db')]);
       const after = (await s3.client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'tenants/b.db/' }))).KeyCount;
       expect(after).toBeGreaterThanOrEqual(before ?? 0);
