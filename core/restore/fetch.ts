@@ -2,6 +2,7 @@
 import type { Readable } from 'node:stream';
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { NotFoundError } from '../replica/client.ts';
+import { fileRangeReader, type RangeReader } from './file-range.ts';
 
 export interface PrefetchOptions {
   /** GETs in flight at once. */
@@ -58,6 +59,8 @@ export class Prefetcher {
   /** Buffers of chunkSize for ranged chunks, reused as chunks are released; the window bounds how many exist. */
   readonly #pool: Buffer[] = [];
   readonly #chunkSize: number;
+  /** Positional reads for a file replica (no stream pieces to copy and collect); undefined: GET streams. */
+  readonly #readRange: RangeReader | undefined;
   #next = 0;
   #inFlight = 0;
   #buffered = 0;
@@ -72,6 +75,7 @@ export class Prefetcher {
     // One chunk per connection: a second window's worth ahead measured no faster and held 32 MiB more.
     this.#maxBuffered = options.maxBufferedBytes ?? Math.max(16 * 1024 * 1024, this.#parallelism * chunkSize);
     this.#attempts = options.attempts ?? 3;
+    this.#readRange = fileRangeReader(client);
     files.forEach((file, index) => {
       this.#firstChunk.push(this.#chunks.length);
       const whole = file.size <= chunkSize;
@@ -171,6 +175,7 @@ export class Prefetcher {
   }
 
   async #fetch(chunk: Chunk): Promise<Uint8Array[]> {
+    if (this.#readRange) return this.#read(chunk, this.#readRange);
     const file = this.#files[chunk.file];
     let stream: Readable;
     try {
@@ -191,6 +196,22 @@ export class Prefetcher {
       stream.destroy();
     }
   }
+
+  /** A ranged chunk into a pooled buffer, a whole (small) file into one of its own size: no piece is allocated per read. */
+  async #read(chunk: Chunk, readRange: RangeReader): Promise<Uint8Array[]> {
+    const file = this.#files[chunk.file];
+    const target = chunk.whole ? Buffer.allocUnsafe(chunk.length) : (chunk.buffer ??= this.#pool.pop() ?? Buffer.allocUnsafeSlow(this.#chunkSize));
+    let read;
+    try {
+      read = await readRange(file, chunk.offset, target.subarray(0, chunk.length));
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new FileFetchError(file, err.message, true, err);
+      throw err;
+    }
+    if (chunk.whole && read.fileSize > file.size) throw new FileFetchError(file, `L${file.level} file is larger than the ${file.size} bytes listed`, true);
+    if (read.bytesRead !== chunk.length) throw shorterThanListed(file, chunk, read.bytesRead);
+    return [target.subarray(0, chunk.length)];
+  }
 }
 
 /**
@@ -209,11 +230,13 @@ async function readExactly(stream: Readable, chunk: Chunk, file: LtxFileInfo): P
     filled += part.byteLength;
   }
   if (chunk.buffer && filled === chunk.length) return [chunk.buffer.subarray(0, filled)];
-  if (filled !== chunk.length) {
-    const where = chunk.whole ? `${filled} of ${file.size} bytes` : `${filled} of ${chunk.length} bytes at offset ${chunk.offset}`;
-    throw new FileFetchError(file, `L${file.level} file is shorter than listed: got ${where}`, true);
-  }
+  if (filled !== chunk.length) throw shorterThanListed(file, chunk, filled);
   return parts;
+}
+
+function shorterThanListed(file: LtxFileInfo, chunk: Chunk, got: number): FileFetchError {
+  const where = chunk.whole ? `${got} of ${file.size} bytes` : `${got} of ${chunk.length} bytes at offset ${chunk.offset}`;
+  return new FileFetchError(file, `L${file.level} file is shorter than listed: got ${where}`, true);
 }
 
 function newChunk(file: number, offset: number, length: number, whole: boolean): Chunk {
