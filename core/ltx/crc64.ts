@@ -41,8 +41,8 @@ function buildTables(): void {
 buildTables();
 
 /**
- * Inputs of at least this many bytes go through WebAssembly (copied into its memory first): 1.2 GB/s in this
- * file's loop, 1.8 GB/s there for 4 KiB pages (docs/benchmarks.md § LTX codec). Frame headers are not worth the call.
+ * Inputs of at least this many bytes go through WebAssembly (copied into its memory first): 1.3 GB/s in this
+ * file's loop, 1.9 GB/s there for 4 KiB pages (docs/benchmarks.md § Restore). Frame headers are not worth the call.
  */
 const WASM_MIN_BYTES = 256;
 const wasm = createWasmCrc64(TABLE_LO, TABLE_HI);
