@@ -10,10 +10,11 @@ import { FileReplicaClient } from '../core/replica/file.ts';
 
 const REPO = new URL('..', import.meta.url).pathname;
 const LITESTREAM = join(REPO, 'node_modules/@flydotio/litestream-linux-x64/litestream');
-const CLI = join(REPO, 'bin/streambed.mjs');
+/** The CLI as run from the sources (TypeScript through Node's type stripping) and as installed users run it (esbuild bundle). */
+const CLIS: Record<string, string> = { src: join(REPO, 'bin/streambed.mjs'), dist: join(REPO, 'dist/streambed.mjs') };
 const MiB = 1024 * 1024;
 
-interface Timed {
+export interface Timed {
   wall: number;
   cpu: number;
   rssMiB: number;
@@ -21,6 +22,8 @@ interface Timed {
 
 interface PeerOptions {
   sizeMiB: number;
+  /** Which CLIs to time: 'src' and/or 'dist' (build it first: node scripts/build.mjs). */
+  clis: string[];
   runs: number;
   parallelism: number;
   runChild(phase: string, extra: string[]): Promise<Record<string, number>>;
@@ -29,6 +32,7 @@ interface PeerOptions {
 export async function litestreamPeer(options: PeerOptions): Promise<void> {
   if (!existsSync(LITESTREAM)) throw new Error(`${LITESTREAM} not found: the peer needs the optional @flydotio/litestream-linux-x64 (linux x64)`);
   if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time not found: it measures the peak RSS of each restore (Debian package "time")');
+  const clis = checkClis(options.clis);
   const dir = await mkdtemp(join(tmpdir(), 'streambed-bench-peer-'));
   try {
     const db = join(dir, 'src.db');
@@ -43,33 +47,44 @@ export async function litestreamPeer(options: PeerOptions): Promise<void> {
     const load = [loadavg()[0]];
     const replica = Buffer.from(JSON.stringify({ type: 'file', path: join(dir, 'sb-replica') })).toString('base64');
     const common = ['--s3', replica, '--parallelism', String(options.parallelism)];
-    const floor = await timed(['node', CLI, 'restore', '-h']);
+    const floors = new Map<string, Timed>();
+    for (const [name, cli] of clis) floors.set(name, await timed(['node', cli, 'restore', '-h']));
     const decodes: Array<Record<string, number>> = [];
     const inProcess: Array<Record<string, number>> = [];
-    const rows: Record<string, Timed[]> = { litestream: [], 'streambed -integrity-check none': [], 'streambed (quick_check)': [] };
+    const rows: Record<string, Timed[]> = { litestream: [] };
+    const none = (name: string): string => `streambed ${name} -integrity-check none`;
+    const quick = (name: string): string => `streambed ${name} (quick_check)`;
+    for (const [name] of clis) [rows[none(name)], rows[quick(name)]] = [[], []];
     for (let r = 0; r < options.runs; r++) {
       const out = (name: string): string => join(dir, `out-${name}-${r}.db`);
       rows.litestream.push(await timed([LITESTREAM, 'restore', '-o', out('ls'), `file://${join(dir, 'ls-replica')}`]));
-      rows['streambed -integrity-check none'].push(await timed(['node', CLI, 'restore', '-integrity-check', 'none', '-o', out('none'), `file://${join(dir, 'sb-replica')}`]));
-      rows['streambed (quick_check)'].push(await timed(['node', CLI, 'restore', '-o', out('quick'), `file://${join(dir, 'sb-replica')}`]));
+      for (const [name, cli] of clis) {
+        rows[none(name)].push(await timed(['node', cli, 'restore', '-integrity-check', 'none', '-o', out(`none-${name}`), `file://${join(dir, 'sb-replica')}`]));
+        rows[quick(name)].push(await timed(['node', cli, 'restore', '-o', out(`quick-${name}`), `file://${join(dir, 'sb-replica')}`]));
+        await rm(out(`none-${name}`));
+        await rm(out(`quick-${name}`));
+      }
       decodes.push(await options.runChild('decode', common));
       inProcess.push(await options.runChild('restore', [...common, '--out', out('inproc')]));
       load.push(loadavg()[0]);
-      for (const name of ['ls', 'none', 'quick', 'inproc']) await rm(out(name), { force: true });
+      for (const name of ['ls', 'inproc']) await rm(out(name), { force: true });
     }
 
     const gib = ltx.size / 2 ** 30;
     const print = (s: string): boolean => process.stdout.write(`${s}\n`);
     print(`restore of a ${(dbBytes / MiB).toFixed(0)} MiB database from a file replica, ${options.runs} runs each (wall s / CPU-s / peak RSS MiB):`);
     for (const [name, runs] of Object.entries(rows)) {
-      print(`  ${name.padEnd(32)} ${runs.map((t) => `${t.wall.toFixed(2)} / ${t.cpu.toFixed(2)} / ${t.rssMiB.toFixed(0)}`).join('   ')}`);
+      print(`  ${name.padEnd(38)} ${runs.map((t) => `${t.wall.toFixed(2)} / ${t.cpu.toFixed(2)} / ${t.rssMiB.toFixed(0)}`).join('   ')}`);
     }
     const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
     const med = (name: string, k: keyof Timed): number => median(rows[name].map((t) => t[k]));
-    print(`  CLI module-load floor (restore -h): ${floor.wall.toFixed(2)} s / ${floor.cpu.toFixed(2)} CPU-s / ${floor.rssMiB.toFixed(0)} MiB`);
-    const none = 'streambed -integrity-check none';
-    print(`median wall streambed/litestream: ${(med(none, 'wall') / med('litestream', 'wall')).toFixed(2)} (target <= 1); CPU-s ratio ${(med(none, 'cpu') / med('litestream', 'cpu')).toFixed(2)}`);
-    print(`median peak RSS: streambed ${med(none, 'rssMiB').toFixed(0)} MiB without the check (target <= 128), ${med('streambed (quick_check)', 'rssMiB').toFixed(0)} MiB with quick_check; litestream ${med('litestream', 'rssMiB').toFixed(0)} MiB`);
+    for (const [name, floor] of floors) {
+      print(`  CLI module-load floor, ${name} (restore -h): ${floor.wall.toFixed(2)} s / ${floor.cpu.toFixed(2)} CPU-s / ${floor.rssMiB.toFixed(0)} MiB`);
+    }
+    for (const [name] of clis) {
+      print(`${name}: median wall streambed/litestream ${(med(none(name), 'wall') / med('litestream', 'wall')).toFixed(2)} (target <= 1); CPU-s ratio ${(med(none(name), 'cpu') / med('litestream', 'cpu')).toFixed(2)}`);
+      print(`${name}: median peak RSS ${med(none(name), 'rssMiB').toFixed(0)} MiB without the check (target <= 128), ${med(quick(name), 'rssMiB').toFixed(0)} MiB with quick_check; litestream ${med('litestream', 'rssMiB').toFixed(0)} MiB`);
+    }
     const cpuPerGiB = (runs: Array<Record<string, number>>): string => runs.map((r) => (r.cpuSeconds / gib).toFixed(2)).join(', ');
     const medianOf = (runs: Array<Record<string, number>>, k: string): number => median(runs.map((r) => r[k]));
     print(`in-process, no module load, no check (bench process with the S3 SDK loaded), CPU-s/GiB of LTX:`);
@@ -80,6 +95,16 @@ export async function litestreamPeer(options: PeerOptions): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The CLIs to time, by name; a missing bundle says how to build it. */
+export function checkClis(names: string[]): Array<[string, string]> {
+  return names.map((name) => {
+    const cli = CLIS[name];
+    if (!cli) throw new Error(`--cli takes src and/or dist (comma-separated), not "${name}"`);
+    if (!existsSync(cli)) throw new Error(`${cli} not found: build the bundle first (node scripts/build.mjs)`);
+    return [name, cli];
+  });
 }
 
 /** Rows of 400 random bytes plus a repetitive note: about as compressible as Litestream's snapshot of it shows. */
@@ -134,9 +159,9 @@ function litestreamBytes(replica: string): number {
 }
 
 /** Wall, user+sys CPU and peak RSS of one command, from GNU time (covers the whole process, module loading included). */
-function timed(argv: string[]): Promise<Timed> {
+export function timed(argv: string[], env?: Record<string, string>): Promise<Timed> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', 'TIMED %e %U %S %M', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', 'TIMED %e %U %S %M', ...argv], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('exit', (code) => {

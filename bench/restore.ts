@@ -1,8 +1,9 @@
 // Restore benchmark. Default: a synthetic replica in fauxqs (child process), plain parallel GETs vs restoreDatabase.
 // --peer litestream: a real SQLite database replicated by Litestream v0.3.13 and by streambed to file replicas, then
 // both CLIs restore it to fresh paths, alternating, --runs times (wall, CPU-s, peak RSS from /usr/bin/time).
-// Usage: node bench/restore.ts [--size-mib 1024] [--l0 1000] [--parallelism 8] [--page-size 4096] [--storage memory|disk]
-//        node bench/restore.ts --peer litestream [--size-mib 512] [--runs 3]
+// Both also time the CLI restoring the same replica (--cli src: the TypeScript sources, dist: the bundle; or both).
+// Usage: node bench/restore.ts [--size-mib 1024] [--l0 1000] [--parallelism 8] [--page-size 4096] [--storage memory|disk] [--cli src,dist]
+//        node bench/restore.ts --peer litestream [--size-mib 512] [--runs 3] [--cli src,dist]
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,7 @@ import type { ReplicaOptions, S3ReplicaOptions } from '../core/replica/options.t
 import { withReplicaClient } from '../core/replica/open.ts';
 import { mapLimit } from '../core/util/map-limit.ts';
 import { planReplicaRestore, restoreDatabase } from '../core/restore/restore.ts';
+import type { Timed } from './restore-peer.ts';
 import { collect, single, snapshotPages, txnPages } from './synthetic-pages.ts';
 
 const SELF = new URL(import.meta.url).pathname;
@@ -41,6 +43,7 @@ const { values: args } = parseArgs({
     variants: { type: 'string' },
     peer: { type: 'string' },
     runs: { type: 'string', default: '3' },
+    cli: { type: 'string', default: 'src' },
   },
 });
 
@@ -189,6 +192,20 @@ async function buildReplica(client: ReplicaClient, pageCount: number, pageSize: 
   log(`${l0Count} L0, ${l1.length} L1 and ${half.length > 1 ? 1 : 0} L2 files uploaded in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
+/** The CLI restoring the same replica through its s3:// URL, as a user would run it, under /usr/bin/time. */
+async function timeClis(options: S3ReplicaOptions, out: string): Promise<Array<[string, Timed]>> {
+  const { checkClis, timed } = await import('./restore-peer.ts');
+  const query = new URLSearchParams({ endpoint: options.endpoint ?? '', region: options.region ?? 'us-east-1', 'force-path-style': 'true' });
+  const url = `s3://${options.bucket}/${options.path}?${query}`;
+  const env = { AWS_ACCESS_KEY_ID: options.accessKeyId ?? '', AWS_SECRET_ACCESS_KEY: options.secretAccessKey ?? '' };
+  const rows: Array<[string, Timed]> = [];
+  for (const [name, cli] of checkClis(String(args.cli).split(','))) {
+    await rm(out, { force: true });
+    rows.push([name, await timed(['node', cli, 'restore', '-integrity-check', 'none', '-parallelism', String(args.parallelism), '-o', out, url], env)]);
+  }
+  return rows;
+}
+
 function log(msg: string): void {
   process.stderr.write(`[bench] ${msg}\n`);
 }
@@ -220,6 +237,7 @@ async function main(): Promise<void> {
       await rm(join(dir, 'restored.db'), { force: true });
       extra.push([`restoreDatabase, window ${buf} MiB, chunk ${chunk} MiB`, await runChild('restore', [...common, '--out', join(dir, 'restored.db'), '--buffer-mib', buf, '--chunk-mib', chunk])]);
     }
+    const cliRows = await timeClis(options, join(dir, 'restored.db'));
     const mbps = (bytes: number, s: number) => bytes / 1e6 / s;
     const rows = [
       ['measure', 'files', 'LTX MB', 'seconds', 'LTX MB/s', 'db MB/s', 'CPU-s', 'CPU-s/GiB', 'peak RSS MiB'],
@@ -232,6 +250,9 @@ async function main(): Promise<void> {
     for (const r of rows) process.stdout.write(r.map((v, c) => String(v).padEnd(widths[c])).join('  ') + '\n');
     const ratio = mbps(rest.bytes, rest.seconds) / mbps(base.bytes, base.seconds);
     const cpuRatio = rest.cpuSeconds / decode.cpuSeconds;
+    for (const [name, t] of cliRows) {
+      process.stdout.write(`CLI ${name} (whole process, module loading included, no check): ${t.wall.toFixed(2)} s, ${t.cpu.toFixed(2)} CPU-s (${(t.cpu / (rest.bytes / 2 ** 30)).toFixed(2)} CPU-s/GiB), peak RSS ${t.rssMiB.toFixed(0)} MiB\n`);
+    }
     process.stdout.write(`restore/baseline throughput ratio: ${ratio.toFixed(2)} (target >= 0.6); restore CPU-s / (GET + decode + CRC) CPU-s: ${cpuRatio.toFixed(2)} (target <= 2); restored ${(rest.dbBytes / MiB).toFixed(0)} MiB at TXID ${rest.txid}, parallelism ${args.parallelism}\n`);
   } finally {
     server.stdin!.end();
@@ -241,7 +262,7 @@ async function main(): Promise<void> {
 }
 
 const phase = args.phase;
-if (args.peer === 'litestream') await (await import('./restore-peer.ts')).litestreamPeer({ sizeMiB: Number(args['size-mib']), runs: Number(args.runs), parallelism: Number(args.parallelism), runChild });
+if (args.peer === 'litestream') await (await import('./restore-peer.ts')).litestreamPeer({ sizeMiB: Number(args['size-mib']), clis: String(args.cli).split(','), runs: Number(args.runs), parallelism: Number(args.parallelism), runChild });
 else if (args.peer !== undefined) throw new Error(`--peer must be litestream, not "${args.peer}"`);
 else if (phase === 'fauxqs') await fauxqsPhase();
 else if (phase === 'baseline' || phase === 'decode' || phase === 'restore') {

@@ -1,11 +1,10 @@
 // `streambed restore`: rebuilds a SQLite database from a replica, at the latest position, a TXID or a timestamp.
-import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
 import { UsageError } from '../../core/errors.ts';
 import { LayoutError, parseTXID } from '../../core/layout/names.ts';
 import type { TXID } from '../../core/ltx/types.ts';
-import { openReplicaClient } from '../../core/replica/open.ts';
+import { loadReplicaClient } from '../../core/replica/load.ts';
 import { parseRfc3339 } from '../../core/replica/timestamp.ts';
 import { NoBackupsError, RestoreInterruptedError } from '../../core/restore/errors.ts';
 import type { IntegrityCheck } from '../../core/restore/integrity.ts';
@@ -20,7 +19,7 @@ import type { Logger } from '../../core/log/logger.ts';
 import { resolveCommandTarget, withConfigFlags, type ConfigFlags } from '../config-flags.ts';
 import { EXIT_FAILURE, EXIT_OK, exitCodeAction, type ExitCode } from '../exit-code.ts';
 import { abortOnSignals } from '../interrupt.ts';
-import { runFollow, type FollowFlags } from '../follow.ts';
+import type { FollowFlags } from '../follow.ts';
 
 interface RestoreFlags extends FollowFlags {
   o?: string;
@@ -100,9 +99,10 @@ function printPlan(plan: RestorePlan, output: string): void {
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-/** A bar on stderr only when a person is watching; scripts and logs get none. */
-function progressBar(): { update: (done: number, total: number) => void; stop: () => void } | undefined {
+/** A bar on stderr only when a person is watching; scripts and logs get none (nor load its module). */
+async function progressBar(): Promise<{ update: (done: number, total: number) => void; stop: () => void } | undefined> {
   if (!process.stderr.isTTY) return undefined;
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar(
     { stream: process.stderr, format: 'restoring [{bar}] {percentage}% | {value}/{total} bytes', hideCursor: true },
     cliProgress.Presets.shades_classic,
@@ -134,7 +134,8 @@ async function runRestore(target: string, flags: RestoreFlags): Promise<ExitCode
   const txid = flags.txid !== undefined ? parseTxidFlag(flags.txid) : undefined;
   const timestamp = flags.timestamp !== undefined ? parseTimestampFlag(flags.timestamp) : undefined;
   if (flags.follow || flags.exec !== undefined || flags.followInterval !== undefined) {
-    return runFollow(target, flags, { parallelism: parseParallelism(flags.parallelism), integrityCheck: parseIntegrityCheck(flags.integrityCheck) });
+    // Loaded only when used, like the remote restore below.
+    return (await import('../follow.ts')).runFollow(target, flags, { parallelism: parseParallelism(flags.parallelism), integrityCheck: parseIntegrityCheck(flags.integrityCheck) });
   }
   // Loaded only when used: the Lambda client is not worth its start-up cost for local restores.
   if (flags.remote !== undefined) {
@@ -152,7 +153,7 @@ async function runRestore(target: string, flags: RestoreFlags): Promise<ExitCode
     else process.stdout.write(JSON.stringify({ output, skipped: 'database exists' }) + '\n');
     return EXIT_OK;
   }
-  const client = openReplicaClient(resolved.replica.options);
+  const client = await loadReplicaClient(resolved.replica.options);
   try {
     const v03 = await restoreV03IfChosen(client, {
       outputPath: output, txid, timestamp, generation: flags.generation, integrityCheck, force: flags.force, dryRun: flags.dryRun, parallelism, logger: stderrLogger(),
@@ -167,7 +168,7 @@ async function runRestore(target: string, flags: RestoreFlags): Promise<ExitCode
       else printPlan(plan, output);
       return EXIT_OK;
     }
-    const bar = progressBar();
+    const bar = await progressBar();
     const interruption = abortOnSignals(() => removePartialOutput(output));
     let result: RestoreResult;
     try {

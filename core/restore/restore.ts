@@ -33,7 +33,7 @@ export interface RestoreOptions extends RestoreTarget {
   exclude?: ReadonlySet<string>;
   /** Ranged-GET size for large files; default 4 MiB. */
   chunkSize?: number;
-  /** Bound on downloaded-but-unapplied bytes; default max(16 MiB, parallelism × chunkSize). */
+  /** Bound on downloaded-but-unapplied bytes; default max(16 MiB, parallelism × chunkSize), 2 × chunkSize for a file replica. */
   maxBufferedBytes?: number;
   /** Also compute the LTX database checksum of the result (one more full read of the file). */
   computeChecksum?: boolean;

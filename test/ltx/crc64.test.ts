@@ -49,4 +49,29 @@ describe('crc64', () => {
       }
     }
   });
+
+  // Inputs of 256 bytes or more go through WebAssembly: two interleaved chains per 4 KiB, 64 KiB per call.
+  it('agrees with the reference on long inputs (interleaved 4 KiB blocks, then the rest), whole and in pieces', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 3000, maxLength: 9000 }), fc.nat(9000), fc.nat(7), (data, cut, skew) => {
+        const view = data.subarray(Math.min(skew, data.length));
+        const expected = referenceCrc64(view);
+        expect(crc64(view)).toBe(expected);
+        const at = Math.min(cut, view.length);
+        expect(new Crc64().update(view, 0, at).update(view, at).digest()).toBe(expected);
+      }),
+      // No shrinking: each run costs the BigInt reference over kilobytes, and a shrunk input would leave the 4 KiB path.
+      { numRuns: 40, endOnFailure: true },
+    );
+  });
+
+  it('agrees with the reference and with small JS-path pieces across 64 KiB blocks', () => {
+    const data = new Uint8Array(140_003);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 2654435761) >>> 13;
+    const expected = referenceCrc64(data);
+    expect(crc64(data)).toBe(expected);
+    const pieces = new Crc64();
+    for (let i = 0; i < data.length; i += 200) pieces.update(data, i, Math.min(i + 200, data.length)); // below the WebAssembly threshold
+    expect(pieces.digest()).toBe(expected);
+  });
 });

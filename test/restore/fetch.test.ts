@@ -1,10 +1,10 @@
 // Prefetcher: byte-exact ranged downloads in plan order, GETs in flight capped by parallelism, read-ahead capped in bytes.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { fileReplicaLtxPath } from '../../core/layout/names.ts';
-import type { ByteRange, LtxFileInfo, LtxFileRef } from '../../core/replica/client.ts';
+import { NotFoundError, type ByteRange, type LtxFileInfo, type LtxFileRef } from '../../core/replica/client.ts';
 import { FileReplicaClient } from '../../core/replica/file.ts';
 import { FileFetchError, Prefetcher } from '../../core/restore/fetch.ts';
 import { useTempDirs } from '../harness/tmp.ts';
@@ -77,5 +77,54 @@ describe('Prefetcher', () => {
     expect(error).toBeInstanceOf(FileFetchError);
     expect((error as FileFetchError).fileProblem).toBe(true);
     expect((error as Error).message).toMatch(/shorter than listed/);
+  });
+
+  it('reads a plain file replica with positional reads into the bounded pool, without opening a stream', async () => {
+    const client = new FileReplicaClient(join(await tempDir('fetch'), 'replica'));
+    const files = await makeFiles(client, [50_000, 300, 12_345]);
+    const streams = vi.spyOn(FileReplicaClient.prototype, 'openLtxFile');
+    try {
+      const prefetcher = new Prefetcher(client, files, { parallelism: 3, chunkSize: 4096, maxBufferedBytes: 16_384 });
+      const rangedBuffers = new Set<ArrayBufferLike>();
+      for (const [i, file] of files.entries()) {
+        const parts: Uint8Array[] = [];
+        for await (const part of prefetcher.source(i)) {
+          await new Promise((r) => setTimeout(r, 1));
+          if (file.size > 4096) rangedBuffers.add(part.buffer);
+          parts.push(new Uint8Array(part));
+        }
+        expect(Buffer.concat(parts)).toEqual(await readFile(fileReplicaLtxPath(client.root, file)));
+      }
+      prefetcher.close();
+      expect(streams).not.toHaveBeenCalled();
+      expect(rangedBuffers.size).toBeLessThanOrEqual(5);
+    } finally {
+      streams.mockRestore();
+    }
+  });
+
+  it('reports a whole file larger than listed, and a missing file as not found, as problems with that file', async () => {
+    const client = new FileReplicaClient(join(await tempDir('fetch'), 'replica'));
+    const [small, gone] = await makeFiles(client, [1000, 2000]);
+    await rm(fileReplicaLtxPath(client.root, gone));
+    const errorOf = async (file: LtxFileInfo): Promise<unknown> => {
+      const prefetcher = new Prefetcher(client, [file], { parallelism: 1, chunkSize: 4096 });
+      try {
+        for await (const _ of prefetcher.source(0));
+      } catch (err) {
+        return err;
+      } finally {
+        prefetcher.close();
+      }
+      return undefined;
+    };
+    const larger = await errorOf({ ...small, size: 900 });
+    expect(larger).toBeInstanceOf(FileFetchError);
+    expect((larger as FileFetchError).fileProblem).toBe(true);
+    expect((larger as Error).message).toMatch(/larger than the 900 bytes listed/);
+    const missing = await errorOf(gone);
+    expect(missing).toBeInstanceOf(FileFetchError);
+    expect((missing as FileFetchError).fileProblem).toBe(true);
+    expect((missing as FileFetchError).cause).toBeInstanceOf(NotFoundError);
   });
 });
