@@ -8,7 +8,7 @@ import type { ReplicaOptions } from '../../core/replica/options.ts';
 import { openReplicaClient } from '../../core/replica/open.ts';
 import { startLocalS3, type LocalS3 } from '../harness/local-s3.ts';
 import { useTempDirs } from '../harness/tmp.ts';
-import { agentConfig, createDb, dbIn, l0Txids, listLevel, range, rowsOf, writeRows } from './replicator-helpers.ts';
+import { agentConfig, createDb, dbIn, l0Txids, listLevel, range, rowsOf, waitFor, writeRows } from './replicator-helpers.ts';
 
 const tempDir = useTempDirs();
 let s3: LocalS3;
@@ -48,7 +48,13 @@ describe('Agent', () => {
     });
     const agent = new Agent(config, { openClient: (o) => recordingClient(o, deletes), maintenanceInterval: 200 });
     await agent.start();
+    // Each database's first file (its snapshot) is uploaded before the writes, so they land in later L0 files
+    // however slowly the agent ticks on a loaded machine.
+    const clients = paths.map((_, i) => openReplicaClient(s3.s3Options(bucket, `db${i}`)));
+    for (const c of clients) await waitFor(async () => (await l0Txids(c)).length >= 1, 30_000, 'the first upload');
     await Promise.all(paths.map((p) => writeRows(p, 15, 20)));
+    for (const c of clients) await waitFor(async () => (await l0Txids(c)).length >= 2, 30_000, 'an upload after the writes');
+    await Promise.all(clients.map((c) => c.close()));
     await agent.runMaintenanceOnce();
     expect(await agent.stop()).toBe(true);
     expect(deletes).toEqual([]);
