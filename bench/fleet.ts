@@ -1,7 +1,7 @@
 // Fleet benchmark: one agent serving a `dir` of N databases (10 active at 1 tx/s, the rest idle): agent RSS and CPU,
 // S3 requests per minute (counting proxy in front of fauxqs) while all are idle and while 10 write, and commit→ack lag.
 // Usage: node bench/fleet.ts [--sizes 100,1000] [--active 10] [--idle-seconds 60] [--active-seconds 120]
-//        [--settle-seconds 120] [--cap N (max-requests-per-second)] [--smoke]
+//        [--settle-seconds 120] [--cap N (max-requests-per-second)] [--bundle (agent from the dist/-style bundle)] [--smoke]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,7 +14,6 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type { UploadEvent } from '../agent/replicator.ts';
 import { diffCounts, startMeteringProxy, totalRequests, type MeterCounts, type MeteringProxy } from '../test/harness/counting-proxy.ts';
 
-const SELF = fileURLToPath(import.meta.url);
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const CREDS = { accessKeyId: 'AKIAFLEETBENCH', secretAccessKey: 'fleet-bench-secret' };
 const CLK_TCK = 100;
@@ -26,6 +25,8 @@ interface Options {
   activeSeconds: number;
   settleSeconds: number;
   cap?: number;
+  /** Run the agent child from an esbuild bundle built as scripts/build.mjs builds dist/ (what installed users run). */
+  bundle: boolean;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -42,35 +43,8 @@ function parseOptions(argv: string[]): Options {
     activeSeconds: Number(value('--active-seconds') ?? (smoke ? 5 : 120)),
     settleSeconds: Number(value('--settle-seconds') ?? (smoke ? 20 : 120)),
     cap: cap === undefined ? undefined : Number(cap),
+    bundle: argv.includes('--bundle'),
   };
-}
-
-/** Agent child: the CLI's agent set-up, with upload events (their own timestamps) batched to stdout. */
-async function runAgentChild(configPath: string): Promise<void> {
-  (await import('../agent/runtime-flags.ts')).applyAgentRuntimeFlags();
-  const { loadConfigFile } = await import('../core/config/load.ts');
-  const { Agent } = await import('../agent/agent.ts');
-  const { createLogger } = await import('../agent/logger.ts');
-  const config = await loadConfigFile(configPath, { expandEnv: false });
-  let batch = '';
-  const flush = (): void => {
-    if (batch) process.stdout.write(batch);
-    batch = '';
-  };
-  const flusher = setInterval(flush, 500);
-  const onUpload = (e: UploadEvent): void => void (batch += JSON.stringify({ msg: 'uploaded', db: e.db, txid: e.txid, ackAt: e.ackAt, syncStartedAt: e.syncStartedAt }) + '\n');
-  const agent = new Agent(config, { logger: createLogger({ level: 'warn', type: 'json', env: {} }), onUpload });
-  await agent.start();
-  process.stdout.write(JSON.stringify({ msg: 'started', dbs: agent.databasePaths.length }) + '\n');
-  process.on('SIGUSR2', () => {
-    const m = process.memoryUsage();
-    batch += JSON.stringify({ msg: 'memory', ...m }) + '\n';
-  });
-  await new Promise((resolve) => process.once('SIGTERM', resolve));
-  await agent.stop();
-  clearInterval(flusher);
-  flush();
-  process.stdout.write('', () => process.exit(0));
 }
 
 function procUsage(pid: number): { cpuS: number; rssMiB: number } {
@@ -138,8 +112,19 @@ interface AgentRun {
   exited: Promise<number | null>;
 }
 
+/** The agent child's entry: the TypeScript source, or the bundle `--bundle` built. */
+let agentEntry = join(REPO, 'bench/fleet-agent.ts');
+
+async function buildAgentBundle(): Promise<void> {
+  const outdir = join(REPO, '.bench-out/fleet-bundle');
+  const script: string = '../scripts/build.mjs'; // plain JavaScript without type declarations
+  const { build } = (await import(script)) as { build: (o: { outdir: string; entries: Record<string, string> }) => Promise<unknown> };
+  await build({ outdir, entries: { 'fleet-agent': 'bench/fleet-agent.ts' } });
+  agentEntry = join(outdir, 'fleet-agent.mjs');
+}
+
 function startAgent(configPath: string): AgentRun {
-  const child = spawn(process.execPath, [SELF, '--run-agent', configPath], {
+  const child = spawn(process.execPath, [agentEntry, configPath], {
     env: { ...process.env, AWS_REGION: 'us-east-1' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   const uploads: UploadEvent[] = [];
@@ -293,10 +278,9 @@ async function runSize(n: number, opts: Options): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const i = process.argv.indexOf('--run-agent');
-  if (i >= 0) return runAgentChild(process.argv[i + 1]);
   const opts = parseOptions(process.argv.slice(2));
-  console.log(`fleet bench: sizes ${opts.sizes.join(', ')}; idle ${opts.idleSeconds} s, active ${opts.activeSeconds} s; node ${process.version}`);
+  if (opts.bundle) await buildAgentBundle();
+  console.log(`fleet bench: sizes ${opts.sizes.join(', ')}; idle ${opts.idleSeconds} s, active ${opts.activeSeconds} s; agent from ${opts.bundle ? 'the bundle' : 'the TypeScript sources'}; node ${process.version}`);
   for (const n of opts.sizes) await runSize(n, opts);
 }
 

@@ -109,11 +109,11 @@ function writeLicenses(metafile, outdir) {
   writeFileSync(join(outdir, 'THIRD-PARTY-LICENSES.txt'), `The bundles in this folder contain code from these packages.\n\n${sections.join(`\n${'-'.repeat(80)}\n\n`)}`);
 }
 
-export async function build({ outdir = `${root}/dist` } = {}) {
+export async function build({ outdir = `${root}/dist`, entries = {} } = {}) {
   rmSync(outdir, { recursive: true, force: true });
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: { streambed: 'bin/streambed.mjs', ...SEPARATE },
+    entryPoints: { streambed: 'bin/streambed.mjs', ...SEPARATE, ...entries },
     outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
