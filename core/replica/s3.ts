@@ -8,7 +8,7 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import type { PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
+import type { _Object, PutObjectCommandInput, S3Client } from '@aws-sdk/client-s3';
 import type { HttpHandlerOptions } from '@smithy/types';
 import { Upload } from '@aws-sdk/lib-storage';
 import { posix } from 'node:path';
@@ -129,7 +129,18 @@ export class S3ReplicaClient implements ReplicaClient {
     const prefix = s3LevelPrefix(this.settings.path, level);
     const minTXID = options.minTXID ?? 0;
     // Fixed-width hex names sort in TXID order, so the listing can start right before the first wanted file.
-    let startAfter = minTXID > 0 ? prefix + formatLtxFileName(minTXID, 0) : undefined;
+    const startAfter = minTXID > 0 ? prefix + formatLtxFileName(minTXID, 0) : undefined;
+    for await (const obj of this.listKeys(prefix, startAfter)) {
+      const name = obj.Key?.slice(prefix.length) ?? '';
+      if (name.includes('/')) continue;
+      const parsed = tryParseLtxFileName(name);
+      if (!parsed || parsed.minTXID < minTXID) continue;
+      yield { level, ...parsed, size: obj.Size ?? 0, createdAt: obj.LastModified ?? new Date(0) };
+    }
+  }
+
+  /** Every object below `prefix`, one ListObjectsV2 request per page of 1,000 keys, starting after `startAfter`. */
+  private async *listKeys(prefix: string, startAfter?: string): AsyncIterable<_Object> {
     let token: string | undefined;
     do {
       let page;
@@ -141,36 +152,19 @@ export class S3ReplicaClient implements ReplicaClient {
       } catch (err) {
         throw new S3OperationError('ListObjectsV2', this.where(prefix), err);
       }
-      for (const obj of page.Contents ?? []) {
-        const name = obj.Key?.slice(prefix.length) ?? '';
-        if (name.includes('/')) continue;
-        const parsed = tryParseLtxFileName(name);
-        if (!parsed || parsed.minTXID < minTXID) continue;
-        yield { level, ...parsed, size: obj.Size ?? 0, createdAt: obj.LastModified ?? new Date(0) };
-      }
+      yield* page.Contents ?? [];
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
-      startAfter = undefined;
     } while (token);
   }
 
   /** One listing of `<path>/`; keys of other databases nested below this path are skipped, not returned. */
   async *listAllLtxFiles(): AsyncIterable<LtxFileInfo> {
     const prefix = `${this.settings.path}/`;
-    let token: string | undefined;
-    do {
-      let page;
-      try {
-        page = await this.#s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: prefix, ContinuationToken: token }), this.#request);
-      } catch (err) {
-        throw new S3OperationError('ListObjectsV2', this.where(prefix), err);
-      }
-      for (const obj of page.Contents ?? []) {
-        const parsed = obj.Key ? tryParseS3LtxKey(obj.Key) : null;
-        if (!parsed || `${parsed.path}/` !== prefix) continue;
-        yield { level: parsed.level, minTXID: parsed.minTXID, maxTXID: parsed.maxTXID, size: obj.Size ?? 0, createdAt: obj.LastModified ?? new Date(0) };
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for await (const obj of this.listKeys(prefix)) {
+      const parsed = obj.Key ? tryParseS3LtxKey(obj.Key) : null;
+      if (!parsed || `${parsed.path}/` !== prefix) continue;
+      yield { level: parsed.level, minTXID: parsed.minTXID, maxTXID: parsed.maxTXID, size: obj.Size ?? 0, createdAt: obj.LastModified ?? new Date(0) };
+    }
   }
 
   async openLtxFile(ref: LtxFileRef, range?: ByteRange): Promise<Readable> {
@@ -325,20 +319,10 @@ export class S3ReplicaClient implements ReplicaClient {
     const folder = prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
     const base = this.objectKey(folder || '.');
     const keyPrefix = base === '.' ? '' : base.replace(/\/*$/, '/');
-    let token: string | undefined;
-    do {
-      let page;
-      try {
-        page = await this.#s3.send(new ListObjectsV2Command({ Bucket: this.settings.bucket, Prefix: keyPrefix, ContinuationToken: token }), this.#request);
-      } catch (err) {
-        throw new S3OperationError('ListObjectsV2', this.where(keyPrefix), err);
-      }
-      for (const obj of page.Contents ?? []) {
-        if (!obj.Key) continue;
-        yield { path: folder + obj.Key.slice(keyPrefix.length), size: obj.Size ?? 0, createdAt: obj.LastModified ?? new Date(0) };
-      }
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    for await (const obj of this.listKeys(keyPrefix)) {
+      if (!obj.Key) continue;
+      yield { path: folder + obj.Key.slice(keyPrefix.length), size: obj.Size ?? 0, createdAt: obj.LastModified ?? new Date(0) };
+    }
   }
 
   async openObject(path: string): Promise<Readable> {
