@@ -8,13 +8,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { tryParseS3LtxKey } from '../core/layout/names.ts';
 import {
   diffCounts, requestCost, startMeteringProxy, totalRequests, type MeterCounts, type MeteringProxy, type S3OpKind,
 } from '../test/harness/counting-proxy.ts';
+import { spawnLocalS3 } from '../test/harness/local-s3-child.ts';
 import { LAMBDA_PRICE, LAMBDA_SHAPE, diffTally, startRemoteLambdas, type LambdaTally, type RemoteLambdas, type ScheduledFigures } from './remote-lambdas.ts';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -89,21 +89,6 @@ async function createDatabase(path: string, mib: number): Promise<void> {
   db.close();
 }
 
-async function startS3(): Promise<{ endpoint: string; bucket: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [join(REPO, 'test/harness/local-s3-process.ts'), '--bucket', 'cost'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`local S3 exited with ${code}`)));
-  });
-  const { endpoint, bucket } = JSON.parse(line) as { endpoint: string; bucket: string };
-  return {
-    endpoint, bucket,
-    stop: async () => {
-      child.stdin!.end();
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
 
 function configYaml(dbPath: string, endpoint: string, bucket: string, path: string, compaction: string, tool: Tool): string {
   const lines = [
@@ -353,7 +338,7 @@ async function runTool(tool: Tool, opts: Options, endpoint: string, bucket: stri
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   console.log(`cost bench: idle ${opts.idleSeconds} s, ${opts.activeSeconds} s per rate (${opts.rates.join(', ')} tx/s), new database ${opts.dbMiB} MiB, compaction ${opts.compaction}`);
-  const s3 = await startS3();
+  const s3 = await spawnLocalS3(['--bucket', 'cost']);
   const work = await mkdtemp(join(tmpdir(), 'streambed-cost-'));
   try {
     for (const tool of opts.tools) await runTool(tool, opts, s3.endpoint, s3.bucket, work);

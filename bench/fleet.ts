@@ -12,6 +12,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { UploadEvent } from '../agent/replicator.ts';
+import { spawnLocalS3 } from '../test/harness/local-s3-child.ts';
 import { diffCounts, startMeteringProxy, totalRequests, type MeterCounts, type MeteringProxy } from '../test/harness/counting-proxy.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -54,21 +55,6 @@ function procUsage(pid: number): { cpuS: number; rssMiB: number } {
   return { cpuS: (Number(fields[11]) + Number(fields[12])) / CLK_TCK, rssMiB: rssKb / 1024 };
 }
 
-async function startS3(): Promise<{ endpoint: string; bucket: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [join(REPO, 'test/harness/local-s3-process.ts'), '--bucket', 'fleet'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`local S3 exited with ${code}`)));
-  });
-  const { endpoint, bucket } = JSON.parse(line) as { endpoint: string; bucket: string };
-  return {
-    endpoint, bucket,
-    stop: async () => {
-      child.stdin!.end();
-      await new Promise((r) => child.once('exit', r));
-    },
-  };
-}
 
 function configYaml(dir: string, endpoint: string, bucket: string, cap: number | undefined): string {
   return [
@@ -214,7 +200,7 @@ async function runSize(n: number, opts: Options): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'streambed-fleet-'));
   const dbDir = join(dir, 'tenants');
   await mkdir(dbDir);
-  const s3 = await startS3();
+  const s3 = await spawnLocalS3(['--bucket', 'fleet']);
   const proxy = await startMeteringProxy(s3.endpoint);
   const Sqlite = (await import('better-sqlite3')).default;
   const conns: BetterSqlite3.Database[] = [];

@@ -1,11 +1,9 @@
 // Peak RSS of one large multipart upload streamed from a generator, against the documented part-size × concurrency.
 // Run: node --expose-gc bench/multipart-memory.ts [--size-mib 200] [--part-mib 10] [--concurrency 10]
-import { spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { S3ReplicaClient } from '../core/replica/s3.ts';
 import { behindLtxHeader } from './synthetic-pages.ts';
+import { spawnLocalS3 } from '../test/harness/local-s3-child.ts';
 import { makeTempDir, removeTempDir } from '../test/harness/tmp-core.ts';
 
 const MiB = 1024 * 1024;
@@ -29,19 +27,6 @@ function gc(): void {
   if (g) g();
 }
 
-async function startS3Child(storageDir: string): Promise<{ endpoint: string; bucket: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['test/harness/local-s3-process.ts', '--storage-dir', storageDir], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout });
-  const [first] = (await once(lines, 'line')) as [string];
-  const info = JSON.parse(first) as { endpoint: string; bucket: string };
-  return {
-    ...info,
-    stop: async () => {
-      child.stdin.end();
-      if (child.exitCode === null) await once(child, 'exit');
-    },
-  };
-}
 
 /** Fresh 1 MiB chunks, like reading a file: the generator itself holds nothing. */
 async function* generate(total: number): AsyncGenerator<Uint8Array> {
@@ -58,7 +43,7 @@ function mb(bytes: number): string {
 
 async function main(): Promise<void> {
   const storageDir = await makeTempDir('bench-s3');
-  const s3 = await startS3Child(storageDir);
+  const s3 = await spawnLocalS3(['--storage-dir', storageDir]);
   const client = new S3ReplicaClient({
     type: 's3', bucket: s3.bucket, path: 'bench', endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true,
     accessKeyId: 'AKIASTREAMBEDTEST', secretAccessKey: 'streambed-test-secret', partSize: partMiB * MiB, concurrency,
