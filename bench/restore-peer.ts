@@ -1,7 +1,7 @@
 // Same-run restore comparison with Litestream v0.3.13: one real SQLite database, a file replica for each tool, both CLIs timed.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -26,6 +26,8 @@ interface PeerOptions {
   clis: string[];
   runs: number;
   parallelism: number;
+  /** A folder that keeps the database and both replicas between runs (built on the first). */
+  keep?: string;
   runChild(phase: string, extra: string[]): Promise<Record<string, number>>;
 }
 
@@ -33,14 +35,10 @@ export async function litestreamPeer(options: PeerOptions): Promise<void> {
   if (!existsSync(LITESTREAM)) throw new Error(`${LITESTREAM} not found: the peer needs the optional @flydotio/litestream-linux-x64 (linux x64)`);
   if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time not found: it measures the peak RSS of each restore (Debian package "time")');
   const clis = checkClis(options.clis);
-  const dir = await mkdtemp(join(tmpdir(), 'streambed-bench-peer-'));
+  const dir = options.keep ?? (await mkdtemp(join(tmpdir(), 'streambed-bench-peer-')));
   try {
     const db = join(dir, 'src.db');
-    buildDatabase(db, options.sizeMiB);
-    await litestreamSnapshot(db, join(dir, 'ls-replica'), dir);
-    checkpoint(db); // Litestream added its own tables through the WAL; the LTX snapshot reads the main file
-    const { stream } = await encodeDatabaseSnapshot(db, 1);
-    const ltx = await new FileReplicaClient(join(dir, 'sb-replica')).writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, stream);
+    const ltx = await buildReplicas(db, dir, options.sizeMiB);
     const dbBytes = (await stat(db)).size;
     log(`database ${(dbBytes / MiB).toFixed(0)} MiB; Litestream snapshot ${(litestreamBytes(join(dir, 'ls-replica')) / 1e6).toFixed(1)} MB, LTX snapshot ${(ltx.size / 1e6).toFixed(1)} MB`);
 
@@ -93,8 +91,20 @@ export async function litestreamPeer(options: PeerOptions): Promise<void> {
     print(`median CPU-s restoreDatabase / baseline: ${(medianOf(inProcess, 'cpuSeconds') / medianOf(decodes, 'cpuSeconds')).toFixed(2)} (target <= 2)`);
     print(`load average (1 min) before and after each round: ${load.map((l) => l.toFixed(1)).join(', ')} on ${navigator.hardwareConcurrency} cores`);
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (!options.keep) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The database and a file replica for each tool; a folder that already has them (--keep) is reused as is. */
+async function buildReplicas(db: string, dir: string, sizeMiB: number): Promise<{ size: number }> {
+  const sbSnapshot = join(dir, 'sb-replica', 'ltx', '0', '0000000000000001-0000000000000001.ltx');
+  if (existsSync(sbSnapshot) && existsSync(join(dir, 'ls-replica'))) return { size: statSync(sbSnapshot).size };
+  await mkdir(dir, { recursive: true });
+  buildDatabase(db, sizeMiB);
+  await litestreamSnapshot(db, join(dir, 'ls-replica'), dir);
+  checkpoint(db); // Litestream added its own tables through the WAL; the LTX snapshot reads the main file
+  const { stream } = await encodeDatabaseSnapshot(db, 1);
+  return new FileReplicaClient(join(dir, 'sb-replica')).writeLtxFile({ level: 0, minTXID: 1, maxTXID: 1 }, stream);
 }
 
 /** The CLIs to time, by name; a missing bundle says how to build it. */

@@ -3,7 +3,8 @@
 // both CLIs restore it to fresh paths, alternating, --runs times (wall, CPU-s, peak RSS from /usr/bin/time).
 // Both also time the CLI restoring the same replica (--cli src: the TypeScript sources, dist: the bundle; or both).
 // Usage: node bench/restore.ts [--size-mib 1024] [--l0 1000] [--parallelism 8] [--page-size 4096] [--storage memory|disk] [--cli src,dist]
-//        node bench/restore.ts --peer litestream [--size-mib 512] [--runs 3] [--cli src,dist]
+//        node bench/restore.ts --peer litestream [--size-mib 512] [--runs 3] [--cli src,dist] [--keep DIR]
+// --keep DIR builds the database and both replicas in DIR once and leaves them there for the next run.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -44,6 +45,7 @@ const { values: args } = parseArgs({
     peer: { type: 'string' },
     runs: { type: 'string', default: '3' },
     cli: { type: 'string', default: 'src' },
+    keep: { type: 'string' },
   },
 });
 
@@ -262,7 +264,7 @@ async function main(): Promise<void> {
 }
 
 const phase = args.phase;
-if (args.peer === 'litestream') await (await import('./restore-peer.ts')).litestreamPeer({ sizeMiB: Number(args['size-mib']), clis: String(args.cli).split(','), runs: Number(args.runs), parallelism: Number(args.parallelism), runChild });
+if (args.peer === 'litestream') await (await import('./restore-peer.ts')).litestreamPeer({ sizeMiB: Number(args['size-mib']), clis: String(args.cli).split(','), runs: Number(args.runs), parallelism: Number(args.parallelism), keep: args.keep, runChild });
 else if (args.peer !== undefined) throw new Error(`--peer must be litestream, not "${args.peer}"`);
 else if (phase === 'fauxqs') await fauxqsPhase();
 else if (phase === 'baseline' || phase === 'decode' || phase === 'restore') {
