@@ -49,6 +49,10 @@ describe('benchmark smoke runs', () => {
     expect(out).toMatch(/^streambed: S3 requests per minute/m);
     expect(figures(out, /^idle /).length).toBeGreaterThanOrEqual(9);
     expect(out).toMatch(/^streambed: restore .* fetched\/needed \d/m);
+    // Every target of issue 8 is listed with a value and a verdict, or with the command that measures it.
+    expect(out).toMatch(/^issue 8 targets/m);
+    expect(out).toMatch(/^ {2}restore bytes fetched \/ needed .* \d\.\d\d {2}(met|MISSED)/m);
+    expect(out).toMatch(/^ {2}agent start-up CPU \(replicate -once\) .* \d\.\d\d s {2}(met|MISSED)/m);
   });
 
   it('fleet prints start-up, requests per minute, CPU, RSS and lag for a directory of databases', () => {
