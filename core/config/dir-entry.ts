@@ -85,3 +85,16 @@ export function dbConfigForDirEntry(entry: DirConfig, dbPath: string): DbConfig 
   const metaPath = entry.metaBase ? defaultMetaPath(path.join(entry.metaBase, rel)) : defaultMetaPath(dbPath);
   return { ...t, path: dbPath, metaPath, replica: { ...replica, options } };
 }
+
+/**
+ * The `dir` entry that serves `dbPath` (inside its directory, below it only when recursive, its file name matching
+ * the pattern), whether or not the file exists: `restore DB_PATH` must work for a database that was deleted.
+ */
+export function dirEntryFor(dirs: readonly DirConfig[], dbPath: string): DirConfig | undefined {
+  return dirs.find((entry) => {
+    const rel = path.relative(entry.dir, dbPath);
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
+    if (!entry.recursive && rel.includes(path.sep)) return false;
+    return globMatcher(entry.pattern)(path.basename(dbPath));
+  });
+}

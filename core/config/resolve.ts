@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, UsageError } from '../errors.ts';
 import { buildConfig } from './build-config.ts';
+import { dbConfigForDirEntry, dirEntryFor } from './dir-entry.ts';
 import { loadConfigFile } from './load.ts';
 import { expandPath } from './paths.ts';
 import { isUrl, redactUrl } from './replica-url.ts';
@@ -76,9 +77,10 @@ export async function resolveTarget(arg: string, options: ResolveTargetOptions =
   }
   const config = await loadConfigFile(configPath, { expandEnv: options.expandEnv, env, ignoreUnknown: options.ignoreUnknown });
   const path = expandPath(arg);
-  const db = config.dbs.find((d) => d.path === path);
+  const entry = dirEntryFor(config.dirs ?? [], path);
+  const db = config.dbs.find((d) => d.path === path) ?? (entry && dbConfigForDirEntry(entry, path));
   if (!db) {
-    const known = config.dbs.map((d) => d.path).join(', ') || 'none';
+    const known = [...config.dbs.map((d) => d.path), ...(config.dirs ?? []).map((d) => `${d.dir}/${d.recursive ? '**/' : ''}${d.pattern}`)].join(', ') || 'none';
     throw new UsageError(`database ${path} is not in config file ${config.source ?? configPath} (databases: ${known}); check the path or pass a replica URL`);
   }
   return { config, db, replica: db.replica };

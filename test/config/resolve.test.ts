@@ -77,6 +77,22 @@ describe('resolveTarget', () => {
     expect((err as Error).message).toContain(file);
   });
 
+  it('finds a database served by a `dir` entry, even one deleted since, with the replica path Litestream derives', async () => {
+    const dirFile = path.join(dir, 'dirs.yml');
+    writeFileSync(dirFile, `dbs:\n  - dir: ${dir}/tenants\n    pattern: "*.db"\n    recursive: true\n    replica:\n      url: s3://bucket/tenants\n  - dir: ${dir}/flat\n    pattern: "*.sqlite"\n    replica:\n      path: ${dir}/flat-backup\n`);
+    const nested = await resolveTarget(`${dir}/tenants/team-a/x.db`, { configPath: dirFile, env: {} });
+    expect(nested.db?.path).toBe(`${dir}/tenants/team-a/x.db`);
+    expect(nested.replica.options).toMatchObject({ type: 's3', bucket: 'bucket', path: 'tenants/team-a/x.db' });
+    const flat = await resolveTarget(`${dir}/flat/y.sqlite`, { configPath: dirFile, env: {} });
+    expect(flat.replica.options).toEqual({ type: 'file', path: `${dir}/flat-backup/y.sqlite` });
+    // Outside the pattern, or below a directory that is not recursive: not served, and the error lists the entries.
+    for (const missing of [`${dir}/flat/y.db`, `${dir}/flat/sub/y.sqlite`, `${dir}/elsewhere/x.db`]) {
+      const err = await resolveTarget(missing, { configPath: dirFile, env: {} }).catch((e: unknown) => e);
+      expect(err, missing).toBeInstanceOf(UsageError);
+      expect((err as Error).message).toContain(`${dir}/tenants/**/*.db`);
+    }
+  });
+
   // Only meaningful on a machine without /etc/streambed.yml or /etc/litestream.yml.
   it.skipIf(DEFAULT_CONFIG_PATHS.some((p) => existsSync(p)))('asks for -config when there is no config file to look in', async () => {
     await expect(resolveTarget('/some.db', { env: {} })).rejects.toThrow(/pass -config PATH/);
