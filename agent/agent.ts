@@ -7,6 +7,8 @@ import type { MaintenanceSettings } from '../core/compact/settings.ts';
 import type { ReplicaOptions } from '../core/replica/options.ts';
 import { openReplicaClient } from '../core/replica/open.ts';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { MAX_LEVEL, type TXID } from '../core/ltx/types.ts';
 import { maintenanceSettingsFromConfig } from '../core/compact/settings.ts';
 import { maintenanceDue, retentionDue } from '../core/compact/due.ts';
@@ -102,6 +104,19 @@ export function defaultMaintenanceInterval(config: StreambedConfig): number {
 }
 
 /** How far L0 is compacted: the end of the furthest file above L0 (0 before the index is loaded: keep everything). */
+/** The name streambed gives a staging folder (defaultMetaPath): the only kind it deletes on its own. */
+const STAGING_FOLDER = /^\..+-streambed$/;
+
+/** Deletes a released database's staging folder, never a folder the user named (`meta-path` on a single database). */
+async function removeStagingFolder(metaPath: string, logger: Logger): Promise<void> {
+  if (!STAGING_FOLDER.test(basename(metaPath))) return;
+  try {
+    await rm(metaPath, { recursive: true, force: true });
+  } catch (err) {
+    logger.warn({ staging: metaPath, err: (err as Error).message }, 'could not remove the staging folder of a deleted database');
+  }
+}
+
 function compactedTXID(index: ReplicaIndex): TXID {
   let max = 0;
   for (let level = 1; level <= MAX_LEVEL; level++) for (const f of index.level(level)) max = Math.max(max, f.maxTXID);
@@ -250,8 +265,9 @@ export class Agent {
   }
 
   /**
-   * A database deleted from a `dir`: its loops stop, its connections close and its entry goes. Nothing remote is
-   * deleted, so its replica keeps every file (and restores the database as it was last uploaded).
+   * A database deleted from a `dir`: its loops stop, the changes it had already captured in local L0 files are
+   * uploaded, its connections close and its entry goes. Nothing remote is deleted, so its replica keeps every file
+   * and restores the database as it was last written. Its staging folder goes once nothing in it is left to upload.
    */
   private async releaseDatabase(path: string): Promise<void> {
     const d = this.dbs.get(path);
@@ -261,10 +277,16 @@ export class Agent {
     d.maintenanceTimer = undefined;
     // A pass waiting on an unanswering replica must not hold the release (the worker's pass only reads and writes S3).
     await settlesBy(d.maintenanceRun ?? Promise.resolve(), Date.now() + this.config.shutdownSyncTimeout);
-    await d.replicator.stop({ finalSync: false, timeout: this.config.shutdownSyncTimeout });
+    const uploaded = await d.replicator.stop({ finalSync: false, uploadWritten: true, timeout: this.config.shutdownSyncTimeout });
     this.metrics?.forgetDb(path);
     await d.client.inner.close?.();
-    this.logger.info({ db: path, replica: d.replicator.client.location, replicaTXID: d.replicator.replicaTXID === undefined ? 'unknown' : formatTXID(d.replicator.replicaTXID) }, 'database deleted; released (its replica is kept)');
+    const fields = { db: path, replica: d.replicator.client.location, replicaTXID: d.replicator.replicaTXID === undefined ? 'unknown' : formatTXID(d.replicator.replicaTXID) };
+    if (!uploaded) {
+      this.logger.warn({ ...fields, staging: d.replicator.db.settings.metaPath }, 'database deleted before its last changes reached the replica; they stay in its staging folder');
+      return;
+    }
+    await removeStagingFolder(d.replicator.db.settings.metaPath, this.logger);
+    this.logger.info(fields, 'database deleted; released (its replica is kept)');
   }
 
   /** `replicate --once`: one sync and upload of every database, then close. Throws on the first failure. */

@@ -215,16 +215,23 @@ export class Replicator {
     await this.pruneIfDue();
   }
 
+  /** Uploads the L0 files already written, without reading the database again. */
+  private async uploadWritten(): Promise<void> {
+    await this.prepare();
+    await this.uploadPending();
+  }
+
   /** True when every local L0 file has been acknowledged by the replica. */
   isCaughtUp(): boolean {
     return this.replicaPos !== undefined && this.replicaPos >= this.db.txid();
   }
 
   /**
-   * Stops the lanes. With finalSync, syncs and uploads one last time, retrying every `interval` until `timeout`.
+   * Stops the lanes. With finalSync, syncs and uploads one last time, retrying every `interval` until `timeout`;
+   * with uploadWritten instead (a deleted database), only uploads the L0 files already written.
    * Returns true when everything local reached the replica.
    */
-  async stop(options: { finalSync?: boolean; timeout?: number; interval?: number } = {}): Promise<boolean> {
+  async stop(options: { finalSync?: boolean; uploadWritten?: boolean; timeout?: number; interval?: number } = {}): Promise<boolean> {
     // Shutdown deadlines race real timers, so they are real time, not the injected clock.
     const deadline = Date.now() + (options.timeout ?? 30_000);
     this.stopped = true;
@@ -243,7 +250,9 @@ export class Replicator {
       );
     } else {
       caughtUp = this.opened && this.isCaughtUp();
-      if (options.finalSync !== false && this.opened) caughtUp = await this.finalSync(deadline, options.interval ?? 500);
+      if (options.finalSync !== false && this.opened) caughtUp = await this.finalSync(deadline, options.interval ?? 500, () => this.syncAndUpload());
+      // A deleted database: no new sync, but the changes already written to local L0 files still go up.
+      else if (options.uploadWritten && this.opened && !caughtUp) caughtUp = await this.finalSync(deadline, options.interval ?? 500, () => this.uploadWritten());
     }
     if (this.opened) await settlesBy(this.db.close(), Math.max(deadline, Date.now() + 1000));
     this.opened = false;
@@ -261,11 +270,11 @@ export class Replicator {
     }
   }
 
-  private async finalSync(deadline: number, interval: number): Promise<boolean> {
+  private async finalSync(deadline: number, interval: number, run: () => Promise<void>): Promise<boolean> {
     let reason = '';
     for (;;) {
       this.uploadStartedAt = this.clock.now();
-      const attempt = this.syncAndUpload().then(
+      const attempt = run().then(
         () => undefined,
         (err: unknown) => {
           this.replicaPos = undefined;

@@ -1,6 +1,6 @@
 // Directory replication as Litestream v0.5 does it: which files a `dir` entry matches, and each one's settings.
 import path from 'node:path';
-import { defaultMetaPath } from './paths.ts';
+import { defaultMetaPath } from '../layout/names.ts';
 import type { DbConfig, DirConfig } from './types.ts';
 
 /**

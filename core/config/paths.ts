@@ -17,8 +17,3 @@ export function expandPath(p: string, cwd: string = process.cwd()): string {
   if (s.startsWith('~/')) return path.join(homedir(), s.slice(2));
   return path.resolve(cwd, s);
 }
-
-/** Default local staging directory of a database: `<dir>/.<file>-streambed` (contract in types.ts). */
-export function defaultMetaPath(dbPath: string): string {
-  return path.join(path.dirname(dbPath), `.${path.basename(dbPath)}-streambed`);
-}

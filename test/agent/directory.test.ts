@@ -14,6 +14,7 @@ import type { DirConfig } from '../../core/config/types.ts';
 import { openReplicaClient } from '../../core/replica/open.ts';
 import type { ReplicaOptions } from '../../core/replica/options.ts';
 import { restoreDatabase } from '../../core/restore/index.ts';
+import { startFaultProxy } from '../harness/fault-proxy.ts';
 import { startLocalS3, type LocalS3 } from '../harness/local-s3.ts';
 import { useTempDirs } from '../harness/tmp.ts';
 import { captureLogger } from './workload/capture-log.ts';
@@ -94,8 +95,8 @@ describe.skipIf(!HAVE_SQLITE3_CLI)('directory replication (sqlite3 CLI writers)'
     await s3?.stop();
   });
 
-  function s3Yaml(dir: string, bucket: string, extra: string): string {
-    const o = s3.s3Options(bucket);
+  function s3Yaml(dir: string, bucket: string, extra: string, endpoint?: string): string {
+    const o = { ...s3.s3Options(bucket), ...(endpoint ? { endpoint } : {}) };
     return `max-requests-per-second: 200
 dbs:
   - dir: ${dir}
@@ -156,12 +157,52 @@ ${extra}    replica:
       const after = (await s3.client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'tenants/b.db/' }))).KeyCount;
       expect(after).toBeGreaterThanOrEqual(before ?? 0);
       expect(await restoredRows(replica('b.db'), outDir)).toBe(lastRows);
+      // Everything had reached the replica, so its staging folder went with it; the others' stay.
+      expect(existsSync(join(root, '.b.db-streambed'))).toBe(false);
+      expect(existsSync(join(root, '.a.db-streambed'))).toBe(true);
 
       // The others keep replicating after the release.
       await insertRows(join(root, 'a.db'), 11, 4);
       await waitReplicated(replica('a.db'), join(root, 'a.db'), outDir, 'a.db after the release');
     } finally {
       await agent.stop();
+    }
+  });
+
+  it('a database deleted while S3 refuses uploads still gets the changes it had captured uploaded, then its staging goes', async () => {
+    const root = await tempDir('dir-deleted');
+    const outDir = await tempDir('dir-deleted-out');
+    const dbPath = join(root, 'x.db');
+    await createCliDatabase(dbPath);
+    await insertRows(dbPath, 1, 3);
+    const bucket = await s3.createBucket();
+    const proxy = await startFaultProxy(s3.endpoint, {});
+    const log = captureLogger('info');
+    const agent = new Agent(parseConfigText(s3Yaml(root, bucket, '', proxy.url)), { logger: log.logger, rescanInterval: 300, maintenanceInWorker: false });
+    const replica = s3.s3Options(bucket, 'tenants/x.db');
+    const staged = (): Promise<string[]> => readdir(join(root, '.x.db-streambed', 'ltx', '0')).catch(() => []);
+    try {
+      await agent.start();
+      await waitReplicated(replica, dbPath, outDir, 'x.db');
+      // Every PUT fails from now on: the agent keeps capturing commits in local L0 files that cannot go up.
+      proxy.setPlan({ probability: 1, kinds: ['internal-error'], eligible: (r) => r.method === 'PUT' });
+      const stagedBefore = (await staged()).length;
+      await insertRows(dbPath, 2, 4);
+      const lastRows = await rowsOf(dbPath);
+      await waitFor(async () => (await staged()).length > stagedBefore, 10_000, 'the new commits in a local L0 file');
+      // Deleted between two upload attempts: the upload lane has given up for now and waits on its retry timer.
+      await waitFor(() => log.find('replication failed; will retry').length > 0, 20_000, 'an upload to fail');
+      for (const f of ['x.db', 'x.db-wal', 'x.db-shm']) await rm(join(root, f), { force: true });
+      await waitFor(() => !agent.databasePaths.includes(dbPath), 10_000, 'the deletion to be seen');
+      expect(await restoredRows(replica, outDir)).not.toBe(lastRows);
+      // S3 takes uploads again before shutdown-sync-timeout: the release uploads what was captured.
+      proxy.setPlan({});
+      await waitFor(() => log.find('released').length > 0, 30_000, 'the deleted database to be released');
+      expect(await restoredRows(replica, outDir)).toBe(lastRows);
+      expect(existsSync(join(root, '.x.db-streambed'))).toBe(false);
+    } finally {
+      await agent.stop();
+      await proxy.stop();
     }
   });
 
