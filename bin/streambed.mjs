@@ -9,6 +9,7 @@ if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(`streambed: Node.js ${process.versions.node} is too old; install Node.js 22.18 or later (24 LTS recommended)${hint}\n`);
   process.exit(2);
 }
-// The long-running agent keeps a small young generation (see agent/runtime-flags.ts); one-shot commands do not.
+// The long-running agent and restore keep a small young generation (see agent/runtime-flags.ts); other commands do not.
 if (process.argv[2] === 'replicate') (await import('../agent/runtime-flags.ts')).applyAgentRuntimeFlags();
+else if (process.argv[2] === 'restore') (await import('../agent/runtime-flags.ts')).applyRestoreRuntimeFlags();
 await import('../cli/main.ts');

@@ -2,6 +2,7 @@
 import type { Readable } from 'node:stream';
 import type { LtxFileInfo, ReplicaClient } from '../replica/client.ts';
 import { NotFoundError } from '../replica/client.ts';
+import { GcPacer } from '../util/gc-pacer.ts';
 import { fileRangeReader, type RangeReader } from './file-range.ts';
 
 export interface PrefetchOptions {
@@ -15,7 +16,25 @@ export interface PrefetchOptions {
   attempts?: number;
 }
 
+/** Chunk size of a file replica's positional reads. */
 export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
+/**
+ * Ranged-GET size over the network. With one chunk per connection in the window, parallelism 8 holds 16 MiB: the
+ * bundled CLI restoring 387 MB from fauxqs S3 peaked at 125–131 MiB with 2 MiB chunks against 156–176 with 4 MiB,
+ * same wall and CPU-s (the decoder and writer are the bottleneck). Through a proxy adding 20 ms per request and
+ * capping each connection at 80 MB/s, 4 MiB chunks were 5–15% faster in wall: a smaller chunk pays the round trip
+ * more often. 1 MiB chunks with 16 in flight matched 4 MiB × 8 there at 120–127 MiB, but 1 MiB × 8 was 30% slower.
+ */
+export const NETWORK_CHUNK_SIZE = 2 * 1024 * 1024;
+/**
+ * Network bytes between two young-generation collections, and between two full ones. Every read arrives in
+ * Buffers Node.js allocates for it (the socket's, then the HTTP parser's copy of the body), dead once copied into
+ * the window. Restoring 387 MB from fauxqs through TLS, the bundled CLI peaked at 119–121 MiB with these against
+ * 124–126 with V8's own pacing (6 alternating runs; 2 full collections, 24–48 ms, and ~190 scavenges of well
+ * under 1 ms each); a scavenge every 1 MiB or 512 KiB held more (128–130 MiB), every 4 MiB about as much.
+ */
+const YOUNG_GC_BYTES = 2 * 1024 * 1024;
+const FULL_GC_BYTES = 128 * 1024 * 1024;
 /**
  * Read-ahead of a file replica, in chunks: 2 (8 MiB) restored a 519 MiB database as fast as 4 or 8 (user CPU
  * 0.68–0.87 s whichever, wall within the run-to-run spread) and held 12 / 28 MiB less at the peak.
@@ -66,6 +85,7 @@ export class Prefetcher {
   readonly #chunkSize: number;
   /** Positional reads for a file replica (no stream pieces to copy and collect); undefined: GET streams. */
   readonly #readRange: RangeReader | undefined;
+  readonly #gc = new GcPacer(YOUNG_GC_BYTES, FULL_GC_BYTES);
   #next = 0;
   #inFlight = 0;
   #buffered = 0;
@@ -75,9 +95,9 @@ export class Prefetcher {
     this.#client = client;
     this.#files = files;
     this.#parallelism = Math.max(1, options.parallelism);
-    const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    this.#chunkSize = chunkSize;
     this.#readRange = fileRangeReader(client);
+    const chunkSize = options.chunkSize ?? (this.#readRange ? DEFAULT_CHUNK_SIZE : NETWORK_CHUNK_SIZE);
+    this.#chunkSize = chunkSize;
     // Over the network, one chunk per connection: a second window's worth ahead measured no faster and held 32 MiB
     // more. A local file's positional reads keep up with the decoder with one chunk read ahead of the one decoded.
     this.#maxBuffered =
@@ -197,7 +217,7 @@ export class Prefetcher {
       // young, instead of living in the window until V8 promotes them and runs a full collection for them (25
       // mark-compacts instead of 1 for a 469 MB snapshot), and the window's memory stays the same buffers.
       if (!chunk.whole) chunk.buffer ??= this.#pool.pop() ?? Buffer.allocUnsafeSlow(this.#chunkSize);
-      return await readExactly(stream, chunk, file);
+      return await readExactly(stream, chunk, file, this.#gc);
     } finally {
       this.#open.delete(stream);
       stream.destroy();
@@ -225,13 +245,14 @@ export class Prefetcher {
  * A whole (small) file's pieces are kept as they came; a ranged chunk is copied into its pooled buffer. The decoder
  * reads across pieces either way.
  */
-async function readExactly(stream: Readable, chunk: Chunk, file: LtxFileInfo): Promise<Uint8Array[]> {
+async function readExactly(stream: Readable, chunk: Chunk, file: LtxFileInfo, gc: GcPacer): Promise<Uint8Array[]> {
   const parts: Uint8Array[] = [];
   let filled = 0;
   for await (const part of stream as AsyncIterable<Uint8Array>) {
     if (filled + part.byteLength > chunk.length) {
       throw new FileFetchError(file, `L${file.level} file is larger than the ${file.size} bytes listed`, true);
     }
+    gc.add(part.byteLength);
     if (chunk.buffer) chunk.buffer.set(part, filled);
     else parts.push(part);
     filled += part.byteLength;

@@ -31,7 +31,7 @@ export interface RestoreOptions extends RestoreTarget {
   logger?: Logger;
   /** Files to leave out from the start, as refKey() strings. */
   exclude?: ReadonlySet<string>;
-  /** Ranged-GET size for large files; default 4 MiB. */
+  /** Ranged-GET size for large files; default 2 MiB over the network, 4 MiB for a file replica. */
   chunkSize?: number;
   /** Bound on downloaded-but-unapplied bytes; default max(16 MiB, parallelism × chunkSize), 2 × chunkSize for a file replica. */
   maxBufferedBytes?: number;
