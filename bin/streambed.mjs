@@ -9,6 +9,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
   process.stderr.write(`streambed: Node.js ${process.versions.node} is too old; install Node.js 22.18 or later (24 LTS recommended)${hint}\n`);
   process.exit(2);
 }
-// The long-running agent keeps a small young generation (see agent/runtime-flags.ts); one-shot commands do not.
-if (process.argv[2] === 'replicate') (await import('../agent/runtime-flags.ts')).applyAgentRuntimeFlags();
+// The long-running agent keeps a small young generation (see agent/runtime-flags.ts); one-shot commands do not,
+// `replicate -once` included: its start-up (loading the AWS SDK) would run ~15 scavenges of 1 MiB instead of ~6.
+const once = process.argv.slice(3).some((arg) => /^--?once(=(1|t|T|TRUE|true|True))?$/.test(arg));
+if (process.argv[2] === 'replicate' && !once) (await import('../agent/runtime-flags.ts')).applyAgentRuntimeFlags();
 await import('../cli/main.ts');
