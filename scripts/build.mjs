@@ -52,21 +52,33 @@ const lazyExternals = {
  * An ES module import of a Node.js built-in makes Node build its ES module facade, which reads every export once:
  * for node:http that includes the lazy getters that load undici (~9 MiB of RSS and ~60 ms of CPU at start-up,
  * for fetch and WebSocket classes the agent never uses). Bundled code gets the built-ins through require() instead,
- * as the bundled CommonJS packages already do: static imports and dynamic ones (the SDK's HTTP handler loads
- * node:http by `await import()` when the first request goes to an http:// endpoint), with or without `node:`.
+ * as the bundled CommonJS packages already do, with or without the `node:` prefix. Static imports resolve to a
+ * CommonJS shim; dynamic ones (the AWS SDK's HTTP handler loads node:http by `await import()` for its first
+ * request to an http:// endpoint) are rewritten in the source, since with code splitting a dynamic import of the
+ * shim would only have a default export. The result is the module object itself, which the SDK's code accepts
+ * (`node_http.default ?? node_http`, `const { request } = await import('node:http')`).
  */
+const DYNAMIC_BUILTIN_IMPORT = /\bimport\(\s*(["'])((?:node:)?[a-z_/0-9]+)\1\s*\)/g;
+
 const builtinsByRequire = {
   name: 'builtins-by-require',
   setup(build) {
     build.onResolve({ filter: /^[a-z_:/0-9]+$/ }, (args) => {
       if (!isBuiltin(args.path)) return undefined;
-      const viaImport = (args.kind === 'import-statement' || args.kind === 'dynamic-import') && args.namespace !== 'builtin';
-      return viaImport ? { path: args.path, namespace: 'builtin' } : { path: args.path, external: true };
+      return args.kind === 'import-statement' && args.namespace !== 'builtin' ? { path: args.path, namespace: 'builtin' } : { path: args.path, external: true };
     });
     build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));
+    build.onLoad({ filter: /\.m?js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('import(')) return undefined;
+      const contents = source.replace(DYNAMIC_BUILTIN_IMPORT, (match, _quote, name) =>
+        isBuiltin(name) ? `Promise.resolve().then(() => require(${JSON.stringify(name)}))` : match,
+      );
+      return contents === source ? undefined : { contents, loader: 'js' };
+    });
   },
 };
 
