@@ -13,4 +13,16 @@ if (major < 22 || (major === 22 && minor < 18)) {
 // `replicate -once` included: its start-up (loading the AWS SDK) would run ~15 scavenges of 1 MiB instead of ~6.
 const once = process.argv.slice(3).some((arg) => /^--?once(=(1|t|T|TRUE|true|True))?$/.test(arg));
 if (process.argv[2] === 'replicate' && !once) (await import('../agent/runtime-flags.ts')).applyAgentRuntimeFlags();
+// `replicate -once` (run from cron or a timer, start-up is most of its cost) keeps V8's compiled code of the bundle
+// in the user's cache folder: ~25 ms less CPU per run. Not the long-running agent: its V8 flag above would make
+// every cached entry mismatch (V8 checks the flags), and it starts once. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+if (process.argv[2] === 'replicate' && once) {
+  const cacheHome = process.env.XDG_CACHE_HOME || (process.env.HOME ? `${process.env.HOME}/.cache` : undefined);
+  const { enableCompileCache } = await import('node:module');
+  try {
+    if (cacheHome?.startsWith('/')) enableCompileCache?.(`${cacheHome}/streambed/compile-cache`);
+  } catch {
+    // An unwritable cache folder only costs the start-up time saved.
+  }
+}
 await import('../cli/main.ts');
