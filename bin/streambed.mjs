@@ -15,8 +15,10 @@ const once = process.argv.slice(3).some((arg) => /^--?once(=(1|t|T|TRUE|true|Tru
 if (process.argv[2] === 'replicate' && !once) (await import('../agent/runtime-flags.ts')).applyAgentRuntimeFlags();
 // `replicate -once` (run from cron or a timer, start-up is most of its cost) keeps V8's compiled code of the bundle
 // in the user's cache folder: ~25 ms less CPU per run. Not the long-running agent: its V8 flag above would make
-// every cached entry mismatch (V8 checks the flags), and it starts once. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
-if (process.argv[2] === 'replicate' && once) {
+// every cached entry mismatch (V8 checks the flags), and it starts once. Nor the sources (tests, development), which
+// change with every edit. NODE_DISABLE_COMPILE_CACHE=1 turns it off.
+const bundled = !import.meta.url.endsWith('/bin/streambed.mjs');
+if (process.argv[2] === 'replicate' && once && bundled) {
   const cacheHome = process.env.XDG_CACHE_HOME || (process.env.HOME ? `${process.env.HOME}/.cache` : undefined);
   const { enableCompileCache } = await import('node:module');
   try {
