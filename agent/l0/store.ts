@@ -218,10 +218,17 @@ export class L0Store {
   }
 }
 
-/** Decodes a whole L0 file (verifying every page and the file checksum); returns one page's data if asked. */
-export async function decodeL0File(path: string, wantPgno?: number): Promise<{ header: LtxHeader; page: Uint8Array | null }> {
+/**
+ * Decodes a whole L0 file (verifying every page and the file checksum); returns one page's data if asked, by number
+ * or by a function of the header.
+ */
+export async function decodeL0File(
+  path: string,
+  want?: number | ((header: LtxHeader) => number | null),
+): Promise<{ header: LtxHeader; page: Uint8Array | null }> {
   const decoder = new LtxDecoder(createReadStream(path, { highWaterMark: 1 << 20 }), path);
   const header = await decoder.header();
+  const wantPgno = typeof want === 'function' ? want(header) : want;
   let page: Uint8Array | null = null;
   for await (const p of decoder.pages()) {
     if (p.pgno === wantPgno) page = p.data;
