@@ -190,17 +190,20 @@ export class L0Store {
 
   /**
    * Removes L0 files with TXID ≤ uploaded whose mtime is older than retentionMs, never the newest local file
-   * (it holds the position). Returns how many were removed.
+   * (it holds the position). Returns how many were removed. Files are written in TXID order, so the first one
+   * too young to go ends the scan (one stat, not one per file, for an agent that keeps many young files); one
+   * dated in the future (the clock was set back) does not.
    */
   async prune(uploaded: TXID, retentionMs: number, now: number): Promise<number> {
     const files = await this.list();
     const newest = files.at(-1)?.txid ?? 0;
     let removed = 0;
     for (const file of files) {
-      if (file.txid > uploaded || file.txid === newest) continue;
+      if (file.txid > uploaded || file.txid === newest) break;
       try {
-        const st = await stat(file.path);
-        if (now - st.mtimeMs < retentionMs) continue;
+        const age = now - (await stat(file.path)).mtimeMs;
+        if (age < 0) continue;
+        if (age < retentionMs) break;
         await rm(file.path, { force: true });
         removed++;
       } catch (err) {
