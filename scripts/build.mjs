@@ -3,6 +3,7 @@
 // the chunks they share or load on demand.
 import { readFile } from 'node:fs/promises';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -51,18 +52,33 @@ const lazyExternals = {
  * An ES module import of a Node.js built-in makes Node build its ES module facade, which reads every export once:
  * for node:http that includes the lazy getters that load undici (~9 MiB of RSS and ~60 ms of CPU at start-up,
  * for fetch and WebSocket classes the agent never uses). Bundled code gets the built-ins through require() instead,
- * as the bundled CommonJS packages (the AWS SDK) already do.
+ * as the bundled CommonJS packages already do, with or without the `node:` prefix. Static imports resolve to a
+ * CommonJS shim; dynamic ones (the AWS SDK's HTTP handler loads node:http by `await import()` for its first
+ * request to an http:// endpoint) are rewritten in the source, since with code splitting a dynamic import of the
+ * shim would only have a default export. The result is the module object itself, which the SDK's code accepts
+ * (`node_http.default ?? node_http`, `const { request } = await import('node:http')`).
  */
+const DYNAMIC_BUILTIN_IMPORT = /\bimport\(\s*(["'])((?:node:)?[a-z_/0-9]+)\1\s*\)/g;
+
 const builtinsByRequire = {
   name: 'builtins-by-require',
   setup(build) {
-    build.onResolve({ filter: /^node:/ }, (args) =>
-      args.kind === 'import-statement' && args.namespace !== 'builtin' ? { path: args.path, namespace: 'builtin' } : { path: args.path, external: true },
-    );
+    build.onResolve({ filter: /^[a-z_:/0-9]+$/ }, (args) => {
+      if (!isBuiltin(args.path)) return undefined;
+      return args.kind === 'import-statement' && args.namespace !== 'builtin' ? { path: args.path, namespace: 'builtin' } : { path: args.path, external: true };
+    });
     build.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));
+    build.onLoad({ filter: /\.m?js$/ }, async (args) => {
+      const source = await readFile(args.path, 'utf8');
+      if (!source.includes('import(')) return undefined;
+      const contents = source.replace(DYNAMIC_BUILTIN_IMPORT, (match, _quote, name) =>
+        isBuiltin(name) ? `Promise.resolve().then(() => require(${JSON.stringify(name)}))` : match,
+      );
+      return contents === source ? undefined : { contents, loader: 'js' };
+    });
   },
 };
 
@@ -120,6 +136,11 @@ export async function build({ outdir = `${root}/dist`, entries = {} } = {}) {
     // Each command's modules (and packages only some commands use: the Lambda client, the YAML printer, the
     // progress bar, the restore path) become chunks loaded by its dynamic import, so a command parses only its own.
     splitting: true,
+    // A package's ES module build before its CommonJS one (Node's default order is the reverse). This changes only
+    // the AWS SDK's packages (dist-es instead of dist-cjs; the others have no `module` field or have `exports`), and
+    // those declare no side effects, so esbuild drops the commands, schemas and serializers the agent never uses:
+    // `replicate` parses ~1.1 MB of JavaScript instead of ~1.6 MB (about 30 ms less CPU at each start).
+    mainFields: ['module', 'main'],
     chunkNames: 'chunk-[hash]',
     platform: 'node',
     format: 'esm',

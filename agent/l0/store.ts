@@ -190,17 +190,20 @@ export class L0Store {
 
   /**
    * Removes L0 files with TXID ≤ uploaded whose mtime is older than retentionMs, never the newest local file
-   * (it holds the position). Returns how many were removed.
+   * (it holds the position). Returns how many were removed. Files are written in TXID order, so the first one
+   * too young to go ends the scan (one stat, not one per file, for an agent that keeps many young files); one
+   * dated in the future (the clock was set back) does not.
    */
   async prune(uploaded: TXID, retentionMs: number, now: number): Promise<number> {
     const files = await this.list();
     const newest = files.at(-1)?.txid ?? 0;
     let removed = 0;
     for (const file of files) {
-      if (file.txid > uploaded || file.txid === newest) continue;
+      if (file.txid > uploaded || file.txid === newest) break;
       try {
-        const st = await stat(file.path);
-        if (now - st.mtimeMs < retentionMs) continue;
+        const age = now - (await stat(file.path)).mtimeMs;
+        if (age < 0) continue;
+        if (age < retentionMs) break;
         await rm(file.path, { force: true });
         removed++;
       } catch (err) {
@@ -218,10 +221,17 @@ export class L0Store {
   }
 }
 
-/** Decodes a whole L0 file (verifying every page and the file checksum); returns one page's data if asked. */
-export async function decodeL0File(path: string, wantPgno?: number): Promise<{ header: LtxHeader; page: Uint8Array | null }> {
+/**
+ * Decodes a whole L0 file (verifying every page and the file checksum); returns one page's data if asked, by number
+ * or by a function of the header.
+ */
+export async function decodeL0File(
+  path: string,
+  want?: number | ((header: LtxHeader) => number | null),
+): Promise<{ header: LtxHeader; page: Uint8Array | null }> {
   const decoder = new LtxDecoder(createReadStream(path, { highWaterMark: 1 << 20 }), path);
   const header = await decoder.header();
+  const wantPgno = typeof want === 'function' ? want(header) : want;
   let page: Uint8Array | null = null;
   for await (const p of decoder.pages()) {
     if (p.pgno === wantPgno) page = p.data;

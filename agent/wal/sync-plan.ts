@@ -27,6 +27,11 @@ export interface PlanInput {
   header: WalHeader;
   /** Path of the newest local L0 file, to compare the last synced page when the frame header is not cached. */
   lastL0Path: string;
+  /**
+   * A page of that file, kept from its full decode (every page and the file checksum verified) when the database
+   * was opened: when it is the page asked for, the file is not decoded a second time.
+   */
+  lastL0Page?: { pgno: number; data: Uint8Array } | null;
 }
 
 function snapshot(reason: string): SyncPlan {
@@ -42,7 +47,8 @@ async function lastFrameMatches(input: PlanInput, pos: WalPosition, frame: { hea
   if (pos.lastFrameHeader) return sameBytes(frame.header, pos.lastFrameHeader);
   const f = parseFrameHeader(frame.header);
   if (f.commit === 0) return false; // every sync ends on a commit frame
-  const { page } = await decodeL0File(input.lastL0Path, f.pgno);
+  const kept = input.lastL0Page;
+  const page = kept && kept.pgno === f.pgno ? kept.data : (await decodeL0File(input.lastL0Path, f.pgno)).page;
   return page !== null && sameBytes(page, frame.data);
 }
 

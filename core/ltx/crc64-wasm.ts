@@ -182,16 +182,21 @@ export function createWasmCrc64(tableLo: Int32Array, tableHi: Int32Array): WasmC
 function writeShiftTables(words: Uint32Array, tableLo: Int32Array, tableHi: Int32Array): void {
   const bitLo = new Uint32Array(64);
   const bitHi = new Uint32Array(64);
-  for (let b = 0; b < 64; b++) {
-    let lo = b < 32 ? (1 << b) >>> 0 : 0;
-    let hi = b < 32 ? 0 : (1 << (b - 32)) >>> 0;
-    for (let n = 0; n < HALF; n++) {
+  // Bit b of byte k moves down a byte per zero byte, untouched by the tables while its low byte is zero: after HALF
+  // zero bytes it is bit b of byte 0 after HALF - k. So 8 chains of HALF steps, not 64 (~5 ms less at each start).
+  for (let b = 0; b < 8; b++) {
+    let lo = 1 << b;
+    let hi = 0;
+    for (let n = 1; n <= HALF; n++) {
       const k = lo & 0xff;
       lo = (((lo >>> 8) | (hi << 24)) ^ tableLo[k]) >>> 0;
       hi = ((hi >>> 8) ^ tableHi[k]) >>> 0;
+      const byte = HALF - n;
+      if (byte < 8) {
+        bitLo[8 * byte + b] = lo;
+        bitHi[8 * byte + b] = hi;
+      }
     }
-    bitLo[b] = lo;
-    bitHi[b] = hi;
   }
   for (let k = 0; k < 8; k++) {
     for (let j = 0; j < 256; j++) {

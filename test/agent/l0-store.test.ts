@@ -93,4 +93,24 @@ describe('L0Store', () => {
     await store.removeThrough(4);
     expect(await store.list()).toEqual([]);
   });
+
+  it('prunes in TXID order up to the first file too young to go; a file dated in the future does not stop it', async () => {
+    const store = new L0Store(join(await tempDir('l0'), 'meta'));
+    for (let txid = 1; txid <= 6; txid++) await store.write(header(txid, txid), pages(txid), () => undefined);
+    const now = Date.now();
+    const at = (txid: number, ms: number): void => {
+      const f = store.path(txid);
+      utimesSync(f, new Date(ms), new Date(ms));
+    };
+    at(1, now - 60_000);
+    at(2, now + 3_600_000); // written before the clock was set back an hour: kept, and the scan goes on
+    at(3, now - 50_000);
+    at(4, now - 1_000); // too young: the scan ends here, so 5 waits for the next pass although it is older
+    at(5, now - 40_000);
+    expect(await store.prune(5, 30_000, now)).toBe(2);
+    expect((await store.list()).map((f) => f.txid)).toEqual([2, 4, 5, 6]);
+    at(4, now - 45_000);
+    expect(await store.prune(5, 30_000, now)).toBe(2);
+    expect((await store.list()).map((f) => f.txid)).toEqual([2, 6]);
+  });
 });
