@@ -19,9 +19,12 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   return { ...env, ...extra };
 }
 
+/** The CLI these tests run: the sources, or the bundle with TEST_CLI=dist (after `node scripts/build.mjs`). */
+const CLI = path.join(REPO_ROOT, process.env.TEST_CLI === 'dist' ? 'dist/streambed.mjs' : 'bin/streambed.mjs');
+
 export function runCli(args: string[], env: NodeJS.ProcessEnv = cleanEnv()): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, 'bin/streambed.mjs'), ...args], { cwd: REPO_ROOT, env });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
