@@ -2,6 +2,7 @@
 import { watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { collectGarbage } from '../core/util/gc-pacer.ts';
 import type { LtxFileRef, ReplicaClient } from '../core/replica/client.ts';
 import { MAX_LEVEL, type TXID } from '../core/ltx/types.ts';
 import { formatTXID } from '../core/layout/names.ts';
@@ -78,6 +79,8 @@ interface PendingInfo {
   snapshot: boolean;
 }
 
+/** Uploads at least this big (a multipart upload, 5 MiB parts) are followed by a full collection. */
+const COLLECT_AFTER_UPLOAD_BYTES = 8 * 1024 * 1024;
 const DEFAULT_MIN_BACKOFF = 1000;
 const DEFAULT_MAX_BACKOFF = 4000;
 
@@ -555,6 +558,8 @@ export class Replicator {
       this.metrics?.uploadErrors.inc({ db: this.label });
       throw err;
     }
+    // A snapshot's multipart upload leaves its part Buffers dead but resident in an agent that now idles.
+    if (size >= COLLECT_AFTER_UPLOAD_BYTES) collectGarbage();
     const ackAt = this.clock.now();
     this.replicaPos = txid;
     this.forgetStagedThrough(txid);

@@ -40,6 +40,15 @@ export class GcPacer {
 }
 
 /**
+ * A full collection now, where V8 would not run one soon: after a big upload an idle process allocates too little
+ * to start one, and the upload's dead part Buffers would stay resident until it does. A no-op without gc().
+ */
+export function collectGarbage(): void {
+  gc ??= loadGc();
+  gc?.({ type: 'major' });
+}
+
+/**
  * gc() from a context created while --expose-gc is set (the flag is reset at once, so no other context gets it),
  * or the global one when Node.js was started with --expose-gc.
  */

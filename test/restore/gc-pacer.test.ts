@@ -3,7 +3,7 @@ import { constants, PerformanceObserver, type PerformanceEntry } from 'node:perf
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { GcPacer } from '../../core/util/gc-pacer.ts';
+import { collectGarbage, GcPacer } from '../../core/util/gc-pacer.ts';
 
 type Kind = 'young' | 'full' | 'other';
 
@@ -44,6 +44,10 @@ describe('GcPacer', () => {
     const kinds: Kind[] = [];
     for (let i = 0; i < 6; i++) kinds.push(...(await collectionsDuring(() => pacer.add(10))));
     expect(kinds).toEqual(['young', 'young', 'full', 'young', 'young', 'full']);
+  });
+
+  it('collectGarbage runs one full collection at once (the agent calls it after a big upload)', async () => {
+    expect(await collectionsDuring(() => collectGarbage())).toEqual(['full']);
   });
 
   it('does not hand gc() to contexts created afterwards', () => {
