@@ -26,8 +26,11 @@ const LITESTREAM = join(REPO, 'node_modules/@flydotio/litestream-linux-x64/lites
 const CREDS = { AWS_ACCESS_KEY_ID: 'AKIACOSTBENCH', AWS_SECRET_ACCESS_KEY: 'cost-bench-secret', AWS_REGION: 'us-east-1' };
 const MINUTES_PER_MONTH = 30 * 24 * 60;
 const ROW_BYTES = 200;
-/** The first part of an idle phase of 10 min or more, while the L1 (30 s) and L2 (5 min) windows of the last writes close. */
-const IDLE_SETTLE_SECONDS = 330;
+/**
+ * The first part of a long idle phase, while the last writes' L1 (30 s) and L2 (5 min) windows close: the L2 pass
+ * can come up to 5 min + 30 s + a maintenance tick after them (a run with 330 s caught one just after it).
+ */
+const IDLE_SETTLE_SECONDS = 400;
 
 type Tool = 'streambed' | 'litestream';
 
@@ -54,7 +57,8 @@ function parseOptions(argv: string[]): Options {
   if (!linuxX64 && only !== 'streambed') console.log('litestream v0.3.13 peer skipped: needs linux x64 and the optional @flydotio/litestream-linux-x64');
   const tools: Tool[] = only ? [only] : linuxX64 ? ['streambed', 'litestream'] : ['streambed'];
   return {
-    idleSeconds: Number(value('--idle-seconds') ?? (smoke ? 4 : 600)),
+    // 10 idle minutes measured, after IDLE_SETTLE_SECONDS of settling.
+    idleSeconds: Number(value('--idle-seconds') ?? (smoke ? 4 : 1000)),
     activeSeconds: Number(value('--active-seconds') ?? (smoke ? 3 : 120)),
     warmupSeconds: Number(value('--warmup-seconds') ?? (smoke ? 3 : 60)),
     dbMiB: Number(value('--db-mib') ?? (smoke ? 2 : 64)),
@@ -322,8 +326,8 @@ async function runTool(tool: Tool, opts: Options, endpoint: string, bucket: stri
     phases.push(warm);
     const rssIdle = rssMiB(agent.pid);
     // The new database's files are compacted into L1 at the 30 s window and L2 at the 5 min one: that is the
-    // aftermath of its writes, not idle cost, so a long idle phase counts only after both windows closed.
-    const settle = opts.idleSeconds >= 600 ? IDLE_SETTLE_SECONDS : 0;
+    // aftermath of its writes, not idle cost, so a long idle phase (800 s or more) counts only after both closed.
+    const settle = opts.idleSeconds >= 2 * IDLE_SETTLE_SECONDS ? IDLE_SETTLE_SECONDS : 0;
     if (settle > 0) phases.push(await measurePhase('idle, settling', proxy, agent, () => sleep(settle * 1000), lambdas));
     if (opts.idleSeconds > settle) phases.push(await measurePhase('idle', proxy, agent, () => sleep((opts.idleSeconds - settle) * 1000), lambdas));
     for (const rate of opts.rates) {
