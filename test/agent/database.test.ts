@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../../agent/database.ts';
 import type { DatabaseSettings } from '../../agent/database-api.ts';
+import { appDatabase, type AppDatabase } from './app-database.ts';
 import { readWalHeader } from '../../agent/wal/reader.ts';
 import { decodeLtxBuffer } from '../../core/ltx/decoder.ts';
 import { HEADER_FLAG_NO_CHECKSUM } from '../../core/ltx/types.ts';
@@ -18,31 +19,10 @@ const tempDir = useTempDirs();
 /** A sync result's `files` when the sync wrote at least one L0 file. */
 const WROTE = expect.arrayContaining([expect.anything()]);
 
-interface Setup {
-  dir: string;
-  path: string;
-  settings: DatabaseSettings;
-  app: BetterSqlite3.Database;
-}
+type Setup = AppDatabase;
 
-async function setup(overrides: Partial<DatabaseSettings> = {}): Promise<Setup> {
-  const dir = await tempDir('db');
-  const path = join(dir, 'app.db');
-  const app = new BetterSqlite3(path);
-  app.pragma('journal_mode = wal');
-  app.pragma('wal_autocheckpoint = 0');
-  app.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
-  const settings: DatabaseSettings = {
-    path,
-    metaPath: join(dir, '.app.db-streambed'),
-    busyTimeout: 1000,
-    minCheckpointPageCount: 1000,
-    truncatePageN: 0,
-    checkpointInterval: 0,
-    maxSyncWalBytes: 64 * 1024 * 1024,
-    ...overrides,
-  };
-  return { dir, path, settings, app };
+function setup(overrides: Partial<DatabaseSettings> = {}): Promise<Setup> {
+  return appDatabase(tempDir, 'db', overrides);
 }
 
 function insert(app: BetterSqlite3.Database, rows: number, size = 300): void {

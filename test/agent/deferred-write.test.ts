@@ -1,12 +1,11 @@
 // Deferred L0 writes: the loop's syncs hand out the encoded file before it is on disk, in TXID order, and a
 // failed background write makes the next file a snapshot.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../../agent/database.ts';
 import type { L0File } from '../../agent/l0/store.ts';
 import { useTempDirs } from '../harness/tmp.ts';
+import { appDatabase } from './app-database.ts';
 import { checkChain } from './workload/chain.ts';
 
 const tempDir = useTempDirs();
@@ -14,16 +13,10 @@ const tempDir = useTempDirs();
 const WROTE = expect.arrayContaining([expect.anything()]);
 
 async function setup() {
-  const dir = await tempDir('deferred');
-  const path = join(dir, 'app.db');
-  const app = new BetterSqlite3(path);
-  app.pragma('journal_mode = wal');
-  app.pragma('wal_autocheckpoint = 0');
-  app.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
-  const metaPath = join(dir, '.app.db-streambed');
-  const db = new Database({ path, metaPath, busyTimeout: 1000, minCheckpointPageCount: 1000, truncatePageN: 0, checkpointInterval: 0, maxSyncWalBytes: 64 << 20 });
+  const { dir, path, app, settings } = await appDatabase(tempDir, 'deferred');
+  const db = new Database(settings);
   const insert = app.prepare('INSERT INTO t (v) VALUES (randomblob(200))');
-  return { dir, path, app, metaPath, db, insert };
+  return { dir, path, app, metaPath: settings.metaPath, db, insert };
 }
 
 describe('Database deferred writes', () => {

@@ -1,7 +1,5 @@
 // planSync after a restart: the last synced frame is compared with the newest L0 file's page, kept from open() or decoded.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { Database } from '../../agent/database.ts';
 import { decodeL0File } from '../../agent/l0/store.ts';
@@ -11,19 +9,15 @@ import { planSync, type PlanInput } from '../../agent/wal/sync-plan.ts';
 import { walFrameSize } from '../../core/sqlite/wal-format.ts';
 import { parseFrameHeader } from '../../core/sqlite/wal-frames.ts';
 import { useTempDirs } from '../harness/tmp.ts';
+import { appDatabase } from './app-database.ts';
 
 const tempDir = useTempDirs();
 
 /** A database synced twice (snapshot, then incremental) and closed, its WAL kept: what the next start plans from. */
 async function stoppedAgent(): Promise<{ input: PlanInput; pgno: number; page: Uint8Array }> {
-  const dir = await tempDir('plan');
-  const path = join(dir, 'app.db');
-  const app = new BetterSqlite3(path);
-  app.pragma('journal_mode = wal');
-  app.pragma('wal_autocheckpoint = 0');
-  app.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
-  const metaPath = join(dir, '.app.db-streambed');
-  const db = new Database({ path, metaPath, busyTimeout: 1000, minCheckpointPageCount: 1000, truncatePageN: 0, checkpointInterval: 0, maxSyncWalBytes: 1 << 26 });
+  const { path, app, settings } = await appDatabase(tempDir, 'plan');
+  const { metaPath } = settings;
+  const db = new Database(settings);
   await db.open();
   await db.sync();
   app.prepare('INSERT INTO t (v) VALUES (randomblob(3000))').run();
