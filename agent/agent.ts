@@ -103,7 +103,6 @@ export function defaultMaintenanceInterval(config: StreambedConfig): number {
   return Math.max(1000, Math.min(...candidates));
 }
 
-/** How far L0 is compacted: the end of the furthest file above L0 (0 before the index is loaded: keep everything). */
 /** The name streambed gives a staging folder (defaultMetaPath): the only kind it deletes on its own. */
 const STAGING_FOLDER = /^\..+-streambed$/;
 
@@ -117,6 +116,7 @@ async function removeStagingFolder(metaPath: string, logger: Logger): Promise<vo
   }
 }
 
+/** How far L0 is compacted: the end of the furthest file above L0 (0 before the index is loaded: keep everything). */
 function compactedTXID(index: ReplicaIndex): TXID {
   let max = 0;
   for (let level = 1; level <= MAX_LEVEL; level++) for (const f of index.level(level)) max = Math.max(max, f.maxTXID);
