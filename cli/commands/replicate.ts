@@ -26,7 +26,7 @@ export function register(program: Command): void {
       .argument('[replica_url]', 'replica URL, e.g. s3://bucket/path or file:///backups/db'),
   )
     .option('--exec <cmd>', 'run this command as a child process; stop replicating when it exits')
-    .option('--once', 'sync and upload once, then exit')
+    .option('--once', 'sync and upload once, then exit (installed: keeps compiled code in ~/.cache/streambed; NODE_DISABLE_COMPILE_CACHE=1 turns that off)')
     .option('--force-snapshot', 'with --once: write a full snapshot')
     .option('--log-level <level>', 'trace, debug, info, warn or error')
     .option('--restore-if-db-not-exists', 'restore a database that does not exist yet from its replica before replicating')
