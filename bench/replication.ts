@@ -89,37 +89,6 @@ interface AgentRun {
   memory: () => NodeJS.MemoryUsage | undefined;
 }
 
-/**
- * Child-process mode: the real Agent on a config file, logging JSON at info (the default level) and printing each
- * upload as its own JSON line through the agent's onUpload hook, so measuring costs no debug logging.
- */
-async function runAgentChild(configPath: string): Promise<void> {
-  // First, as bin/streambed.mjs does for `replicate`.
-  if (!process.env.BENCH_NO_RUNTIME_FLAGS) (await import('../agent/runtime-flags.ts')).applyAgentRuntimeFlags();
-  const { loadConfigFile } = await import('../core/config/load.ts');
-  const { Agent } = await import('../agent/agent.ts');
-  const { createLogger } = await import('../agent/logger.ts');
-  const config = await loadConfigFile(configPath, { expandEnv: false });
-  // Events carry their own timestamps, so they are written in batches: a pipe write per upload would be
-  // measurement overhead charged to the agent's CPU.
-  let batch = '';
-  const flush = (): void => {
-    if (batch) process.stdout.write(batch);
-    batch = '';
-  };
-  const flusher = setInterval(flush, 200);
-  const onUpload = (e: UploadEvent): void => void (batch += JSON.stringify({ msg: 'uploaded', ...e }) + '\n');
-  const agent = new Agent(config, { logger: createLogger({ level: 'info', type: 'json', env: {} }), onUpload });
-  await agent.start();
-  await new Promise((resolve) => process.once('SIGTERM', resolve));
-  const mem = process.memoryUsage();
-  batch += JSON.stringify({ msg: 'memory', ...mem }) + '\n';
-  const ok = await agent.stop();
-  clearInterval(flusher);
-  flush();
-  process.stdout.write('', () => process.exit(ok ? 0 : 1));
-}
-
 function startAgent(configPath: string, dbCount: number): AgentRun {
   const nodeFlags = (process.env.BENCH_AGENT_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeFlags, SELF, '--run-agent', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -355,5 +324,10 @@ async function main(): Promise<number> {
 }
 
 if (process.argv.includes('--serve-s3')) await serveS3();
-else if (process.argv[2] === '--run-agent') await runAgentChild(process.argv[3]);
+else if (process.argv[2] === '--run-agent') {
+  // The real Agent at info (the default level); every upload event in full, for the lag figures.
+  await (await import('./agent-child.ts')).runAgentChild(process.argv[3], {
+    logLevel: 'info', flushMs: 200, event: (e) => e, runtimeFlags: !process.env.BENCH_NO_RUNTIME_FLAGS,
+  });
+}
 else process.exitCode = await main();
